@@ -1,0 +1,181 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { TrustplaneError } from '../../core/errors.ts';
+import { checkImportReferences, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
+import type { ImportedEntry } from '../../core/inventory/index.ts';
+import type { Governance } from '../../core/governance/index.ts';
+import { action } from '../run-command.ts';
+import { readInputFile } from './governance-commands.ts';
+
+export type CredentialView = {
+  id: string; fingerprint: string; kind: string; name: string; classId: string | null; sourceId: string | null; status: string;
+  subject: string | null; issuer: string | null; serial: string | null; sans: string[]; notBefore: string | null; notAfter: string | null;
+  keyAlgorithm: string | null; keySize: number | null; isCa: boolean; signatureAlgorithm: string | null; externalId: string | null;
+  storageLocation: string | null; managedStorage: boolean | null; exposedTo: string[]; lastRotatedAt: string | null;
+  supersedes: string | null; supersededBy: string | null; importedFrom: string | null; createdAt: string; updatedAt: string; workloads: string[];
+};
+
+type ImportSummary = { files: { file: string; credentials: number; created: number; updated: number; unclassified: number }[]; created: number; updated: number; unclassified: number };
+
+const importBatchSize = 5000;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const day = (iso: string | null): string => (iso === null ? '-' : iso.slice(0, 10));
+
+export const registerCredentialCommands = (program: Command): void => {
+  const credentials = program.command('credentials').description('the credential inventory: list, show, import');
+
+  credentials.command('list')
+    .description('list credentials, filtered, sorted and paged')
+    .option('--class <id>', 'only this class')
+    .option('--kind <kind>', 'only this kind (x509_certificate, ssh_key, api_key, token, …)')
+    .option('--owner <principal>', 'only classes this person owns (business or technical), e.g. person:dave')
+    .option('--source <id>', 'only from this source')
+    .option('--workload <id>', 'only used by this workload')
+    .option('--status <status>', 'pending, active, superseded, revoked, expired or retired')
+    .option('--expiring-within <duration>', 'active credentials expiring within this time, e.g. 30d')
+    .option('--unclassified', 'only credentials no class governs yet')
+    .option('-q, --search <text>', 'text in the name, subject, SANs, issuer, serial or fingerprint')
+    .option('--sort <key>', 'name, notAfter, createdAt, kind or status; prefix - to reverse', 'notAfter')
+    .option('--page <n>', 'page number', '1')
+    .option('--page-size <n>', 'credentials per page (at most 1000)', '50')
+    .action(action(async ({ client, output }, options: Record<string, string | boolean | undefined>) => {
+      const page = await client().get<{ items: CredentialView[]; page: number; pageSize: number; total: number }>('/api/v1/credentials', {
+        class: options.class as string | undefined,
+        kind: options.kind as string | undefined,
+        owner: options.owner as string | undefined,
+        source: options.source as string | undefined,
+        workload: options.workload as string | undefined,
+        status: options.status as string | undefined,
+        expiringWithin: options.expiringWithin as string | undefined,
+        unclassified: options.unclassified === true ? true : undefined,
+        q: options.search as string | undefined,
+        sort: options.sort as string,
+        page: options.page as string,
+        pageSize: options.pageSize as string,
+      });
+      output.result(page, () => {
+        if (page.items.length === 0) return output.line(page.total === 0 ? 'No credentials match.' : `Page ${page.page} is past the last page.`);
+        output.table(page.items.map((credential) => [
+          credential.id, credential.kind, credential.name.slice(0, 48), credential.classId ?? '(unclassified)', credential.status, day(credential.notAfter), credential.sourceId ?? '-',
+        ]), ['ID', 'KIND', 'NAME', 'CLASS', 'STATUS', 'NOT AFTER', 'SOURCE']);
+        const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+        output.line(`Page ${page.page} of ${pages} (${page.total} credential${page.total === 1 ? '' : 's'}).`);
+      });
+    }));
+
+  credentials.command('show')
+    .description('show one credential: facts, class, owners, policy and lineage')
+    .argument('<id>', 'credential id (cr_…) or SHA-256 fingerprint')
+    .action(action(async ({ client, output }, id: string) => {
+      const api = client();
+      const shown = await api.get<{ credential: CredentialView; lineage: { supersedes: CredentialView | null; supersededBy: CredentialView | null } }>(`/api/v1/credentials/${encodeURIComponent(id)}`);
+      const { credential } = shown;
+      const credentialClass = credential.classId === null ? null
+        : await api.get<Record<string, unknown> & { businessOwner?: string; technicalOwner?: string; policy?: Record<string, unknown> }>(`/api/v1/classes/${encodeURIComponent(credential.classId)}`);
+      output.result({ ...shown, class: credentialClass }, () => {
+        const rows: [string, string][] = [
+          ['id', credential.id], ['kind', credential.kind], ['name', credential.name], ['status', credential.status],
+          ['fingerprint', `SHA-256 ${credential.fingerprint}`],
+          ['subject', credential.subject ?? '-'], ['issuer', credential.issuer ?? '-'], ['serial', credential.serial ?? '-'],
+          ['names', credential.sans.length === 0 ? '-' : credential.sans.join(', ')],
+          ['valid', `${credential.notBefore ?? '?'} → ${credential.notAfter ?? '?'}`],
+          ['key', credential.keyAlgorithm === null ? '-' : `${credential.keyAlgorithm}${credential.keySize === null ? '' : ` (${credential.keySize} bits)`}${credential.isCa ? ', CA' : ''}`],
+          ['class', credential.classId ?? '(unclassified)'],
+          ['owners', credentialClass === null ? '-' : `business ${credentialClass.businessOwner ?? '?'}, technical ${credentialClass.technicalOwner ?? '?'}`],
+          ['policy', credentialClass?.policy === undefined ? '-' : JSON.stringify(credentialClass.policy)],
+          ['source', credential.sourceId ?? '-'],
+          ['storage', `${credential.storageLocation ?? '-'}${credential.managedStorage === null ? '' : credential.managedStorage ? ' (managed)' : ' (unmanaged)'}`],
+          ['workloads', credential.workloads.length === 0 ? '-' : credential.workloads.join(', ')],
+          ['exposed to', credential.exposedTo.length === 0 ? '-' : credential.exposedTo.join(', ')],
+          ['supersedes', shown.lineage.supersedes?.id ?? '-'],
+          ['superseded by', shown.lineage.supersededBy?.id ?? '-'],
+          ['imported from', credential.importedFrom ?? '-'],
+          ['recorded', `${credential.createdAt} (updated ${credential.updatedAt})`],
+        ];
+        const width = Math.max(...rows.map(([label]) => label.length));
+        for (const [label, value] of rows) output.line(`${label.padEnd(width)}  ${value}`);
+      });
+    }));
+
+  credentials.command('import')
+    .description('import certificates (PEM, DER), public keys, OpenSSH keys and JSON/CSV inventory exports')
+    .argument('<files...>', 'files to import')
+    .option('--class <id>', 'put every credential in this class (else class match rules decide)')
+    .option('--source <id>', 'the source these credentials come from')
+    .option('--workload <id>', 'a workload that uses them (repeatable)', collect)
+    .option('--storage-location <text>', 'where they are stored, e.g. vault:kv/payments')
+    .option('--managed', 'they are in a managed store')
+    .option('--unmanaged', 'they are not in a managed store')
+    .action(action(async ({ client, output }, files: string[], options: { class?: string; source?: string; workload?: string[]; storageLocation?: string; managed?: boolean; unmanaged?: boolean }) => {
+      if (options.managed === true && options.unmanaged === true) throw new TrustplaneError('VALIDATION_FAILED', 'pass --managed or --unmanaged, not both');
+      const entries: ImportedEntry[] = [];
+      const failures: string[] = [];
+      for (const path of files) {
+        const name = basename(path);
+        const parsed = parseTrustMaterial({ name, bytes: await readInputFile(path) });
+        if (parsed.ok) entries.push(...parsed.credentials.map((credential) => ({ file: name, entry: credential.entry, facts: credential.facts })));
+        else failures.push(formatParseFailure(parsed.error));
+      }
+      if (failures.length > 0) {
+        throw new TrustplaneError('IMPORT_INVALID', `${failures.length} of ${files.length} file${files.length === 1 ? '' : 's'} could not be read; nothing was imported`, failures);
+      }
+      const defaults = {
+        ...(options.class === undefined ? {} : { classId: options.class }),
+        ...(options.source === undefined ? {} : { sourceId: options.source }),
+        ...(options.workload === undefined ? {} : { workloads: options.workload }),
+        ...(options.storageLocation === undefined ? {} : { storageLocation: options.storageLocation }),
+        ...(options.managed === true ? { managedStorage: true } : options.unmanaged === true ? { managedStorage: false } : {}),
+      };
+      const api = client();
+      // Check references before sending anything, so a large import never stops half way.
+      const current = await api.get<{ governance: Governance | null }>('/api/v1/governance');
+      const problems = checkImportReferences(entries, defaults, current.governance);
+      if (problems.length > 0) {
+        throw new TrustplaneError('IMPORT_INVALID', `the import refers to what governance does not declare (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was imported`, problems);
+      }
+      const showProgress = !output.json && process.stderr.isTTY === true && entries.length > importBatchSize;
+      const bar = showProgress ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} credentials · {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+      bar?.start(entries.length, 0);
+      const totals = new Map<string, ImportSummary['files'][number]>();
+      try {
+        for (let start = 0; start < entries.length; start += importBatchSize) {
+          const batch = entries.slice(start, start + importBatchSize);
+          const summary = await api.post<ImportSummary>('/api/v1/credentials/import', {
+            entries: batch,
+            ...(defaults.classId === undefined ? {} : { class: defaults.classId }),
+            ...(defaults.sourceId === undefined ? {} : { source: defaults.sourceId }),
+            ...(defaults.workloads === undefined ? {} : { workloads: defaults.workloads }),
+            ...(defaults.storageLocation === undefined ? {} : { storageLocation: defaults.storageLocation }),
+            ...(defaults.managedStorage === undefined ? {} : { managedStorage: defaults.managedStorage }),
+          });
+          for (const file of summary.files) {
+            const before = totals.get(file.file) ?? { file: file.file, credentials: 0, created: 0, updated: 0, unclassified: 0 };
+            totals.set(file.file, {
+              file: file.file, credentials: before.credentials + file.credentials, created: before.created + file.created,
+              updated: before.updated + file.updated, unclassified: before.unclassified + file.unclassified,
+            });
+          }
+          bar?.update(Math.min(entries.length, start + batch.length));
+        }
+      } finally {
+        bar?.stop();
+      }
+      const perFile = [...totals.values()];
+      const summary = {
+        files: perFile,
+        created: perFile.reduce((sum, file) => sum + file.created, 0),
+        updated: perFile.reduce((sum, file) => sum + file.updated, 0),
+        unclassified: perFile.reduce((sum, file) => sum + file.unclassified, 0),
+      };
+      output.result(summary, () => {
+        if (perFile.length > 0) {
+          output.table(perFile.map((file) => [file.file, String(file.credentials), String(file.created), String(file.updated), String(file.unclassified)]),
+            ['FILE', 'CREDENTIALS', 'NEW', 'UPDATED', 'UNCLASSIFIED']);
+        }
+        output.line(`Imported ${summary.created + summary.updated} credential${summary.created + summary.updated === 1 ? '' : 's'}: ${summary.created} new, ${summary.updated} updated, ${summary.unclassified} unclassified.`);
+      });
+    }));
+};

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// trustplane: the command line. Every command but init, serve and demo is a client of the HTTP API.
+import { Command } from 'commander';
+import { trustplaneVersion } from '../server/main.ts';
+import { registerClassCommands } from './commands/class-commands.ts';
+import { registerCredentialCommands } from './commands/credential-commands.ts';
+import { registerDemoCommand } from './commands/demo-command.ts';
+import { registerGovernanceCommands } from './commands/governance-commands.ts';
+import { registerServerCommands } from './commands/server-commands.ts';
+import { registerTokenCommands } from './commands/token-commands.ts';
+import { defaultApiUrl } from './context.ts';
+
+export const buildProgram = (): Command => {
+  const program = new Command('trustplane')
+    .description('Trustplane: a control plane for cryptographic trust')
+    .version(trustplaneVersion)
+    .option('--json', 'print results as JSON')
+    .option('--url <url>', `the Trustplane API (default $TRUSTPLANE_URL or ${defaultApiUrl})`)
+    .option('--token <token>', 'an API token (default $TRUSTPLANE_TOKEN)')
+    .showHelpAfterError('(run with --help for usage)');
+  registerServerCommands(program);
+  registerDemoCommand(program);
+  registerGovernanceCommands(program);
+  registerClassCommands(program);
+  registerCredentialCommands(program);
+  registerTokenCommands(program);
+  return program;
+};
+
+await buildProgram().parseAsync(process.argv);

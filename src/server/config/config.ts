@@ -1,0 +1,37 @@
+// Configuration, parsed once at start-up from flags and the environment. No secret has a default.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { TrustplaneError } from '../../core/errors.ts';
+
+export const defaultPort = 8470;
+export const defaultHost = '127.0.0.1';
+
+const configSchema = z.object({
+  dataDir: z.string().min(1).max(4096),
+  databaseUrl: z.string().max(4096).regex(/^postgres(ql)?:\/\//, 'TRUSTPLANE_DATABASE_URL must be a postgres:// URL').optional(),
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(0).max(65_535),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  externalUrl: z.url().max(2048).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string };
+
+export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackDataDir = 'trustplane-data'): Config => {
+  const input = {
+    dataDir: resolve(flags.dataDir ?? env.TRUSTPLANE_DATA_DIR ?? fallbackDataDir),
+    databaseUrl: env.TRUSTPLANE_DATABASE_URL === '' ? undefined : env.TRUSTPLANE_DATABASE_URL,
+    host: flags.host ?? env.TRUSTPLANE_HOST ?? defaultHost,
+    port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
+    logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
+    externalUrl: env.TRUSTPLANE_EXTERNAL_URL === '' ? undefined : env.TRUSTPLANE_EXTERNAL_URL,
+  };
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    throw new TrustplaneError('VALIDATION_FAILED', `the configuration is not valid: ${problems.join('; ')}`, problems);
+  }
+  return parsed.data;
+};

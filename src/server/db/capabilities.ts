@@ -1,0 +1,24 @@
+// What differs between the databases Trustplane runs on, named by capability rather than by dialect,
+// so that code asks "can I?" and never "am I PostgreSQL?".
+import type { ColumnDefinitionBuilder } from 'kysely';
+
+export type DatabaseCapabilities = {
+  /** A label for logs and reports only; never branch on it. */
+  readonly label: string;
+  /** Makes an integer column the table's auto-incrementing primary key. */
+  readonly autoIncrementPrimaryKey: (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  /** How many bound parameters one statement may carry. */
+  readonly maxBindParameters: number;
+};
+
+export const sqliteCapabilities: DatabaseCapabilities = {
+  label: 'sqlite',
+  autoIncrementPrimaryKey: (column) => column.primaryKey().autoIncrement(),
+  maxBindParameters: 32_766,
+};
+
+export const postgresCapabilities: DatabaseCapabilities = {
+  label: 'postgresql',
+  autoIncrementPrimaryKey: (column) => column.primaryKey().generatedAlwaysAsIdentity(),
+  maxBindParameters: 65_535,
+};

@@ -1,0 +1,78 @@
+// Opens the database Trustplane runs on: SQLite in the data directory by default, PostgreSQL when a
+// URL is given. Migrations run at start-up; Kysely's migrator holds a lock while they run (an advisory
+// lock on PostgreSQL, the single-writer transaction on SQLite), so several nodes can start at once.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { TrustplaneError } from '../../core/errors.ts';
+import { postgresCapabilities, sqliteCapabilities } from './capabilities.ts';
+import type { DatabaseCapabilities } from './capabilities.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { DatabaseSchema } from './schema.ts';
+
+export type DatabaseLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export type Database = {
+  readonly db: Kysely<DatabaseSchema>;
+  readonly capabilities: DatabaseCapabilities;
+  readonly location: DatabaseLocation;
+  close(): Promise<void>;
+};
+
+export const sqliteFileIn = (dataDir: string): string => join(dataDir, 'trustplane.sqlite');
+
+export const locateDatabase = (dataDir: string, databaseUrl: string | undefined): DatabaseLocation =>
+  databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', file: sqliteFileIn(dataDir) };
+
+/** Describes where the database is, with any password in a PostgreSQL URL hidden. */
+export const describeLocation = (location: DatabaseLocation): string => {
+  if (location.kind === 'sqlite') return `SQLite ${location.file}`;
+  try {
+    const url = new URL(location.url);
+    if (url.password) url.password = '***';
+    return `PostgreSQL ${url.toString()}`;
+  } catch {
+    return 'PostgreSQL (unparseable URL)';
+  }
+};
+
+const openSqlite = (file: string): Database => {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const connection = new SqliteDatabase(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('busy_timeout = 10000');
+  connection.pragma('foreign_keys = ON');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, capabilities: sqliteCapabilities, location: { kind: 'sqlite', file }, close: () => db.destroy() };
+};
+
+const openPostgres = (url: string): Database => {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, capabilities: postgresCapabilities, location: { kind: 'postgres', url }, close: () => db.destroy() };
+};
+
+export const openDatabase = async (location: DatabaseLocation): Promise<Database> => {
+  const database = location.kind === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url);
+  try {
+    await sql`select 1`.execute(database.db);
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw new TrustplaneError('NOT_READY', `cannot reach the database (${describeLocation(location)}): ${(error as Error).message}`);
+  }
+  return database;
+};
+
+export const migrateToLatest = async (database: Database): Promise<string[]> => {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.capabilities) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new TrustplaneError('INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+};

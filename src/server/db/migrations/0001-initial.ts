@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseCapabilities } from '../capabilities.ts';
+
+export const initialMigration = (capabilities: DatabaseCapabilities) => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createTable('governance_versions')
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .addColumn('applied_by', 'text', (c) => c.notNull())
+      .addColumn('document_sha256', 'text', (c) => c.notNull())
+      .addColumn('summary', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema.createTable('governance_entities')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('governance_entities_pk', ['kind', 'id'])
+      .execute();
+
+    await db.schema.createTable('credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('class_id', 'text')
+      .addColumn('source_id', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text')
+      .addColumn('issuer', 'text')
+      .addColumn('serial', 'text')
+      .addColumn('sans', 'text', (c) => c.notNull())
+      .addColumn('not_before', 'text')
+      .addColumn('not_after', 'text')
+      .addColumn('key_algorithm', 'text')
+      .addColumn('key_size', 'integer')
+      .addColumn('is_ca', 'integer', (c) => c.notNull())
+      .addColumn('signature_algorithm', 'text')
+      .addColumn('external_id', 'text')
+      .addColumn('storage_location', 'text')
+      .addColumn('managed_storage', 'integer')
+      .addColumn('exposed_to', 'text', (c) => c.notNull())
+      .addColumn('last_rotated_at', 'text')
+      .addColumn('supersedes', 'text')
+      .addColumn('superseded_by', 'text')
+      .addColumn('search_text', 'text', (c) => c.notNull())
+      .addColumn('imported_from', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    // Listing filters by class, status, kind, source and expiry; each index leads with the filter and
+    // ends with the default sort key so a filtered page reads in order.
+    await db.schema.createIndex('credentials_class_idx').on('credentials').columns(['class_id', 'status', 'not_after']).execute();
+    await db.schema.createIndex('credentials_status_idx').on('credentials').columns(['status', 'not_after']).execute();
+    await db.schema.createIndex('credentials_not_after_idx').on('credentials').columns(['not_after']).execute();
+    await db.schema.createIndex('credentials_kind_idx').on('credentials').columns(['kind', 'not_after']).execute();
+    await db.schema.createIndex('credentials_source_idx').on('credentials').columns(['source_id', 'not_after']).execute();
+
+    await db.schema.createTable('credential_workloads')
+      .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id').onDelete('cascade'))
+      .addColumn('workload_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('credential_workloads_pk', ['credential_id', 'workload_id'])
+      .execute();
+    await db.schema.createIndex('credential_workloads_workload_idx').on('credential_workloads').columns(['workload_id', 'credential_id']).execute();
+
+    await db.schema.createTable('api_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .addColumn('last_used_at', 'text')
+      .execute();
+
+    await db.schema.createTable('audit_events')
+      .addColumn('seq', 'integer', (c) => capabilities.autoIncrementPrimaryKey(c))
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('request_id', 'text')
+      .addColumn('governance_version', 'integer')
+      .addColumn('details', 'text', (c) => c.notNull())
+      .execute();
+  },
+});

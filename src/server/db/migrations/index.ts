@@ -1,0 +1,12 @@
+// Forward-only migrations, in order. A migration, once shipped, never changes: add a new one.
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { DatabaseCapabilities } from '../capabilities.ts';
+import { initialMigration } from './0001-initial.ts';
+
+export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '0001-initial': initialMigration(capabilities),
+    };
+  },
+});

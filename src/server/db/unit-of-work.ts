@@ -1,0 +1,25 @@
+// A use case runs inside one unit of work: the stores and the audit appender are reachable only through
+// the transaction handed to it, so nothing inside can touch the raw database (on SQLite that would
+// deadlock) and every audit entry commits or rolls back with the change it records.
+import type { Database } from './database.ts';
+import { createAuditStore } from '../stores/audit-store.ts';
+import { createCredentialStore } from '../stores/credential-store.ts';
+import { createGovernanceStore } from '../stores/governance-store.ts';
+import { createTokenStore } from '../stores/token-store.ts';
+
+export type UnitOfWorkContext = {
+  readonly governance: ReturnType<typeof createGovernanceStore>;
+  readonly credentials: ReturnType<typeof createCredentialStore>;
+  readonly tokens: ReturnType<typeof createTokenStore>;
+  readonly audit: ReturnType<typeof createAuditStore>;
+};
+
+export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
+
+export const createUnitOfWork = (database: Database): UnitOfWork =>
+  (work) => database.db.transaction().execute((trx) => work({
+    governance: createGovernanceStore(trx),
+    credentials: createCredentialStore(trx, database.capabilities.maxBindParameters),
+    tokens: createTokenStore(trx),
+    audit: createAuditStore(trx),
+  }));

@@ -1,0 +1,45 @@
+// Every /api/v1 route is authenticated by bearer token and authorized through the one Authorizer
+// seam. A route that declares no action is refused: authorization fails closed.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TrustplaneError } from '../../core/errors.ts';
+import type { Authorizer, RouteAction } from '../auth/authorizer.ts';
+import type { Principal } from '../auth/principal.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route does, as the authorizer understands it. */
+    action?: RouteAction;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type Authenticator = { authenticate(token: string): Promise<Principal> };
+
+const bearerPattern = /^Bearer ([A-Za-z0-9_-]{10,200})$/;
+
+export const requirePrincipal = (request: FastifyRequest): Principal => {
+  if (request.principal === null) throw new TrustplaneError('UNAUTHENTICATED', 'this route needs a bearer token');
+  return request.principal;
+};
+
+export const registerAuthentication = (app: FastifyInstance, deps: { authenticator: Authenticator; authorizer: Authorizer }): void => {
+  app.decorateRequest('principal', null);
+  app.addHook('preHandler', async (request) => {
+    if (!request.url.startsWith('/api/v1/')) return;
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      throw new TrustplaneError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"; `trustplane tokens create` makes one');
+    }
+    const match = bearerPattern.exec(header);
+    if (!match) throw new TrustplaneError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+    const principal = await deps.authenticator.authenticate(match[1] as string);
+    request.principal = principal;
+    const action = request.routeOptions.config.action;
+    const resource = request.routeOptions.url ?? request.url;
+    if (action === undefined) throw new TrustplaneError('FORBIDDEN', `route ${resource} declares no action and is refused`);
+    const decision = await deps.authorizer.authorize({ principal, action, resource });
+    if (!decision.allowed) throw new TrustplaneError('FORBIDDEN', decision.reason);
+  });
+};

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { parseDuration } from '../../core/duration.ts';
+import { TrustplaneError } from '../../core/errors.ts';
+import { roles } from '../auth/principal.ts';
+import type { TokenService } from '../services/token-service.ts';
+import { requirePrincipal } from './authentication.ts';
+import { durationTextSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, principalRefSchema, shortText } from './schemas.ts';
+
+const tokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  principal: z.string(),
+  role: z.string(),
+  createdAt: isoTimeSchema,
+  createdBy: z.string(),
+  expiresAt: isoTimeSchema,
+  revokedAt: isoTimeSchema.nullable(),
+  lastUsedAt: isoTimeSchema.nullable(),
+});
+
+export const tokenRoutes = (tokens: TokenService) => (app: FastifyInstance): void => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post('/api/v1/tokens', {
+    config: { action: 'administer' },
+    schema: {
+      tags: ['tokens'],
+      summary: 'Create an API token for a person or service account; the token is shown once',
+      body: z.object({
+        principal: principalRefSchema,
+        role: z.enum(roles).default('reader'),
+        name: shortText(100).default('api token'),
+        expiresIn: durationTextSchema.default('90d'),
+      }).strict(),
+      response: { 201: z.object({ token: z.string(), record: tokenSchema }) },
+    },
+  }, async (request, reply) => {
+    const expires = parseDuration(request.body.expiresIn);
+    if (!expires.ok) throw new TrustplaneError('VALIDATION_FAILED', `body.expiresIn: ${expires.message}`);
+    const created = await tokens.create({
+      principal: request.body.principal,
+      role: request.body.role,
+      name: request.body.name,
+      expiresInMs: expires.ms,
+      actor: requirePrincipal(request).ref,
+      requestId: request.id,
+    });
+    return reply.status(201).send(created);
+  });
+
+  api.get('/api/v1/tokens', {
+    config: { action: 'administer' },
+    schema: {
+      tags: ['tokens'],
+      summary: 'List API tokens (never their values)',
+      querystring: z.object({ principal: principalRefSchema.optional(), includeRevoked: z.enum(['true', 'false']).default('false') }),
+      response: { 200: listEnvelope(tokenSchema) },
+    },
+  }, async (request) => {
+    const items = await tokens.list({
+      ...(request.query.principal === undefined ? {} : { principal: request.query.principal }),
+      includeRevoked: request.query.includeRevoked === 'true',
+    });
+    return { items };
+  });
+
+  api.post('/api/v1/tokens/:id/revoke', {
+    config: { action: 'administer' },
+    schema: {
+      tags: ['tokens'],
+      summary: 'Revoke an API token at once',
+      params: z.object({ id: opaqueIdSchema }),
+      response: { 200: tokenSchema },
+    },
+  }, async (request) => tokens.revoke(request.params.id, requirePrincipal(request).ref, request.id));
+};

@@ -1,0 +1,82 @@
+// Wiring: opens the database, runs migrations, builds services and routes, and listens.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { roleAuthorizer } from './auth/authorizer.ts';
+import type { Config } from './config/config.ts';
+import { locateDatabase, migrateToLatest, openDatabase } from './db/database.ts';
+import type { Database } from './db/database.ts';
+import { createUnitOfWork } from './db/unit-of-work.ts';
+import { buildApp } from './http/app.ts';
+import { credentialRoutes } from './http/credential-routes.ts';
+import { directoryRoutes } from './http/directory-routes.ts';
+import { governanceRoutes } from './http/governance-routes.ts';
+import { tokenRoutes } from './http/token-routes.ts';
+import { systemClock, secureRandom } from './platform.ts';
+import type { Clock, RandomSource } from './platform.ts';
+import { createGovernanceService } from './services/governance-service.ts';
+import { createInventoryService } from './services/inventory-service.ts';
+import { createTokenService } from './services/token-service.ts';
+
+export const trustplaneVersion: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export type Services = ReturnType<typeof createServices>;
+
+export const createServices = (database: Database, clock: Clock = systemClock, random: RandomSource = secureRandom) => {
+  const unitOfWork = createUnitOfWork(database);
+  const governance = createGovernanceService({ unitOfWork, clock });
+  const inventory = createInventoryService({ unitOfWork, clock, governance });
+  const tokens = createTokenService({ unitOfWork, clock, random });
+  return { unitOfWork, governance, inventory, tokens };
+};
+
+export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
+
+export const createHttpApp = (database: Database, services: Services, options: AppOptions = {}): Promise<FastifyInstance> =>
+  buildApp({
+    authenticator: services.tokens,
+    authorizer: roleAuthorizer,
+    readiness: async () => {
+      await services.unitOfWork(async (tx) => tx.governance.currentVersion());
+    },
+    version: trustplaneVersion,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  }, [
+    governanceRoutes(services.governance),
+    directoryRoutes(services.governance, services.inventory),
+    credentialRoutes(services.inventory),
+    tokenRoutes(services.tokens),
+  ]);
+
+export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
+
+/** Opens and migrates the configured database, then serves the API until closed. */
+export const startServer = async (config: Config): Promise<RunningServer> => {
+  const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
+  await migrateToLatest(database);
+  const services = createServices(database);
+  const app = await createHttpApp(database, services, {
+    logger: config.logLevel === 'silent' ? false : {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    await database.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    database,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+};

@@ -1,0 +1,113 @@
+// API tokens: 256-bit random, shown once at creation, stored as their SHA-256, tied to one principal,
+// expiring, revocable. Creating and revoking a token are audited; the token itself never is.
+import { createHash } from 'node:crypto';
+import { TrustplaneError } from '../../core/errors.ts';
+import { parsePrincipalRef, principalEntityKind } from '../auth/principal.ts';
+import type { Principal, Role } from '../auth/principal.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { ApiTokenRecord } from '../stores/token-store.ts';
+import { randomId } from '../platform.ts';
+import type { Clock, RandomSource } from '../platform.ts';
+
+export const tokenPrefix = 'tpat_';
+export const maxTokenLifetimeMs = 366 * 86_400_000;
+const lastUsedResolutionMs = 60_000;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export type TokenServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; random: RandomSource };
+
+export type CreateTokenInput = {
+  principal: string;
+  role: Role;
+  name: string;
+  expiresInMs: number;
+  actor: string;
+  requestId?: string;
+};
+
+export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDeps) => {
+  const issue = async (input: CreateTokenInput, checkPrincipal: boolean): Promise<{ token: string; record: ApiTokenRecord }> => {
+    const ref = parsePrincipalRef(input.principal);
+    if (ref === null) {
+      throw new TrustplaneError('VALIDATION_FAILED', `principal "${input.principal.slice(0, 80)}" is not of the form person:ID or service-account:ID`);
+    }
+    if (input.expiresInMs <= 0 || input.expiresInMs > maxTokenLifetimeMs) {
+      throw new TrustplaneError('VALIDATION_FAILED', 'a token must expire within 366 days; pass a shorter --expires-in');
+    }
+    const now = clock.now();
+    const token = `${tokenPrefix}${random.bytes(32).toString('base64url')}`;
+    const record: ApiTokenRecord = {
+      id: randomId(random, 'tok'),
+      name: input.name,
+      principal: `${ref.kind}:${ref.id}`,
+      role: input.role,
+      createdAt: now.toISOString(),
+      createdBy: input.actor,
+      expiresAt: new Date(now.getTime() + input.expiresInMs).toISOString(),
+      revokedAt: null,
+      lastUsedAt: null,
+    };
+    await unitOfWork(async (tx) => {
+      if (checkPrincipal) {
+        const entityKind = principalEntityKind(ref.kind);
+        const declared = entityKind === null ? null : await tx.governance.findEntity(entityKind, ref.id);
+        if (declared === null) {
+          throw new TrustplaneError('VALIDATION_FAILED', `${ref.kind} "${ref.id}" is not declared in governance; tokens are for declared people and service accounts`);
+        }
+      }
+      await tx.tokens.insert(record, hashToken(token));
+      await tx.audit.append({
+        at: now, actor: input.actor, action: 'token.create', target: `token:${record.id}`,
+        ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
+        details: { principal: record.principal, role: record.role, name: record.name, expiresAt: record.expiresAt },
+      });
+    });
+    return { token, record };
+  };
+
+  return {
+    create: (input: CreateTokenInput) => issue(input, true),
+
+    /** The first administrator token, made by `init` before any governance exists. */
+    createBootstrap: (input: Omit<CreateTokenInput, 'principal' | 'role'>) => issue({ ...input, principal: 'system:bootstrap', role: 'admin' }, false),
+
+    async authenticate(token: string): Promise<Principal> {
+      const now = clock.now();
+      const record = await unitOfWork(async (tx) => {
+        const found = await tx.tokens.findByHash(hashToken(token));
+        if (found !== null && found.revokedAt === null && found.expiresAt > now.toISOString()
+          && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {
+          await tx.tokens.markUsed(found.id, now.toISOString());
+        }
+        return found;
+      });
+      if (record === null) throw new TrustplaneError('UNAUTHENTICATED', 'the bearer token is not known; create one with `trustplane tokens create`');
+      if (record.revokedAt !== null) throw new TrustplaneError('TOKEN_REVOKED', `token ${record.id} was revoked at ${record.revokedAt}`);
+      if (record.expiresAt <= now.toISOString()) throw new TrustplaneError('TOKEN_EXPIRED', `token ${record.id} expired at ${record.expiresAt}`);
+      const ref = parsePrincipalRef(record.principal);
+      if (ref === null) throw new TrustplaneError('INTERNAL', `token ${record.id} names an unreadable principal`);
+      return { ...ref, ref: record.principal, role: record.role === 'admin' ? 'admin' : 'reader', tokenId: record.id };
+    },
+
+    list: (options: { principal?: string; includeRevoked: boolean }) => unitOfWork((tx) => tx.tokens.list(options)),
+
+    async revoke(id: string, actor: string, requestId?: string): Promise<ApiTokenRecord> {
+      const now = clock.now();
+      return unitOfWork(async (tx) => {
+        const record = await tx.tokens.findById(id);
+        if (record === null) throw new TrustplaneError('NOT_FOUND', `token "${id.slice(0, 80)}" does not exist`);
+        if (record.revokedAt !== null) return record;
+        await tx.tokens.markRevoked(id, now.toISOString());
+        await tx.audit.append({
+          at: now, actor, action: 'token.revoke', target: `token:${id}`,
+          ...(requestId === undefined ? {} : { requestId }),
+          details: { principal: record.principal },
+        });
+        return { ...record, revokedAt: now.toISOString() };
+      });
+    },
+  };
+};
+
+export type TokenService = ReturnType<typeof createTokenService>;

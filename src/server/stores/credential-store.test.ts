@@ -1,0 +1,96 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { databaseTargets } from '../../../test/support/databases.ts';
+import type { TestDatabase } from '../../../test/support/databases.ts';
+import { createUnitOfWork } from '../db/unit-of-work.ts';
+import type { CredentialUpsert } from './credential-store.ts';
+
+const now = '2026-11-22T12:00:00.000Z';
+
+const credential = (n: number, overrides: Partial<CredentialUpsert> = {}): CredentialUpsert => ({
+  id: `cr_${String(n).padStart(20, '0')}`,
+  fingerprint: String(n).padStart(64, '0'),
+  kind: 'x509_certificate',
+  name: `service-${n}.svc.acme.internal`,
+  classId: 'internal-mtls',
+  sourceId: 'internal-ca',
+  status: null,
+  subject: `CN=service-${n}.svc.acme.internal`,
+  issuer: 'CN=Acme Issuing CA',
+  serial: n.toString(16),
+  sans: [`dns:service-${n}.svc.acme.internal`],
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: new Date(Date.parse(now) + (n - 5) * 86_400_000).toISOString(),
+  keyAlgorithm: 'ECDSA-P256',
+  keySize: 256,
+  isCa: false,
+  signatureAlgorithm: 'ecdsa-with-SHA256',
+  externalId: null,
+  storageLocation: null,
+  managedStorage: null,
+  exposedTo: [],
+  lastRotatedAt: null,
+  importedFrom: 'bundle.pem',
+  workloads: ['payments-api'],
+  ...overrides,
+});
+
+for (const target of databaseTargets) {
+  describe(`credential store on ${target.name}`, () => {
+    let database: TestDatabase;
+    before(async () => { database = await target.create(); });
+    after(() => database.destroy());
+
+    test('an upsert of a known fingerprint updates and never duplicates', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const first = await unitOfWork((tx) => tx.credentials.upsert([credential(1), credential(2)], now));
+      assert.deepEqual(first, { created: 2, updated: 0 });
+      const second = await unitOfWork((tx) => tx.credentials.upsert([credential(2, { name: 'renamed', classId: null, workloads: null }), credential(3)], now));
+      assert.deepEqual(second, { created: 1, updated: 1 });
+      const found = await unitOfWork((tx) => tx.credentials.findById(credential(2).id, now));
+      assert.equal(found?.name, 'renamed');
+      assert.equal(found?.classId, 'internal-mtls', 'an import without a class keeps the class already recorded');
+      assert.deepEqual(found?.workloads, ['payments-api'], 'an import without workloads keeps the recorded ones');
+      const count = await unitOfWork((tx) => tx.credentials.count({ now }));
+      assert.equal(count, 3);
+    });
+
+    test('filters by expiry window, effective status, class, workload and text', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const batch = Array.from({ length: 40 }, (_, i) => credential(100 + i - 95 + 90, {
+        id: `cr_${String(1000 + i).padStart(20, '0')}`,
+        fingerprint: `f${String(i).padStart(63, '0')}`,
+        name: `batch-${i}`,
+        classId: i % 2 === 0 ? 'internal-mtls' : null,
+        notAfter: new Date(Date.parse(now) + (i - 10) * 86_400_000).toISOString(),
+        workloads: i % 4 === 0 ? ['checkout'] : [],
+      }));
+      await unitOfWork((tx) => tx.credentials.upsert(batch, now));
+      const base = { now, sort: 'notAfter' as const, descending: false, limit: 100, offset: 0 };
+      const expiring = await unitOfWork((tx) => tx.credentials.list({ ...base, text: 'batch-', expiringBefore: new Date(Date.parse(now) + 5 * 86_400_000).toISOString() }));
+      assert.deepEqual(expiring.map((c) => c.name), ['batch-10', 'batch-11', 'batch-12', 'batch-13', 'batch-14', 'batch-15']);
+      const expired = await unitOfWork((tx) => tx.credentials.list({ ...base, text: 'batch-', status: 'expired' }));
+      assert.equal(expired.length, 10);
+      assert.ok(expired.every((c) => c.status === 'expired'), 'an active credential past its not-after shows as expired');
+      const unclassified = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch-', unclassified: true }));
+      assert.equal(unclassified, 20);
+      const forWorkload = await unitOfWork((tx) => tx.credentials.count({ now, workloadId: 'checkout' }));
+      assert.equal(forWorkload, 10);
+      const page = await unitOfWork((tx) => tx.credentials.list({ ...base, text: 'batch-', classIds: ['internal-mtls'], limit: 5, offset: 5, sort: 'name' }));
+      assert.deepEqual(page.map((c) => c.name), ['batch-18', 'batch-2', 'batch-20', 'batch-22', 'batch-24']);
+      const none = await unitOfWork((tx) => tx.credentials.count({ now, classIds: [] }));
+      assert.equal(none, 0);
+      const literal = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch_%' }));
+      assert.equal(literal, 0, 'LIKE wildcards in search text match literally');
+    });
+
+    test('counts by class and effective status', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const counts = await unitOfWork((tx) => tx.credentials.countByClassAndStatus(now));
+      const expiredUnclassified = counts.find((row) => row.classId === null && row.status === 'expired');
+      assert.equal(expiredUnclassified?.count, 5);
+      const total = counts.reduce((sum, row) => sum + row.count, 0);
+      assert.equal(total, 43);
+    });
+  });
+}

@@ -1,0 +1,323 @@
+// The credential inventory. Credentials are keyed by fingerprint: an upsert of a known fingerprint
+// updates the row and never adds a second one.
+import { sql } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool, Transaction } from 'kysely';
+import type { CredentialTable, DatabaseSchema } from '../db/schema.ts';
+
+export type CredentialUpsert = {
+  id: string;
+  fingerprint: string;
+  kind: string;
+  name: string;
+  classId: string | null;
+  sourceId: string | null;
+  /** Given only when the input states it; otherwise a new row is `active` and a known row keeps its own. */
+  status: string | null;
+  subject: string | null;
+  issuer: string | null;
+  serial: string | null;
+  sans: readonly string[];
+  notBefore: string | null;
+  notAfter: string | null;
+  keyAlgorithm: string | null;
+  keySize: number | null;
+  isCa: boolean;
+  signatureAlgorithm: string | null;
+  externalId: string | null;
+  storageLocation: string | null;
+  managedStorage: boolean | null;
+  exposedTo: readonly string[];
+  lastRotatedAt: string | null;
+  importedFrom: string | null;
+  /** null leaves the recorded workloads as they are. */
+  workloads: readonly string[] | null;
+};
+
+export type CredentialRecord = {
+  id: string;
+  fingerprint: string;
+  kind: string;
+  name: string;
+  classId: string | null;
+  sourceId: string | null;
+  /** The stored status, with an active credential past its not-after shown as expired. */
+  status: string;
+  subject: string | null;
+  issuer: string | null;
+  serial: string | null;
+  sans: string[];
+  notBefore: string | null;
+  notAfter: string | null;
+  keyAlgorithm: string | null;
+  keySize: number | null;
+  isCa: boolean;
+  signatureAlgorithm: string | null;
+  externalId: string | null;
+  storageLocation: string | null;
+  managedStorage: boolean | null;
+  exposedTo: string[];
+  lastRotatedAt: string | null;
+  supersedes: string | null;
+  supersededBy: string | null;
+  importedFrom: string | null;
+  createdAt: string;
+  updatedAt: string;
+  workloads: string[];
+};
+
+export const credentialSortKeys = ['name', 'notAfter', 'createdAt', 'kind', 'status'] as const;
+export type CredentialSortKey = (typeof credentialSortKeys)[number];
+
+export type CredentialQuery = {
+  now: string;
+  classIds?: readonly string[];
+  unclassified?: boolean;
+  kind?: string;
+  sourceId?: string;
+  workloadId?: string;
+  status?: string;
+  /** Active credentials whose not-after falls in [now, expiringBefore]. */
+  expiringBefore?: string;
+  text?: string;
+  sort: CredentialSortKey;
+  descending: boolean;
+  limit: number;
+  offset: number;
+};
+
+const sortColumns = {
+  name: 'name',
+  notAfter: 'not_after',
+  createdAt: 'created_at',
+  kind: 'kind',
+  status: 'status',
+} as const satisfies Record<CredentialSortKey, keyof CredentialTable>;
+
+const searchTextOf = (credential: CredentialUpsert): string =>
+  [credential.name, credential.subject, credential.issuer, credential.serial, credential.externalId, credential.fingerprint, ...credential.sans]
+    .filter((part): part is string => typeof part === 'string' && part !== '')
+    .join(' ')
+    .toLowerCase();
+
+const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
+
+const toRow = (credential: CredentialUpsert, now: string): CredentialTable => ({
+  id: credential.id,
+  fingerprint: credential.fingerprint,
+  kind: credential.kind,
+  name: credential.name,
+  class_id: credential.classId,
+  source_id: credential.sourceId,
+  status: credential.status ?? 'active',
+  subject: credential.subject,
+  issuer: credential.issuer,
+  serial: credential.serial,
+  sans: JSON.stringify(credential.sans),
+  not_before: credential.notBefore,
+  not_after: credential.notAfter,
+  key_algorithm: credential.keyAlgorithm,
+  key_size: credential.keySize,
+  is_ca: flag(credential.isCa),
+  signature_algorithm: credential.signatureAlgorithm,
+  external_id: credential.externalId,
+  storage_location: credential.storageLocation,
+  managed_storage: credential.managedStorage === null ? null : flag(credential.managedStorage),
+  exposed_to: JSON.stringify(credential.exposedTo),
+  last_rotated_at: credential.lastRotatedAt,
+  supersedes: null,
+  superseded_by: null,
+  search_text: searchTextOf(credential),
+  imported_from: credential.importedFrom,
+  created_at: now,
+  updated_at: now,
+});
+
+const effectiveStatus = (status: string, notAfter: string | null, now: string): string =>
+  status === 'active' && notAfter !== null && notAfter < now ? 'expired' : status;
+
+const toRecord = (row: CredentialTable, workloads: string[], now: string): CredentialRecord => ({
+  id: row.id,
+  fingerprint: row.fingerprint,
+  kind: row.kind,
+  name: row.name,
+  classId: row.class_id,
+  sourceId: row.source_id,
+  status: effectiveStatus(row.status, row.not_after, now),
+  subject: row.subject,
+  issuer: row.issuer,
+  serial: row.serial,
+  sans: JSON.parse(row.sans) as string[],
+  notBefore: row.not_before,
+  notAfter: row.not_after,
+  keyAlgorithm: row.key_algorithm,
+  keySize: row.key_size === null ? null : Number(row.key_size),
+  isCa: Number(row.is_ca) === 1,
+  signatureAlgorithm: row.signature_algorithm,
+  externalId: row.external_id,
+  storageLocation: row.storage_location,
+  managedStorage: row.managed_storage === null ? null : Number(row.managed_storage) === 1,
+  exposedTo: JSON.parse(row.exposed_to) as string[],
+  lastRotatedAt: row.last_rotated_at,
+  supersedes: row.supersedes,
+  supersededBy: row.superseded_by,
+  importedFrom: row.imported_from,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  workloads,
+});
+
+/** Escapes LIKE wildcards so user text matches literally (with `escape '\'`). */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+const filterOf = (query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>) =>
+  (eb: ExpressionBuilder<DatabaseSchema, 'credentials'>): Expression<SqlBool> => {
+    const conditions: Expression<SqlBool>[] = [];
+    if (query.classIds !== undefined) {
+      conditions.push(query.classIds.length === 0 ? sql<boolean>`1 = 0` : eb('class_id', 'in', [...query.classIds]));
+    }
+    if (query.unclassified === true) conditions.push(eb('class_id', 'is', null));
+    if (query.kind !== undefined) conditions.push(eb('kind', '=', query.kind));
+    if (query.sourceId !== undefined) conditions.push(eb('source_id', '=', query.sourceId));
+    if (query.workloadId !== undefined) {
+      const workloadId = query.workloadId;
+      conditions.push(eb.exists(eb.selectFrom('credential_workloads as cw')
+        .select('cw.workload_id')
+        .whereRef('cw.credential_id', '=', 'credentials.id')
+        .where('cw.workload_id', '=', workloadId)));
+    }
+    if (query.status === 'expired') {
+      conditions.push(eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('not_after', '<', query.now)])]));
+    } else if (query.status === 'active') {
+      conditions.push(eb.and([eb('status', '=', 'active'), eb.or([eb('not_after', 'is', null), eb('not_after', '>=', query.now)])]));
+    } else if (query.status !== undefined) {
+      conditions.push(eb('status', '=', query.status));
+    }
+    if (query.expiringBefore !== undefined) {
+      conditions.push(eb('status', '=', 'active'), eb('not_after', '>=', query.now), eb('not_after', '<=', query.expiringBefore));
+    }
+    if (query.text !== undefined && query.text !== '') {
+      conditions.push(sql<boolean>`${sql.ref('search_text')} like ${`%${likeLiteral(query.text.toLowerCase())}%`} escape '\\'`);
+    }
+    return eb.and(conditions);
+  };
+
+export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindParameters: number) => {
+  const workloadsOf = async (ids: readonly string[]): Promise<Map<string, string[]>> => {
+    const byCredential = new Map<string, string[]>();
+    if (ids.length === 0) return byCredential;
+    const links = await trx.selectFrom('credential_workloads').selectAll()
+      .where('credential_id', 'in', [...ids]).orderBy('workload_id').execute();
+    for (const link of links) {
+      const list = byCredential.get(link.credential_id) ?? [];
+      list.push(link.workload_id);
+      byCredential.set(link.credential_id, list);
+    }
+    return byCredential;
+  };
+
+  return {
+    /** Inserts new credentials and updates known ones (by fingerprint); returns how many of each. */
+    async upsert(credentials: readonly CredentialUpsert[], now: string): Promise<{ created: number; updated: number }> {
+      let created = 0;
+      let updated = 0;
+      const columnsPerRow = 28;
+      const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
+      for (let start = 0; start < credentials.length; start += batchSize) {
+        // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
+        const batch = [...new Map(credentials.slice(start, start + batchSize).map((c) => [c.fingerprint, c])).values()];
+        const known = await trx.selectFrom('credentials').select('fingerprint')
+          .where('fingerprint', 'in', batch.map((c) => c.fingerprint)).execute();
+        updated += known.length;
+        created += batch.length - known.length;
+        await trx.insertInto('credentials').values(batch.map((c) => toRow(c, now)))
+          .onConflict((oc) => oc.column('fingerprint').doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            kind: eb.ref('excluded.kind'),
+            class_id: sql<string | null>`coalesce(excluded.class_id, credentials.class_id)`,
+            source_id: sql<string | null>`coalesce(excluded.source_id, credentials.source_id)`,
+            subject: eb.ref('excluded.subject'),
+            issuer: eb.ref('excluded.issuer'),
+            serial: eb.ref('excluded.serial'),
+            sans: eb.ref('excluded.sans'),
+            not_before: eb.ref('excluded.not_before'),
+            not_after: eb.ref('excluded.not_after'),
+            key_algorithm: eb.ref('excluded.key_algorithm'),
+            key_size: eb.ref('excluded.key_size'),
+            is_ca: eb.ref('excluded.is_ca'),
+            signature_algorithm: eb.ref('excluded.signature_algorithm'),
+            external_id: sql<string | null>`coalesce(excluded.external_id, credentials.external_id)`,
+            storage_location: sql<string | null>`coalesce(excluded.storage_location, credentials.storage_location)`,
+            managed_storage: sql<0 | 1 | null>`coalesce(excluded.managed_storage, credentials.managed_storage)`,
+            exposed_to: eb.ref('excluded.exposed_to'),
+            last_rotated_at: sql<string | null>`coalesce(excluded.last_rotated_at, credentials.last_rotated_at)`,
+            search_text: eb.ref('excluded.search_text'),
+            imported_from: eb.ref('excluded.imported_from'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })))
+          .execute();
+        const stated = batch.filter((c) => c.status !== null);
+        for (const credential of stated) {
+          await trx.updateTable('credentials').set({ status: credential.status ?? 'active' }).where('id', '=', credential.id).execute();
+        }
+        const withWorkloads = batch.filter((c) => c.workloads !== null);
+        if (withWorkloads.length > 0) {
+          await trx.deleteFrom('credential_workloads').where('credential_id', 'in', withWorkloads.map((c) => c.id)).execute();
+          const links = withWorkloads.flatMap((c) => (c.workloads ?? []).map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
+          for (let linkStart = 0; linkStart < links.length; linkStart += 5000) {
+            await trx.insertInto('credential_workloads').values(links.slice(linkStart, linkStart + 5000)).execute();
+          }
+        }
+      }
+      return { created, updated };
+    },
+
+    async findById(id: string, now: string): Promise<CredentialRecord | null> {
+      const row = await trx.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return null;
+      const workloads = await workloadsOf([row.id]);
+      return toRecord(row, workloads.get(row.id) ?? [], now);
+    },
+
+    async findByFingerprint(fingerprint: string, now: string): Promise<CredentialRecord | null> {
+      const row = await trx.selectFrom('credentials').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+      if (!row) return null;
+      const workloads = await workloadsOf([row.id]);
+      return toRecord(row, workloads.get(row.id) ?? [], now);
+    },
+
+    async list(query: CredentialQuery): Promise<CredentialRecord[]> {
+      const column = sortColumns[query.sort];
+      const direction = query.descending ? 'desc' : 'asc';
+      const rows = await trx.selectFrom('credentials').selectAll()
+        .where(filterOf(query))
+        .orderBy(column, direction)
+        .orderBy('id', direction)
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute();
+      const workloads = await workloadsOf(rows.map((row) => row.id));
+      return rows.map((row) => toRecord(row, workloads.get(row.id) ?? [], query.now));
+    },
+
+    async count(query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>): Promise<number> {
+      const row = await trx.selectFrom('credentials').select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where(filterOf(query)).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /** Counts per class and effective status (unclassified as class null). */
+    async countByClassAndStatus(now: string): Promise<{ classId: string | null; status: string; count: number }[]> {
+      const effective = sql<string>`case when status = 'active' and not_after < ${now} then 'expired' else status end`;
+      // Grouped over a derived table: PostgreSQL will not match a parameterised expression in GROUP BY.
+      const rows = await trx.selectFrom(
+        trx.selectFrom('credentials').select(['class_id', effective.as('effective_status')]).as('c'),
+      )
+        .select(['c.class_id', 'c.effective_status', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .groupBy(['c.class_id', 'c.effective_status'])
+        .execute();
+      return rows.map((row) => ({ classId: row.class_id, status: row.effective_status, count: Number(row.n) }));
+    },
+  };
+};
+
+export type CredentialStore = ReturnType<typeof createCredentialStore>;
