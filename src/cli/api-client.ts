@@ -45,7 +45,7 @@ export const createApiClient = (options: { url: string; token: string | undefine
       throw new TrustplaneError('NOT_READY', `cannot reach Trustplane at ${baseUrl} (${reason}); is \`trustplane serve\` running, and is --url or TRUSTPLANE_URL right?`);
     }
     const text = await response.text();
-    let payload: unknown = undefined;
+    let payload: unknown;
     try {
       payload = text === '' ? undefined : JSON.parse(text);
     } catch {

@@ -13,8 +13,9 @@ const editDistance = (a: string, b: string): number => {
   return previous[b.length] ?? 0;
 };
 
-/** The candidate within `maxDistance` edits (case-insensitive) of `word`, the closest first; null if none. */
-export const closestWord = (word: string, candidates: Iterable<string>, maxDistance = 2): string | null => {
+/** The closest candidate (case-insensitive) within two edits, one for short words; null if none. */
+export const closestWord = (word: string, candidates: Iterable<string>): string | null => {
+  const maxDistance = Math.min(2, Math.floor(word.length / 3));
   const lower = word.toLowerCase();
   let best: { candidate: string; distance: number } | null = null;
   for (const candidate of candidates) {

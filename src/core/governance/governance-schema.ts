@@ -34,7 +34,7 @@ const personRef = refTo(['person']);
 const principalRef = refTo(['person', 'team', 'org', 'service-account', 'agent']);
 
 /** A class id, or "*" for every class. */
-const classSelector = z.string().refine((value) => value === '*' || idPattern.test(value), {
+const classSelector = z.string().max(64).refine((value) => value === '*' || idPattern.test(value), {
   error: (issue) => `${quote(issue.input)} is neither a class id nor "*"`,
 });
 

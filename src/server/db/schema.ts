@@ -35,6 +35,8 @@ export type CredentialTable = {
   sans: string;
   not_before: IsoTime | null;
   not_after: IsoTime | null;
+  /** not_after, or neverExpires when there is none: a sort key both databases order alike. */
+  expiry_order: IsoTime;
   key_algorithm: string | null;
   key_size: number | null;
   is_ca: Flag;

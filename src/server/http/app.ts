@@ -29,7 +29,6 @@ export const buildApp = async (deps: AppDeps, routes: readonly RouteModule[]): P
     bodyLimit: defaultBodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -5,24 +5,14 @@ import { parseDuration } from '../../core/duration.ts';
 import { classifyCredential } from '../../core/governance/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
-import type { CredentialFacts } from '../../core/inventory/index.ts';
+import { checkImportReferences } from '../../core/inventory/import-references.ts';
+import type { ImportDefaults, ImportedEntry } from '../../core/inventory/import-references.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { CredentialQuery, CredentialRecord, CredentialSortKey, CredentialUpsert } from '../stores/credential-store.ts';
 import type { Clock } from '../platform.ts';
 import type { GovernanceService } from './governance-service.ts';
 
 export type InventoryServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; governance: Pick<GovernanceService, 'current'> };
-
-/** What the importer applies to every credential of an import unless the input itself says otherwise. */
-export type ImportDefaults = {
-  classId?: string;
-  sourceId?: string;
-  workloads?: string[];
-  storageLocation?: string;
-  managedStorage?: boolean;
-};
-
-export type ImportedEntry = { file: string; entry: string; facts: CredentialFacts };
 
 export type FileImportSummary = { file: string; credentials: number; created: number; updated: number; unclassified: number };
 export type ImportSummary = { files: FileImportSummary[]; created: number; updated: number; unclassified: number };
@@ -43,47 +33,12 @@ export type CredentialListInput = {
   pageSize: number;
 };
 
+const maxExpiringWithinMs = 5200 * 7 * 86_400_000;
+
 export type CredentialPage = { items: CredentialRecord[]; page: number; pageSize: number; total: number };
 
 /** The id of a credential follows from its fingerprint, so a re-import finds the same credential. */
 export const credentialIdFor = (fingerprint: string): string => `cr_${fingerprint.slice(0, 20)}`;
-
-type Declared = { classes: Map<string, Governance['classes'][number]>; sources: Set<string>; workloads: Set<string> };
-
-const declaredIn = (governance: Governance | null): Declared => ({
-  classes: new Map((governance?.classes ?? []).map((entry) => [entry.id, entry])),
-  sources: new Set((governance?.sources ?? []).map((entry) => entry.id)),
-  workloads: new Set((governance?.workloads ?? []).map((entry) => entry.id)),
-});
-
-/** Checks every reference an import makes against governance; returns one line per problem. */
-export const checkImportReferences = (entries: readonly ImportedEntry[], defaults: ImportDefaults, governance: Governance | null): string[] => {
-  const declared = declaredIn(governance);
-  const problems: string[] = [];
-  if (defaults.classId !== undefined && !declared.classes.has(defaults.classId)) problems.push(`--class: class "${defaults.classId}" is not declared in governance`);
-  if (defaults.sourceId !== undefined && !declared.sources.has(defaults.sourceId)) problems.push(`--source: source "${defaults.sourceId}" is not declared in governance`);
-  for (const workload of defaults.workloads ?? []) {
-    if (!declared.workloads.has(workload)) problems.push(`--workload: workload "${workload}" is not declared in governance`);
-  }
-  for (const { file, entry, facts } of entries) {
-    const where = `${file}: ${entry}`;
-    const classId = facts.classId ?? defaults.classId;
-    if (facts.classId !== undefined && !declared.classes.has(facts.classId)) problems.push(`${where}: class "${facts.classId}" is not declared in governance`);
-    const credentialClass = classId === undefined ? undefined : declared.classes.get(classId);
-    if (credentialClass !== undefined && !(credentialClass.kinds as readonly string[]).includes(facts.kind)) {
-      problems.push(`${where}: a ${facts.kind} cannot join class "${credentialClass.id}", which governs ${credentialClass.kinds.join(', ')}`);
-    }
-    if (facts.source !== undefined && !declared.sources.has(facts.source)) problems.push(`${where}: source "${facts.source}" is not declared in governance`);
-    for (const workload of facts.workloads ?? []) {
-      if (!declared.workloads.has(workload)) problems.push(`${where}: workload "${workload}" is not declared in governance`);
-    }
-    if (problems.length >= 50) {
-      problems.push('… further problems omitted');
-      break;
-    }
-  }
-  return problems;
-};
 
 const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Governance | null): CredentialUpsert => {
   const { facts } = entry;
@@ -185,6 +140,7 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
       if (input.expiringWithin !== undefined) {
         const within = parseDuration(input.expiringWithin);
         if (!within.ok) throw new TrustplaneError('VALIDATION_FAILED', `expiringWithin: ${within.message}`);
+        if (within.ms > maxExpiringWithinMs) throw new TrustplaneError('VALIDATION_FAILED', 'expiringWithin: at most 100 years (5200w)');
         expiringBefore = new Date(now.getTime() + within.ms).toISOString();
       }
       const filter = {

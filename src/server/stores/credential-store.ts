@@ -85,9 +85,12 @@ export type CredentialQuery = {
   offset: number;
 };
 
+/** Sorts after every real date (RFC 5280 §4.1.2.5: 99991231235959Z means "no expiry"). */
+export const neverExpires = '9999-12-31T23:59:59.999Z~';
+
 const sortColumns = {
   name: 'name',
-  notAfter: 'not_after',
+  notAfter: 'expiry_order',
   createdAt: 'created_at',
   kind: 'kind',
   status: 'status',
@@ -115,6 +118,7 @@ const toRow = (credential: CredentialUpsert, now: string): CredentialTable => ({
   sans: JSON.stringify(credential.sans),
   not_before: credential.notBefore,
   not_after: credential.notAfter,
+  expiry_order: credential.notAfter ?? neverExpires,
   key_algorithm: credential.keyAlgorithm,
   key_size: credential.keySize,
   is_ca: flag(credential.isCa),
@@ -186,14 +190,14 @@ const filterOf = (query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' |
         .where('cw.workload_id', '=', workloadId)));
     }
     if (query.status === 'expired') {
-      conditions.push(eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('not_after', '<', query.now)])]));
+      conditions.push(eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('expiry_order', '<', query.now)])]));
     } else if (query.status === 'active') {
-      conditions.push(eb.and([eb('status', '=', 'active'), eb.or([eb('not_after', 'is', null), eb('not_after', '>=', query.now)])]));
+      conditions.push(eb('status', '=', 'active'), eb('expiry_order', '>=', query.now));
     } else if (query.status !== undefined) {
       conditions.push(eb('status', '=', query.status));
     }
     if (query.expiringBefore !== undefined) {
-      conditions.push(eb('status', '=', 'active'), eb('not_after', '>=', query.now), eb('not_after', '<=', query.expiringBefore));
+      conditions.push(eb('status', '=', 'active'), eb('expiry_order', '>=', query.now), eb('expiry_order', '<=', query.expiringBefore));
     }
     if (query.text !== undefined && query.text !== '') {
       conditions.push(sql<boolean>`${sql.ref('search_text')} like ${`%${likeLiteral(query.text.toLowerCase())}%`} escape '\\'`);
@@ -220,7 +224,7 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
     async upsert(credentials: readonly CredentialUpsert[], now: string): Promise<{ created: number; updated: number }> {
       let created = 0;
       let updated = 0;
-      const columnsPerRow = 28;
+      const columnsPerRow = 29;
       const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
       for (let start = 0; start < credentials.length; start += batchSize) {
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
@@ -241,6 +245,7 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
             sans: eb.ref('excluded.sans'),
             not_before: eb.ref('excluded.not_before'),
             not_after: eb.ref('excluded.not_after'),
+            expiry_order: eb.ref('excluded.expiry_order'),
             key_algorithm: eb.ref('excluded.key_algorithm'),
             key_size: eb.ref('excluded.key_size'),
             is_ca: eb.ref('excluded.is_ca'),

@@ -34,6 +34,7 @@ export const initialMigration = (capabilities: DatabaseCapabilities) => ({
       .addColumn('sans', 'text', (c) => c.notNull())
       .addColumn('not_before', 'text')
       .addColumn('not_after', 'text')
+      .addColumn('expiry_order', 'text', (c) => c.notNull())
       .addColumn('key_algorithm', 'text')
       .addColumn('key_size', 'integer')
       .addColumn('is_ca', 'integer', (c) => c.notNull())
@@ -51,12 +52,13 @@ export const initialMigration = (capabilities: DatabaseCapabilities) => ({
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
     // Listing filters by class, status, kind, source and expiry; each index leads with the filter and
-    // ends with the default sort key so a filtered page reads in order.
-    await db.schema.createIndex('credentials_class_idx').on('credentials').columns(['class_id', 'status', 'not_after']).execute();
-    await db.schema.createIndex('credentials_status_idx').on('credentials').columns(['status', 'not_after']).execute();
-    await db.schema.createIndex('credentials_not_after_idx').on('credentials').columns(['not_after']).execute();
-    await db.schema.createIndex('credentials_kind_idx').on('credentials').columns(['kind', 'not_after']).execute();
-    await db.schema.createIndex('credentials_source_idx').on('credentials').columns(['source_id', 'not_after']).execute();
+    // ends with the default sort key so a filtered page reads in order. `expiry_order` is not_after with
+    // "never expires" as the greatest value: the two databases order NULL differently, this column never.
+    await db.schema.createIndex('credentials_class_idx').on('credentials').columns(['class_id', 'status', 'expiry_order']).execute();
+    await db.schema.createIndex('credentials_status_idx').on('credentials').columns(['status', 'expiry_order']).execute();
+    await db.schema.createIndex('credentials_expiry_idx').on('credentials').columns(['expiry_order']).execute();
+    await db.schema.createIndex('credentials_kind_idx').on('credentials').columns(['kind', 'expiry_order']).execute();
+    await db.schema.createIndex('credentials_source_idx').on('credentials').columns(['source_id', 'expiry_order']).execute();
 
     await db.schema.createTable('credential_workloads')
       .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id').onDelete('cascade'))

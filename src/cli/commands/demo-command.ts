@@ -1,0 +1,113 @@
+// `trustplane demo`: init, the Acme Corp demo organisation (examples/governance.yaml), about 500
+// credentials, one token per persona, and serve.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { TrustplaneError } from '../../core/errors.ts';
+import { loadConfig } from '../../server/config/config.ts';
+import { locateDatabase, migrateToLatest, openDatabase } from '../../server/db/database.ts';
+import { generateDemoInventory } from '../../server/demo/demo-inventory.ts';
+import { createServices, startServer } from '../../server/main.ts';
+import { action } from '../run-command.ts';
+import { initialise, serveUntilSignalled } from './server-commands.ts';
+
+const demoMarker = '.trustplane-demo';
+const governanceFile = new URL('../../../examples/governance.yaml', import.meta.url);
+
+export const demoPersonas = [
+  { principal: 'person:carol', role: 'admin', who: 'Carol Diaz, security lead: business owner of public-tls and internal-mtls' },
+  { principal: 'person:dave', role: 'admin', who: 'Dave Kim, platform engineer: technical owner of the TLS classes' },
+  { principal: 'person:frank', role: 'reader', who: 'Frank Osei, payments lead: business owner of payments-api-keys' },
+  { principal: 'person:gina', role: 'reader', who: 'Gina Ortiz, Globex (partner): executes night-time renewals' },
+] as const;
+
+/** Clears a previous demo's data directory; refuses to touch a directory the demo did not make. */
+const prepareDataDir = (dataDir: string): void => {
+  if (!existsSync(dataDir)) return;
+  if (existsSync(join(dataDir, demoMarker))) {
+    rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
+  if (readdirSync(dataDir).length > 0) {
+    throw new TrustplaneError('CONFLICT', `${dataDir} exists and is not a demo directory; pass --data-dir with a new or empty directory`);
+  }
+};
+
+export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; role: string; who: string; token: string }[]; adminToken: string; credentials: number };
+
+export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
+  const config = loadConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir }, options.env, 'trustplane-demo');
+  prepareDataDir(config.dataDir);
+  if (config.databaseUrl !== undefined) {
+    const probe = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
+    try {
+      await migrateToLatest(probe);
+      const current = await createServices(probe).governance.current();
+      if (current !== null) throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
+    } finally {
+      await probe.close();
+    }
+  }
+  const initialised = await initialise(config);
+  writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
+  const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
+  try {
+    const services = createServices(database);
+    await services.governance.apply({ document: readFileSync(governanceFile, 'utf8'), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    const tokens = [];
+    for (const persona of demoPersonas) {
+      const { token } = await services.tokens.create({ principal: persona.principal, role: persona.role, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
+      tokens.push({ ...persona, token });
+    }
+    let credentials = 0;
+    for (const demoImport of await generateDemoInventory(new Date())) {
+      const summary = await services.inventory.importFiles([{ name: demoImport.name, bytes: Buffer.from(demoImport.content) }], demoImport.defaults, 'system:bootstrap');
+      credentials += summary.created + summary.updated;
+    }
+    return { dataDir: config.dataDir, database: initialised.database, tokens, adminToken: initialised.token, credentials };
+  } finally {
+    await database.close();
+  }
+};
+
+export const registerDemoCommand = (program: Command): void => {
+  program.command('demo')
+    .description('set up the Acme Corp demo organisation (about 500 credentials) and serve it')
+    .option('--data-dir <dir>', 'where to keep the demo (default ./trustplane-demo; a previous demo there is replaced)')
+    .option('--host <host>', 'address to listen on')
+    .option('--port <port>', 'port to listen on')
+    .option('--no-serve', 'set up only; do not serve')
+    .action(action(async ({ output }, options: { dataDir?: string; host?: string; port?: string; serve: boolean }) => {
+      const setup = await setUpDemo({ ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), env: process.env });
+      if (!options.serve) {
+        output.result(setup, () => output.line(`Demo set up in ${setup.dataDir} (${setup.database}) with ${setup.credentials} credentials.`));
+        return;
+      }
+      const config = loadConfig({
+        dataDir: setup.dataDir,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+        logLevel: 'warn',
+      }, process.env);
+      const server = await startServer(config);
+      output.result({ ...setup, url: server.url }, () => {
+        output.line(`Trustplane demo: Acme Corp, ${setup.credentials} credentials, serving at ${server.url}`);
+        output.line(`Data: ${setup.dataDir} (${setup.database})`);
+        output.line('');
+        output.line('Personas (tokens valid 30 days):');
+        for (const persona of setup.tokens) {
+          output.line(`  ${persona.principal.padEnd(14)} ${persona.role.padEnd(6)} ${persona.who}`);
+          output.line(`    export TRUSTPLANE_TOKEN=${persona.token}`);
+        }
+        output.line('');
+        output.line('Try, in another terminal (npx trustplane … from this checkout):');
+        output.line(`  export TRUSTPLANE_URL=${server.url}`);
+        output.line('  npx trustplane classes list');
+        output.line('  npx trustplane credentials list --expiring-within 30d');
+        output.line('  npx trustplane credentials list --unclassified');
+        output.line('');
+        output.line('Stop with Ctrl-C.');
+      });
+      await serveUntilSignalled(server);
+    }));
+};

@@ -1,0 +1,52 @@
+// examples/governance.yaml drives the README tour; it must stay valid and classify the demo material.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { classifyCredential } from './classify.ts';
+import { formatGovernanceIssue } from './governance-issue.ts';
+import { isWindowOpen } from './change-windows.ts';
+import { parseGovernance } from './parse-governance.ts';
+
+const text = readFileSync(new URL('../../../examples/governance.yaml', import.meta.url), 'utf8');
+const parsed = parseGovernance(text, 'examples/governance.yaml', { now: new Date('2026-11-22T00:00:00Z') });
+
+test('the example organisation parses with no issues on 2026-11-22', () => {
+  assert.deepEqual(parsed.ok ? [] : parsed.issues.map(formatGovernanceIssue), []);
+});
+
+test('the example declares the organisation the README tour walks through', () => {
+  assert.ok(parsed.ok);
+  const { governance } = parsed;
+  assert.equal(governance.organization.id, 'acme');
+  assert.deepEqual(governance.partners.map((partner) => [partner.id, partner.kind]), [['globex', 'managed_service'], ['initech', 'integrator']]);
+  assert.deepEqual(governance.teams.map((team) => team.id), ['security', 'platform', 'payments', 'data', 'identity']);
+  assert.equal(governance.people.filter((person) => person.org === 'acme').length, 10);
+  assert.deepEqual(governance.agents.map((agent) => [agent.id, agent.owner]), [['support-agent', 'person:julia']]);
+  assert.deepEqual(governance.workloads.filter((workload) => workload.lifecycle === 'decommissioned').map((workload) => workload.id), ['legacy-reports']);
+  assert.deepEqual(governance.playbooks.map((playbook) => playbook.id), ['key-compromise', 'partner-offboarding']);
+});
+
+test('imported material in the example lands in the right class', () => {
+  assert.ok(parsed.ok);
+  const { classes } = parsed.governance;
+  const classify = (facts: Parameters<typeof classifyCredential>[1]) => classifyCredential(classes, facts);
+  assert.equal(classify({ kind: 'x509_certificate', name: 'www.acme.example', subject: 'CN=www.acme.example', issuer: "CN=E5, O=Let's Encrypt, C=US" }), 'public-tls');
+  assert.equal(classify({ kind: 'x509_certificate', name: 'ledger', subject: 'CN=ledger.svc.acme.internal', issuer: 'CN=Acme Internal CA' }), 'internal-mtls');
+  assert.equal(classify({ kind: 'api_key', name: 'payments-processor-live', source: 'vault' }), 'payments-api-keys');
+  assert.equal(classify({ kind: 'signing_key', name: 'release-2026', issuer: 'CN=Acme Code Signing CA, O=Acme Corp' }), 'code-signing');
+  assert.equal(classify({ kind: 'ssh_key', name: 'tom@bastion-01' }), 'ssh-access');
+  assert.equal(classify({ kind: 'token', name: 'agent-support-assistant', source: 'vault' }), 'agent-tokens');
+  assert.equal(classify({ kind: 'password', name: 'warehouse-admin', source: 'vault' }), null, 'passwords are assigned by hand');
+});
+
+test('Globex works weekday nights, Berlin time; Initech only during the December cut-over', () => {
+  assert.ok(parsed.ok);
+  const [globex, initech] = parsed.governance.delegations;
+  const globexWindow = globex?.windows?.[0];
+  const initechWindow = initech?.windows?.[0];
+  assert.ok(globexWindow !== undefined && initechWindow !== undefined);
+  assert.equal(isWindowOpen(globexWindow, new Date('2026-11-23T21:30:00Z')), true, 'Monday 22:30 CET');
+  assert.equal(isWindowOpen(globexWindow, new Date('2026-11-22T21:30:00Z')), false, 'Sunday');
+  assert.equal(isWindowOpen(initechWindow, new Date('2026-12-02T10:00:00Z')), true);
+  assert.equal(isWindowOpen(initechWindow, new Date('2026-12-04T17:00:00Z')), false, 'ends 18:00 CET');
+});

@@ -1,0 +1,45 @@
+// What applying a governance file would change, per section and id (like `terraform plan`).
+// An entry is changed when its canonical JSON differs; a renamed id is a removal and an addition.
+import { canonicalJson } from './canonical-json.ts';
+import type { Governance } from './governance-model.ts';
+import { governanceSections, sectionEntries } from './governance-sections.ts';
+import type { GovernanceSectionKey } from './governance-sections.ts';
+
+export type SectionPlan = { added: string[]; changed: string[]; removed: string[] };
+
+export type GovernancePlan = {
+  sections: Record<GovernanceSectionKey, SectionPlan>;
+  summary: { toAdd: number; toChange: number; toRemove: number };
+  hasChanges: boolean;
+};
+
+const planSection = (current: Map<string, unknown>, next: Map<string, unknown>): SectionPlan => ({
+  added: [...next.keys()].filter((id) => !current.has(id)),
+  changed: [...next.entries()].filter(([id, entry]) => current.has(id) && canonicalJson(current.get(id)) !== canonicalJson(entry)).map(([id]) => id),
+  removed: [...current.keys()].filter((id) => !next.has(id)),
+});
+
+export const planGovernance = (current: Governance | null, next: Governance): GovernancePlan => {
+  const sections = Object.fromEntries(governanceSections.map((section) => [
+    section.key,
+    planSection(current === null ? new Map() : sectionEntries(current, section), sectionEntries(next, section)),
+  ])) as Record<GovernanceSectionKey, SectionPlan>;
+  const plans = Object.values(sections);
+  const summary = {
+    toAdd: plans.reduce((sum, plan) => sum + plan.added.length, 0),
+    toChange: plans.reduce((sum, plan) => sum + plan.changed.length, 0),
+    toRemove: plans.reduce((sum, plan) => sum + plan.removed.length, 0),
+  };
+  return { sections, summary, hasChanges: summary.toAdd + summary.toChange + summary.toRemove > 0 };
+};
+
+/** One line per change ("+ classes/internal-mtls", "~ people/dave", "- workloads/old-batch"), then the totals. */
+export const formatPlan = (plan: GovernancePlan): string => {
+  if (!plan.hasChanges) return 'No changes. Governance is up to date.';
+  const lines = governanceSections.flatMap(({ key }) => {
+    const { added, changed, removed } = plan.sections[key];
+    return [...added.map((id) => `+ ${key}/${id}`), ...changed.map((id) => `~ ${key}/${id}`), ...removed.map((id) => `- ${key}/${id}`)];
+  });
+  const { toAdd, toChange, toRemove } = plan.summary;
+  return [...lines, '', `Plan: ${toAdd} to add, ${toChange} to change, ${toRemove} to remove.`].join('\n');
+};

@@ -1,0 +1,33 @@
+// Delegations go to partners, grant only actions their classes define, and are still live.
+import { delegationEnd } from './change-windows.ts';
+import type { GovernanceRule } from './governance-rule.ts';
+import { formatInstant } from './governance-time.ts';
+
+export const delegationsGoToPartners: GovernanceRule = (governance) =>
+  governance.delegations.flatMap((delegation, i) => delegation.to === `org:${governance.organization.id}`
+    ? [{ path: ['delegations', i, 'to'], message: `"${governance.organization.id}" is the customer; delegate only to partners` }]
+    : []);
+
+export const delegatedActionsHaveDecisionRights: GovernanceRule = (governance) => {
+  // The first declaration wins; a duplicate class id is reported on its own.
+  const classes = new Map(governance.classes.toReversed().map((credentialClass) => [credentialClass.id, credentialClass]));
+  return governance.delegations.flatMap((delegation, i) => delegation.actions.flatMap((action, a) =>
+    delegation.classes.flatMap((classId) => {
+      const credentialClass = classes.get(classId);
+      if (credentialClass === undefined || credentialClass.decisionRights[action] !== undefined) return [];
+      return [{
+        path: ['delegations', i, 'actions', a],
+        message: `class "${classId}" has no decision rights for "${action}"; declare classes[${governance.classes.indexOf(credentialClass)}].decisionRights.${action} or remove the action`,
+      }];
+    })));
+};
+
+export const delegationsAreLive: GovernanceRule = (governance, { now }) =>
+  governance.delegations.flatMap((delegation, i) => {
+    const end = delegationEnd(delegation);
+    if (end === null || end.getTime() > now.getTime()) return [];
+    return [{
+      path: ['delegations', i, 'until'],
+      message: `the delegation has already ended: until ${delegation.until} is before now (${formatInstant(now.getTime())})`,
+    }];
+  });
