@@ -25,6 +25,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/**/*.js', 'eslint.config.js'],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
+  {
     // src/core: no I/O, no database, no network, no clock. Time and randomness come in as arguments.
     files: ['src/core/**/*.ts'],
     ignores: ['src/core/**/*.test.ts'],

@@ -24,32 +24,41 @@ const commonName = (multiline: string): string | undefined => {
 export const certificateFacts = (der: Uint8Array): CredentialFacts | null => {
   const structure = readCertificateStructure(der);
   if (structure === null) return null;
-  let certificate: X509Certificate;
+  let fields: { subject: string; issuer: string; serialNumber: string; notBefore: Date; notAfter: Date; isCa: boolean };
   try {
-    certificate = new X509Certificate(der);
+    const certificate = new X509Certificate(der);
+    // node:crypto leaves subject and issuer undefined, against its types, when the name is empty.
+    fields = {
+      subject: (certificate.subject as string | undefined) ?? '',
+      issuer: (certificate.issuer as string | undefined) ?? '',
+      serialNumber: certificate.serialNumber,
+      notBefore: certificate.validFromDate,
+      notAfter: certificate.validToDate,
+      isCa: certificate.ca,
+    };
   } catch {
     return null;
   }
   const key = describeSubjectPublicKeyInfo(structure.subjectPublicKeyInfo);
   const sans = structure.subjectAltName === undefined ? [] : decodeSubjectAltNames(structure.subjectAltName);
   if (key === null || sans === null) return null;
-  const subject = toRfc4514(certificate.subject);
-  const serial = normaliseSerialNumber(certificate.serialNumber) ?? certificate.serialNumber.toLowerCase();
+  const subject = toRfc4514(fields.subject);
+  const serial = normaliseSerialNumber(fields.serialNumber) ?? fields.serialNumber.toLowerCase();
   const firstSan = sans[0]?.slice(sans[0].indexOf(':') + 1);
-  const name = commonName(certificate.subject) ?? firstSan ?? (subject === '' ? `certificate ${serial}` : subject);
+  const name = commonName(fields.subject) ?? firstSan ?? (subject === '' ? `certificate ${serial}` : subject);
   return {
     kind: 'x509_certificate',
     fingerprint: sha256Hex(der),
     name,
     subject,
-    issuer: toRfc4514(certificate.issuer),
+    issuer: toRfc4514(fields.issuer),
     ...(sans.length > 0 ? { sans } : {}),
     serial,
-    notBefore: certificate.validFromDate,
-    notAfter: certificate.validToDate,
+    notBefore: fields.notBefore,
+    notAfter: fields.notAfter,
     keyAlgorithm: key.keyAlgorithm,
     ...(key.keySize === undefined ? {} : { keySize: key.keySize }),
-    isCa: certificate.ca,
+    isCa: fields.isCa,
     signatureAlgorithm: signatureAlgorithmName(structure.signatureAlgorithmOid),
   };
 };

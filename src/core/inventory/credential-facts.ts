@@ -1,4 +1,4 @@
-import type { CredentialKind, CredentialStatus, KeyAlgorithm } from './credential-kinds.ts';
+import type { CredentialKind, CredentialStatus } from './credential-kinds.ts';
 
 /** What one piece of imported trust material says about itself. Never holds secret values. */
 export type CredentialFacts = {
@@ -20,7 +20,8 @@ export type CredentialFacts = {
   serial?: string;
   notBefore?: Date;
   notAfter?: Date;
-  keyAlgorithm?: KeyAlgorithm;
+  /** One of keyAlgorithms ('RSA', 'ECDSA-P256', …) or 'unknown:<oid>' (KeyAlgorithm). */
+  keyAlgorithm?: string;
   /** Bits: RSA and DSA modulus bits, EC curve bits (256/384/521), Ed25519 256, Ed448 448. */
   keySize?: number;
   /** X.509 basicConstraints cA. */

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-export const sha256Hex = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+export const sha256Hex = (data: Uint8Array | string): string => hash('sha256', data, 'hex');
 
 const plainHex = /^[0-9a-f]{64}$/i;
 const colonHex = /^[0-9a-f]{2}(?::[0-9a-f]{2}){31}$/i;

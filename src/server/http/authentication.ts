@@ -36,6 +36,7 @@ export const registerAuthentication = (app: FastifyInstance, deps: { authenticat
     if (!match) throw new TrustplaneError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
     const principal = await deps.authenticator.authenticate(match[1] as string);
     request.principal = principal;
+    if (request.is404) return;
     const action = request.routeOptions.config.action;
     const resource = request.routeOptions.url ?? request.url;
     if (action === undefined) throw new TrustplaneError('FORBIDDEN', `route ${resource} declares no action and is refused`);

@@ -1,0 +1,8 @@
+// Inventory: credential kinds, and trust material parsed into facts (DESIGN.md, Architecture).
+export { credentialKinds, credentialStatuses, keyAlgorithms } from './credential-kinds.ts';
+export type { CredentialKind, CredentialStatus, KeyAlgorithm } from './credential-kinds.ts';
+export type { CredentialFacts } from './credential-facts.ts';
+export { formatParseFailure } from './parse-result.ts';
+export type { ImportedCredential, ParseFailure, ParseResult, TrustMaterialFormat } from './parse-result.ts';
+export { parseTrustMaterial } from './parse-trust-material.ts';
+export { normaliseFingerprint } from './fingerprint.ts';

@@ -1,0 +1,47 @@
+import type { MetadataField } from './metadata-fields.ts';
+import { acceptedFieldsHint, quoteFieldName, resolveField, secretFieldMessage } from './metadata-fields.ts';
+
+// Shared by the JSON and CSV export parsers: the names a file uses, mapped to fields once per header
+// (CSV) or per object (JSON).
+
+export type FieldMapping =
+  | { ok: true; fields: MetadataField[]; names: ReadonlyMap<MetadataField, string> }
+  | { ok: false; message: string };
+
+/**
+ * Maps the names of one object (JSON keys) or of a header (CSV columns) to fields. A secret field is
+ * reported before an unknown one, whatever the order, because it is the finding that matters.
+ */
+export const mapFieldNames = (names: readonly string[], remove: 'field' | 'column'): FieldMapping => {
+  const resolutions = names.map(resolveField);
+  const secret = resolutions.findIndex((resolution) => resolution.type === 'secret');
+  if (secret >= 0) return { ok: false, message: secretFieldMessage(names[secret]!, remove) };
+  const fields: MetadataField[] = [];
+  const given = new Map<MetadataField, string>();
+  for (const [index, resolution] of resolutions.entries()) {
+    const name = names[index]!;
+    if (resolution.type !== 'field') {
+      return name.trim() === ''
+        ? { ok: false, message: `${remove} ${index + 1} has no name; name it or remove it` }
+        : { ok: false, message: `unknown ${remove} ${quoteFieldName(name)}; ${acceptedFieldsHint}` };
+    }
+    const earlier = given.get(resolution.field);
+    if (earlier !== undefined) {
+      return { ok: false, message: `${remove}s ${quoteFieldName(earlier)} and ${quoteFieldName(name)} both give ${resolution.field}; keep one` };
+    }
+    given.set(resolution.field, name);
+    fields.push(resolution.field);
+  }
+  return { ok: true, fields, names: given };
+};
+
+/** The row's present values by field: null, undefined and blank text count as absent. */
+export const collectValues = (fields: readonly MetadataField[], values: readonly unknown[]): Partial<Record<MetadataField, unknown>> => {
+  const collected: Partial<Record<MetadataField, unknown>> = {};
+  for (let index = 0; index < fields.length; index++) {
+    const value = values[index];
+    if (value === null || value === undefined || (typeof value === 'string' && value.trim() === '')) continue;
+    collected[fields[index]!] = value;
+  }
+  return collected;
+};

@@ -1,0 +1,46 @@
+// Runs the real `trustplane` command line as a separate process, as a user would.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const cliPath = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+/** Starts `trustplane serve` on a free port and resolves with its URL once it listens. */
+export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'silent'], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /serving at (http:\/\/\S+?) /.exec(output);
+      if (match) {
+        child.stdout.off('data', onData);
+        resolve({
+          url: match[1] as string,
+          process: child,
+          stop: () => new Promise((done) => {
+            child.on('close', () => done());
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
+  });

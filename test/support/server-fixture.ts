@@ -1,0 +1,42 @@
+// An in-process Trustplane (services and Fastify app, no socket) on a test database, with the
+// example governance applied on request and an admin and a reader token.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { createHttpApp, createServices } from '../../src/server/main.ts';
+import type { Services } from '../../src/server/main.ts';
+import { systemClock } from '../../src/server/platform.ts';
+import type { DatabaseTarget, TestDatabase } from './databases.ts';
+
+export const exampleGovernance = readFileSync(new URL('../../examples/governance.yaml', import.meta.url), 'utf8');
+
+export type ServerFixture = {
+  database: TestDatabase;
+  services: Services;
+  app: FastifyInstance;
+  adminToken: string;
+  readerToken: string;
+  close(): Promise<void>;
+};
+
+export const startServerFixture = async (target: DatabaseTarget, options: { governance: boolean }): Promise<ServerFixture> => {
+  const database = await target.create();
+  const services = createServices(database.database, systemClock);
+  const app = await createHttpApp(database.database, services);
+  const { token: bootstrap } = await services.tokens.createBootstrap({ name: 'test', expiresInMs: 86_400_000, actor: 'test' });
+  let adminToken = bootstrap;
+  let readerToken = '';
+  if (options.governance) {
+    await services.governance.apply({ document: exampleGovernance, fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    adminToken = (await services.tokens.create({ principal: 'person:carol', role: 'admin', name: 'test', expiresInMs: 86_400_000, actor: 'test' })).token;
+    readerToken = (await services.tokens.create({ principal: 'person:frank', role: 'reader', name: 'test', expiresInMs: 86_400_000, actor: 'test' })).token;
+  }
+  return {
+    database, services, app, adminToken, readerToken,
+    close: async () => {
+      await app.close();
+      await database.destroy();
+    },
+  };
+};
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
