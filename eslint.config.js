@@ -12,7 +12,7 @@ const forbiddenInCore = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/dist/**', '.data/**'] },
+  { ignores: ['node_modules/**', 'web/dist/**', '.scratch/**', 'trustplane-data/**', 'trustplane-demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

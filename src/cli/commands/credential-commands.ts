@@ -19,7 +19,7 @@ export type CredentialView = {
 
 type ImportSummary = { files: { file: string; credentials: number; created: number; updated: number; unclassified: number }[]; created: number; updated: number; unclassified: number };
 
-const importBatchSize = 5000;
+const importBatchSize = 10_000;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,7 +43,7 @@ export const registerCredentialCommands = (program: Command): void => {
     .option('--page <n>', 'page number', '1')
     .option('--page-size <n>', 'credentials per page (at most 1000)', '50')
     .action(action(async ({ client, output }, options: Record<string, string | boolean | undefined>) => {
-      const page = await client().get<{ items: CredentialView[]; page: number; pageSize: number; total: number }>('/api/v1/credentials', {
+      const page = await client().get<{ items: CredentialView[]; page: number; pageSize: number; total: number; totalIsExact: boolean }>('/api/v1/credentials', {
         class: options.class as string | undefined,
         kind: options.kind as string | undefined,
         owner: options.owner as string | undefined,
@@ -63,7 +63,8 @@ export const registerCredentialCommands = (program: Command): void => {
           credential.id, credential.kind, credential.name.slice(0, 48), credential.classId ?? '(unclassified)', credential.status, day(credential.notAfter), credential.sourceId ?? '-',
         ]), ['ID', 'KIND', 'NAME', 'CLASS', 'STATUS', 'NOT AFTER', 'SOURCE']);
         const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
-        output.line(`Page ${page.page} of ${pages} (${page.total} credential${page.total === 1 ? '' : 's'}).`);
+        const more = page.totalIsExact ? '' : '+';
+        output.line(`Page ${page.page} of ${pages.toLocaleString('en-US')}${more} (${page.total.toLocaleString('en-US')}${more} credential${page.total === 1 ? '' : 's'}).`);
       });
     }));
 

@@ -35,6 +35,8 @@ const dnsNames = (sans: readonly string[] | undefined): string[] => (sans ?? [])
 });
 
 const matches = (match: ClassMatch, facts: ClassificationFacts): boolean => {
+  // Cheapest rule first: most credentials are ruled out by their source before any name is matched.
+  if (match.sources !== undefined && (facts.source === undefined || !match.sources.includes(facts.source))) return false;
   if (match.issuers !== undefined) {
     const issuer = facts.issuer?.toLowerCase();
     if (issuer === undefined || !match.issuers.some((needle) => issuer.includes(needle.toLowerCase()))) return false;
@@ -44,7 +46,6 @@ const matches = (match: ClassMatch, facts: ClassificationFacts): boolean => {
     const names = [...(cn === null ? [] : [cn]), ...dnsNames(facts.sans), facts.name];
     if (!match.names.some((pattern) => names.some((name) => globMatches(pattern, name)))) return false;
   }
-  if (match.sources !== undefined && (facts.source === undefined || !match.sources.includes(facts.source))) return false;
   return true;
 };
 

@@ -1,9 +1,9 @@
+// @peculiar/x509 finds its algorithm providers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { X509Certificate } from 'node:crypto';
 import type { CredentialFacts } from './credential-facts.ts';
-import { signatureAlgorithmName } from './algorithm-names.ts';
-import { readCertificateStructure } from './certificate-structure.ts';
 import { sha256Hex } from './fingerprint.ts';
-import { decodeSubjectAltNames } from './general-names.ts';
 import { describeSubjectPublicKeyInfo } from './public-key-facts.ts';
 import { normaliseSerialNumber } from './serial-number.ts';
 
@@ -20,28 +20,73 @@ const commonName = (multiline: string): string | undefined => {
   return rdn === undefined ? undefined : unescapeValue(rdn.slice(3));
 };
 
-/** Facts of one DER X.509 certificate, or null when the bytes are not exactly one readable certificate. */
-export const certificateFacts = (der: Uint8Array): CredentialFacts | null => {
-  const structure = readCertificateStructure(der);
-  if (structure === null) return null;
-  let fields: { subject: string; issuer: string; serialNumber: string; notBefore: Date; notAfter: Date; isCa: boolean };
+// Signature algorithms carry OpenSSL's names, so the facts read like `openssl x509 -text`, except the
+// EdDSA ones, spelled as RFC 8410 §3 does (OpenSSL prints ED25519); the OID when OpenSSL has no name.
+const rfc8410Names: ReadonlyMap<string, string> = new Map([['1.3.101.112', 'Ed25519'], ['1.3.101.113', 'Ed448']]);
+
+/**
+ * A subjectAltName entry with its type prefix (RFC 5280 §4.2.1.6). @peculiar/x509 decodes two otherName
+ * forms, Microsoft's GUID and UPN, kept here as their OIDs; it skips the other otherName forms,
+ * x400Address and ediPartyName, and directory names are left out: none of them helps match a credential.
+ */
+const subjectAltName = (name: x509.GeneralName): string[] => {
+  switch (name.type) {
+    case 'dns': return [`dns:${name.value}`];
+    case 'ip': return [`ip:${name.value}`];
+    case 'email': return [`email:${name.value}`];
+    case 'url': return [`uri:${name.value}`];
+    case 'id': return [`rid:${name.value}`];
+    case 'guid': return ['othername:1.3.6.1.4.1.311.25.1'];
+    case 'upn': return ['othername:1.3.6.1.4.1.311.20.2.3'];
+    case 'dn': return [];
+  }
+};
+
+type CertificateFields = {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  isCa: boolean;
+  signatureAlgorithm: string;
+  subjectPublicKeyInfo: Uint8Array;
+  sans: string[];
+};
+
+// node:crypto gives the names, dates, serial, CA flag and signature algorithm as OpenSSL reads them;
+// @peculiar/x509 the subjectAltName entries and the SubjectPublicKeyInfo's own bytes, also for key types
+// node:crypto cannot load. Either throws on bytes that are not a certificate.
+const readCertificate = (der: Uint8Array): CertificateFields | null => {
   try {
     const certificate = new X509Certificate(der);
-    // node:crypto leaves subject and issuer undefined, against its types, when the name is empty.
-    fields = {
+    // node:crypto re-encodes what it read: bytes after the certificate, or a BER outer layer, differ.
+    if (!certificate.raw.equals(der)) return null;
+    const structure = new x509.X509Certificate(der);
+    const oid = certificate.signatureAlgorithmOid;
+    return {
+      // node:crypto leaves subject and issuer undefined, against its types, when the name is empty.
       subject: (certificate.subject as string | undefined) ?? '',
       issuer: (certificate.issuer as string | undefined) ?? '',
       serialNumber: certificate.serialNumber,
       notBefore: certificate.validFromDate,
       notAfter: certificate.validToDate,
       isCa: certificate.ca,
+      signatureAlgorithm: rfc8410Names.get(oid) ?? certificate.signatureAlgorithm ?? oid,
+      subjectPublicKeyInfo: new Uint8Array(structure.publicKey.rawData),
+      sans: structure.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.flatMap(subjectAltName) ?? [],
     };
   } catch {
     return null;
   }
-  const key = describeSubjectPublicKeyInfo(structure.subjectPublicKeyInfo);
-  const sans = structure.subjectAltName === undefined ? [] : decodeSubjectAltNames(structure.subjectAltName);
-  if (key === null || sans === null) return null;
+};
+
+/** Facts of one DER X.509 certificate, or null when the bytes are not exactly one readable certificate. */
+export const certificateFacts = (der: Uint8Array): CredentialFacts | null => {
+  const fields = readCertificate(der);
+  const key = fields === null ? null : describeSubjectPublicKeyInfo(fields.subjectPublicKeyInfo);
+  if (fields === null || key === null) return null;
+  const { sans } = fields;
   const subject = toRfc4514(fields.subject);
   const serial = normaliseSerialNumber(fields.serialNumber) ?? fields.serialNumber.toLowerCase();
   const firstSan = sans[0]?.slice(sans[0].indexOf(':') + 1);
@@ -59,6 +104,6 @@ export const certificateFacts = (der: Uint8Array): CredentialFacts | null => {
     keyAlgorithm: key.keyAlgorithm,
     ...(key.keySize === undefined ? {} : { keySize: key.keySize }),
     isCa: fields.isCa,
-    signatureAlgorithm: signatureAlgorithmName(structure.signatureAlgorithmOid),
+    signatureAlgorithm: fields.signatureAlgorithm,
   };
 };

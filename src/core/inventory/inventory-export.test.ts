@@ -197,6 +197,25 @@ describe('CSV inventory export', () => {
     assert.deepEqual([short.entry, short.message], ['row 2', 'the row has 2 fields and the header 3; quote fields that hold commas']);
   });
 
+  it('never repeats a secret from a row whose CSV syntax is broken', () => {
+    // The CSV reader's own messages quote the field it stopped in; a person sees only the row and the fault.
+    const cases: [string, string, RegExp][] = [
+      [`token,b,x${fakeSecret}"\n`, 'row 2', /quoted wrongly/],
+      [`token,b,"${fakeSecret}\ntoken,c,d\n`, 'row 2', /never closed/],
+      [`token,b,${fakeSecret},extra\n`, 'row 2', /^the row has 4 fields and the header 3/],
+    ];
+    for (const [row, entry, message] of cases) {
+      const error = failureOf(parseText('export.csv', `kind,id,name\ntoken,a,ok\n\n${row}`));
+      assert.deepEqual([error.entry, message.test(error.message)], [entry, true], row);
+      assert.equal(JSON.stringify(error).includes(fakeSecret.slice(0, 12)), false, row);
+    }
+  });
+
+  it('reports the first fault in the file, a bad row before a broken one', () => {
+    const error = failureOf(parseText('export.csv', `kind,id,not_after\ntoken,a,soon\ntoken,b,"${fakeSecret}\n`));
+    assert.deepEqual([error.entry, error.message.startsWith('field "not_after" is not an ISO-8601 date')], ['row 1', true]);
+  });
+
   it('accepts a JSON array in a list cell, a BOM and CRLF line ends', () => {
     const result = parseText('export.csv', '\uFEFFKind,ID,Workloads\r\ntoken,a,"[""api"",""worker""]"\r\n');
     assert.ok(result.ok);

@@ -1,63 +1,91 @@
+import { ECParameters } from '@peculiar/asn1-ecc';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { createPublicKey } from 'node:crypto';
 import type { KeyAlgorithm } from './credential-kinds.ts';
-import { oids } from './algorithm-names.ts';
-import { decodeOid, derTag, integerBitLength, readAlgorithmIdentifier, readChildren, readTlv, readWhole } from './der-reader.ts';
 import { sha256Hex } from './fingerprint.ts';
 
 export type PublicKeyFacts = { fingerprint: string; keyAlgorithm: KeyAlgorithm; keySize?: number };
 
+// The algorithms Trustplane names, by OID: RFC 8017 App. C, RFC 5480 §2.1.1, RFC 8410 §3, RFC 3279 §2.3.2.
+const oids = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  ecPublicKey: '1.2.840.10045.2.1',
+  ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
+  dsa: '1.2.840.10040.4.1',
+} as const;
+
 const curves: ReadonlyMap<string, { keyAlgorithm: KeyAlgorithm; keySize: number }> = new Map([
-  [oids.prime256v1, { keyAlgorithm: 'ECDSA-P256', keySize: 256 }],
-  [oids.secp384r1, { keyAlgorithm: 'ECDSA-P384', keySize: 384 }],
-  [oids.secp521r1, { keyAlgorithm: 'ECDSA-P521', keySize: 521 }],
+  ['1.2.840.10045.3.1.7', { keyAlgorithm: 'ECDSA-P256', keySize: 256 }],
+  ['1.3.132.0.34', { keyAlgorithm: 'ECDSA-P384', keySize: 384 }],
+  ['1.3.132.0.35', { keyAlgorithm: 'ECDSA-P521', keySize: 521 }],
 ]);
 
-// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 App. A.1.1)
-const rsaModulusBits = (bitString: Uint8Array): number | undefined => {
-  if (bitString[0] !== 0) return undefined;
-  const key = readWhole(bitString.subarray(1), derTag.sequence);
-  const modulus = key === null ? undefined : readTlv(key.content, 0);
-  return modulus?.tag === derTag.integer ? integerBitLength(modulus.content) : undefined;
+// @peculiar/x509's PublicKey gives WebCrypto names and drops the OIDs that `unknown:<oid>` needs, so the
+// SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) is read with the ASN.1 schemas it is built on.
+const readSubjectPublicKeyInfo = (spki: Uint8Array): SubjectPublicKeyInfo | null => {
+  try {
+    const info = AsnConvert.parse(spki, SubjectPublicKeyInfo);
+    // The BER parser is lenient (bytes after the first element, lengths past their container): only
+    // input that re-encodes to itself is one DER SubjectPublicKeyInfo.
+    return Buffer.from(AsnConvert.serialize(info)).equals(spki) ? info : null;
+  } catch {
+    return null;
+  }
+};
+
+/** The named curve of ecPublicKey parameters (RFC 5480 §2.1.1); undefined for implicit or explicit curves. */
+const namedCurve = (parameters: ArrayBuffer | null | undefined): string | undefined => {
+  if (parameters === null || parameters === undefined) return undefined;
+  try {
+    return AsnConvert.parse(parameters, ECParameters).namedCurve;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Bits of the RSA modulus or the DSA prime p, as node:crypto reads them; undefined when it cannot load the key. */
+const modulusLength = (spki: Uint8Array): number | undefined => {
+  try {
+    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength;
+  } catch {
+    return undefined;
+  }
 };
 
 /**
- * Facts of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), read from its bytes alone so that keys
- * node:crypto cannot load still get a fingerprint and an `unknown:<oid>` algorithm. Null if not an SPKI.
+ * Facts of a DER SubjectPublicKeyInfo. Keys node:crypto cannot load still get a fingerprint and an
+ * `unknown:<oid>` algorithm. Null if the bytes are not exactly one SubjectPublicKeyInfo.
  */
 export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null => {
-  const outer = readWhole(spki, derTag.sequence);
-  const parts = outer === null ? null : readChildren(outer.content);
-  if (parts?.length !== 2 || parts[1]!.tag !== derTag.bitString) return null;
-  const algorithm = readAlgorithmIdentifier(parts[0]!);
-  if (algorithm === null) return null;
+  const info = readSubjectPublicKeyInfo(spki);
+  if (info === null) return null;
   const fingerprint = sha256Hex(spki);
-  const keyBits = parts[1]!.content;
-  switch (algorithm.oid) {
+  const { algorithm: oid, parameters } = info.algorithm;
+  switch (oid) {
     case oids.rsaEncryption:
     case oids.rsassaPss: {
-      const keySize = rsaModulusBits(keyBits);
+      const keySize = modulusLength(spki);
       return keySize === undefined ? null : { fingerprint, keyAlgorithm: 'RSA', keySize };
     }
     case oids.ecPublicKey: {
-      const parameters = algorithm.parameters;
-      const curveOid = parameters?.tag === derTag.oid ? decodeOid(parameters.content) : null;
-      if (curveOid === null) return { fingerprint, keyAlgorithm: `unknown:${oids.ecPublicKey}` };
-      const curve = curves.get(curveOid);
-      return curve === undefined ? { fingerprint, keyAlgorithm: `unknown:${curveOid}` } : { fingerprint, ...curve };
+      const curveOid = namedCurve(parameters);
+      if (curveOid === undefined) return { fingerprint, keyAlgorithm: `unknown:${oids.ecPublicKey}` };
+      return { fingerprint, ...(curves.get(curveOid) ?? { keyAlgorithm: `unknown:${curveOid}` }) };
     }
     case oids.ed25519:
       return { fingerprint, keyAlgorithm: 'Ed25519', keySize: 256 };
     case oids.ed448:
       return { fingerprint, keyAlgorithm: 'Ed448', keySize: 448 };
     case oids.dsa: {
-      // Dss-Parms ::= SEQUENCE { p INTEGER, q INTEGER, g INTEGER } (RFC 3279 §2.3.2); absent when inherited.
-      const parameters = algorithm.parameters;
-      const prime = parameters?.tag === derTag.sequence ? readTlv(parameters.content, 0) : null;
-      return prime?.tag === derTag.integer
-        ? { fingerprint, keyAlgorithm: 'DSA', keySize: integerBitLength(prime.content) }
-        : { fingerprint, keyAlgorithm: 'DSA' };
+      // Without Dss-Parms (inherited from the issuer, RFC 3279 §2.3.2) the size is not in the key.
+      const keySize = modulusLength(spki);
+      return keySize === undefined ? { fingerprint, keyAlgorithm: 'DSA' } : { fingerprint, keyAlgorithm: 'DSA', keySize };
     }
     default:
-      return { fingerprint, keyAlgorithm: `unknown:${algorithm.oid}` };
+      return { fingerprint, keyAlgorithm: `unknown:${oid}` };
   }
 };
 

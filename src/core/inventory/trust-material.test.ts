@@ -150,6 +150,13 @@ describe('DER', () => {
     });
   });
 
+  it('refuses a certificate or public key with bytes after it', () => {
+    for (const name of ['issuing-ca.der', 'ecdsa-p384-public.der']) {
+      const error = failureOf(parseTrustMaterial({ name, bytes: Buffer.concat([fixture(name), Buffer.from([0, 0])]) }));
+      assert.match(error.message, /^not a DER certificate or public key/, name);
+    }
+  });
+
   it('refuses bytes that are neither', () => {
     const error = failureOf(parseFixture('garbage.bin'));
     assert.equal(formatParseFailure(error).startsWith('garbage.bin: whole file: not a DER certificate or public key'), true);

@@ -12,7 +12,6 @@ const configSchema = z.object({
   host: z.string().min(1).max(255),
   port: z.number().int().min(0).max(65_535),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  externalUrl: z.url().max(2048).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -26,7 +25,6 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     host: flags.host ?? env.TRUSTPLANE_HOST ?? defaultHost,
     port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
-    externalUrl: env.TRUSTPLANE_EXTERNAL_URL === '' ? undefined : env.TRUSTPLANE_EXTERNAL_URL,
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

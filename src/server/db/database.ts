@@ -46,6 +46,9 @@ const openSqlite = (file: string): Database => {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 10000');
   connection.pragma('foreign_keys = ON');
+  // A larger page cache (64 MiB) keeps the inventory's indexes in memory during large imports.
+  connection.pragma('cache_size = -65536');
+  connection.pragma('temp_store = MEMORY');
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
   return { db, capabilities: sqliteCapabilities, location: { kind: 'sqlite', file }, close: () => db.destroy() };
 };

@@ -99,7 +99,7 @@ export const credentialRoutes = (inventory: InventoryService) => (app: FastifyIn
         page: z.coerce.number().int().min(1).max(1_000_000).default(1),
         pageSize: z.coerce.number().int().min(1).max(1000).default(50),
       }).strict(),
-      response: { 200: z.object({ items: z.array(credentialSchema), page: z.number(), pageSize: z.number(), total: z.number() }) },
+      response: { 200: z.object({ items: z.array(credentialSchema), page: z.number(), pageSize: z.number(), total: z.number().describe('exact when totalIsExact; otherwise a lower bound (10,000)'), totalIsExact: z.boolean() }) },
     },
   }, async (request) => {
     const query = request.query;

@@ -6,6 +6,7 @@ import { classifyCredential } from '../../core/governance/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
 import { checkImportReferences } from '../../core/inventory/import-references.ts';
+import { credentialIdFor } from '../../core/inventory/credential-id.ts';
 import type { ImportDefaults, ImportedEntry } from '../../core/inventory/import-references.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { CredentialQuery, CredentialRecord, CredentialSortKey, CredentialUpsert } from '../stores/credential-store.ts';
@@ -35,10 +36,11 @@ export type CredentialListInput = {
 
 const maxExpiringWithinMs = 5200 * 7 * 86_400_000;
 
-export type CredentialPage = { items: CredentialRecord[]; page: number; pageSize: number; total: number };
+/** `total` is exact when `totalIsExact`; otherwise there are at least that many. */
+export type CredentialPage = { items: CredentialRecord[]; page: number; pageSize: number; total: number; totalIsExact: boolean };
 
-/** The id of a credential follows from its fingerprint, so a re-import finds the same credential. */
-export const credentialIdFor = (fingerprint: string): string => `cr_${fingerprint.slice(0, 20)}`;
+/** Totals above this are reported as "at least": counting a million matches would cost more than the page. */
+export const countCap = 10_000;
 
 const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Governance | null): CredentialUpsert => {
   const { facts } = entry;
@@ -75,6 +77,19 @@ const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Go
 };
 
 export const createInventoryService = ({ unitOfWork, clock, governance }: InventoryServiceDeps) => {
+  // Query plans go stale after a large import until the database gathers statistics again (PostgreSQL's
+  // autovacuum takes up to a minute; SQLite never does on its own). Refresh them on a geometric schedule,
+  // as autovacuum's scale factor does: when the rows added since the last refresh reach a fifth of the rows
+  // known then (and at least 10,000), so a million-row import triggers a handful of refreshes, not hundreds.
+  const statistics = { sinceRefresh: 0, atRefresh: 0 };
+  const refreshStatisticsIfStale = async (created: number): Promise<void> => {
+    statistics.sinceRefresh += created;
+    if (statistics.sinceRefresh < Math.max(10_000, statistics.atRefresh / 5)) return;
+    statistics.atRefresh += statistics.sinceRefresh;
+    statistics.sinceRefresh = 0;
+    await unitOfWork((tx) => tx.credentials.refreshStatistics());
+  };
+
   const importEntries = async (entries: readonly ImportedEntry[], defaults: ImportDefaults, actor: string, requestId?: string): Promise<ImportSummary> => {
     const current = (await governance.current())?.governance ?? null;
     const problems = checkImportReferences(entries, defaults, current);
@@ -83,18 +98,20 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
     }
     const upserts = entries.map((entry) => toUpsert(entry, defaults, current));
     const now = clock.now();
-    const byFile = new Map<string, ImportedEntry[]>();
-    for (const entry of entries) byFile.set(entry.file, [...(byFile.get(entry.file) ?? []), entry]);
-    return unitOfWork(async (tx) => {
+    const byFile = new Map<string, CredentialUpsert[]>();
+    for (const upsert of upserts) {
+      const file = upsert.importedFrom ?? '';
+      const list = byFile.get(file);
+      if (list === undefined) byFile.set(file, [upsert]);
+      else list.push(upsert);
+    }
+    const summary = await unitOfWork(async (tx) => {
       const files: FileImportSummary[] = [];
-      let offset = 0;
-      for (const [file, fileEntries] of byFile) {
-        const fileUpserts = upserts.filter((upsert) => upsert.importedFrom === file);
+      for (const [file, fileUpserts] of byFile) {
         const { created, updated } = await tx.credentials.upsert(fileUpserts, now.toISOString());
-        files.push({ file, credentials: fileEntries.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null).length });
-        offset += fileEntries.length;
+        files.push({ file, credentials: fileUpserts.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null).length });
       }
-      const summary = {
+      const totals = {
         files,
         created: files.reduce((sum, file) => sum + file.created, 0),
         updated: files.reduce((sum, file) => sum + file.updated, 0),
@@ -103,10 +120,12 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
       await tx.audit.append({
         at: now, actor, action: 'credentials.import', target: 'inventory',
         ...(requestId === undefined ? {} : { requestId }),
-        details: { files: files.map((file) => file.file), credentials: offset, created: summary.created, updated: summary.updated, defaults },
+        details: { files: files.map((file) => file.file), credentials: upserts.length, created: totals.created, updated: totals.updated, defaults },
       });
-      return summary;
+      return totals;
     });
+    await refreshStatisticsIfStale(summary.created);
+    return summary;
   };
 
   return {
@@ -158,15 +177,21 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
         const items = await tx.credentials.list({
           ...filter, sort: input.sort, descending: input.descending, limit: input.pageSize, offset: (input.page - 1) * input.pageSize,
         });
-        const total = await tx.credentials.count(filter);
-        return { items, page: input.page, pageSize: input.pageSize, total };
+        const offset = (input.page - 1) * input.pageSize;
+        // A short page needs no count: the total is what came before it plus what is on it.
+        const total = items.length < input.pageSize && (items.length > 0 || offset === 0)
+          ? offset + items.length
+          : await tx.credentials.count(filter, countCap + 1);
+        return { items, page: input.page, pageSize: input.pageSize, total: Math.min(total, countCap), totalIsExact: total <= countCap };
       });
     },
 
     async show(id: string): Promise<{ credential: CredentialRecord; lineage: { supersedes: CredentialRecord | null; supersededBy: CredentialRecord | null } }> {
       const now = clock.now().toISOString();
       return unitOfWork(async (tx) => {
-        const credential = await tx.credentials.findById(id, now) ?? await tx.credentials.findByFingerprint(id.toLowerCase(), now);
+        const fingerprint = /^[0-9a-f]{64}$/i.test(id) ? id.toLowerCase() : null;
+        const found = await tx.credentials.findById(fingerprint === null ? id : credentialIdFor(fingerprint), now);
+        const credential = fingerprint === null || found?.fingerprint === fingerprint ? found : null;
         if (credential === null) throw new TrustplaneError('NOT_FOUND', `credential "${id.slice(0, 80)}" does not exist; \`trustplane credentials list\` shows the ids`);
         const supersedes = credential.supersedes === null ? null : await tx.credentials.findById(credential.supersedes, now);
         const supersededBy = credential.supersededBy === null ? null : await tx.credentials.findById(credential.supersededBy, now);

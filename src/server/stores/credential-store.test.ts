@@ -51,8 +51,16 @@ for (const target of databaseTargets) {
       assert.equal(found?.name, 'renamed');
       assert.equal(found?.classId, 'internal-mtls', 'an import without a class keeps the class already recorded');
       assert.deepEqual(found?.workloads, ['payments-api'], 'an import without workloads keeps the recorded ones');
-      const count = await unitOfWork((tx) => tx.credentials.count({ now }));
+      const count = await unitOfWork((tx) => tx.credentials.count({ now }, 1000));
       assert.equal(count, 3);
+    });
+
+    test('two fingerprints that share an id are refused, not merged', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const impostor = credential(1, { fingerprint: `${credential(1).fingerprint.slice(0, 63)}f`, name: 'impostor' });
+      await assert.rejects(unitOfWork((tx) => tx.credentials.upsert([credential(50), impostor], now)), /shares its id/);
+      assert.equal((await unitOfWork((tx) => tx.credentials.findById(credential(1).id, now)))?.name, `service-1.svc.acme.internal`);
+      assert.equal(await unitOfWork((tx) => tx.credentials.findById(credential(50).id, now)), null, 'the whole upsert rolled back');
     });
 
     test('filters by expiry window, effective status, class, workload and text', async () => {
@@ -72,16 +80,18 @@ for (const target of databaseTargets) {
       const expired = await unitOfWork((tx) => tx.credentials.list({ ...base, text: 'batch-', status: 'expired' }));
       assert.equal(expired.length, 10);
       assert.ok(expired.every((c) => c.status === 'expired'), 'an active credential past its not-after shows as expired');
-      const unclassified = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch-', unclassified: true }));
+      const unclassified = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch-', unclassified: true }, 1000));
       assert.equal(unclassified, 20);
-      const forWorkload = await unitOfWork((tx) => tx.credentials.count({ now, workloadId: 'checkout' }));
+      const forWorkload = await unitOfWork((tx) => tx.credentials.count({ now, workloadId: 'checkout' }, 1000));
       assert.equal(forWorkload, 10);
       const page = await unitOfWork((tx) => tx.credentials.list({ ...base, text: 'batch-', classIds: ['internal-mtls'], limit: 5, offset: 5, sort: 'name' }));
       assert.deepEqual(page.map((c) => c.name), ['batch-18', 'batch-2', 'batch-20', 'batch-22', 'batch-24']);
-      const none = await unitOfWork((tx) => tx.credentials.count({ now, classIds: [] }));
+      const none = await unitOfWork((tx) => tx.credentials.count({ now, classIds: [] }, 1000));
       assert.equal(none, 0);
-      const literal = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch_%' }));
+      const literal = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch_%' }, 1000));
       assert.equal(literal, 0, 'LIKE wildcards in search text match literally');
+      const capped = await unitOfWork((tx) => tx.credentials.count({ now, text: 'batch-' }, 7));
+      assert.equal(capped, 7, 'counting stops at the cap');
     });
 
     test('counts by class and effective status', async () => {

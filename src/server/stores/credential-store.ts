@@ -1,7 +1,8 @@
-// The credential inventory. Credentials are keyed by fingerprint: an upsert of a known fingerprint
-// updates the row and never adds a second one.
+// The credential inventory. A credential's id follows from its fingerprint (core/inventory/credential-id.ts):
+// an upsert of a known fingerprint updates the row and never adds a second one.
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool, Transaction } from 'kysely';
+import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialTable, DatabaseSchema } from '../db/schema.ts';
 
 export type CredentialUpsert = {
@@ -228,13 +229,21 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
       for (let start = 0; start < credentials.length; start += batchSize) {
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
-        const batch = [...new Map(credentials.slice(start, start + batchSize).map((c) => [c.fingerprint, c])).values()];
-        const known = await trx.selectFrom('credentials').select('fingerprint')
-          .where('fingerprint', 'in', batch.map((c) => c.fingerprint)).execute();
-        updated += known.length;
-        created += batch.length - known.length;
+        const batch = [...new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c])).values()];
+        const existing = await trx.selectFrom('credentials').select(['id', 'fingerprint'])
+          .where('id', 'in', batch.map((c) => c.id)).execute();
+        const known = new Set<string>();
+        for (const row of existing) {
+          const incoming = batch.find((c) => c.id === row.id);
+          if (incoming !== undefined && incoming.fingerprint !== row.fingerprint) {
+            throw new TrustplaneError('CONFLICT', `fingerprint ${incoming.fingerprint} shares its id ${row.id} with credential ${row.fingerprint}; nothing was imported`);
+          }
+          known.add(row.id);
+        }
+        updated += known.size;
+        created += batch.length - known.size;
         await trx.insertInto('credentials').values(batch.map((c) => toRow(c, now)))
-          .onConflict((oc) => oc.column('fingerprint').doUpdateSet((eb) => ({
+          .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
             name: eb.ref('excluded.name'),
             kind: eb.ref('excluded.kind'),
             class_id: sql<string | null>`coalesce(excluded.class_id, credentials.class_id)`,
@@ -266,7 +275,8 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
         }
         const withWorkloads = batch.filter((c) => c.workloads !== null);
         if (withWorkloads.length > 0) {
-          await trx.deleteFrom('credential_workloads').where('credential_id', 'in', withWorkloads.map((c) => c.id)).execute();
+          const replaced = withWorkloads.filter((c) => known.has(c.id)).map((c) => c.id);
+          if (replaced.length > 0) await trx.deleteFrom('credential_workloads').where('credential_id', 'in', replaced).execute();
           const links = withWorkloads.flatMap((c) => (c.workloads ?? []).map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
           for (let linkStart = 0; linkStart < links.length; linkStart += 5000) {
             await trx.insertInto('credential_workloads').values(links.slice(linkStart, linkStart + 5000)).execute();
@@ -278,13 +288,6 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
 
     async findById(id: string, now: string): Promise<CredentialRecord | null> {
       const row = await trx.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!row) return null;
-      const workloads = await workloadsOf([row.id]);
-      return toRecord(row, workloads.get(row.id) ?? [], now);
-    },
-
-    async findByFingerprint(fingerprint: string, now: string): Promise<CredentialRecord | null> {
-      const row = await trx.selectFrom('credentials').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
       if (!row) return null;
       const workloads = await workloadsOf([row.id]);
       return toRecord(row, workloads.get(row.id) ?? [], now);
@@ -304,10 +307,17 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       return rows.map((row) => toRecord(row, workloads.get(row.id) ?? [], query.now));
     },
 
-    async count(query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>): Promise<number> {
-      const row = await trx.selectFrom('credentials').select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where(filterOf(query)).executeTakeFirstOrThrow();
+    /** Counts matches, stopping at `cap`: the answer is exact when it is below the cap. */
+    async count(query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>, cap: number): Promise<number> {
+      const matches = trx.selectFrom('credentials').select(sql<number>`1`.as('one')).where(filterOf(query)).limit(cap);
+      const row = await trx.selectFrom(matches.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    /** Refreshes the planner's statistics after large imports (same statement on both databases). */
+    async refreshStatistics(): Promise<void> {
+      await sql`analyze credentials`.execute(trx);
+      await sql`analyze credential_workloads`.execute(trx);
     },
 
     /** Counts per class and effective status (unclassified as class null). */

@@ -22,7 +22,7 @@ export const initialMigration = (capabilities: DatabaseCapabilities) => ({
 
     await db.schema.createTable('credentials')
       .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('class_id', 'text')
