@@ -94,12 +94,35 @@ for (const target of databaseTargets) {
       assert.equal(capped, 7, 'counting stops at the cap');
     });
 
+    test('a page over several classes is merged in order, as one query would order it', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const mixed = Array.from({ length: 30 }, (_, i) => credential(2000 + i, {
+        id: `cr_${String(2000 + i).padStart(20, '0')}`,
+        fingerprint: `e${String(i).padStart(63, '0')}`,
+        name: `mixed-${i}`,
+        classId: ['alpha', 'beta', 'gamma'][i % 3] as string,
+        notAfter: i % 7 === 0 ? null : new Date(Date.parse(now) + ((i * 11) % 30) * 86_400_000).toISOString(),
+      }));
+      await unitOfWork((tx) => tx.credentials.upsert(mixed, now));
+      const base = { now, text: 'mixed-', sort: 'notAfter' as const, limit: 7 };
+      for (const descending of [false, true]) {
+        for (const offset of [0, 7, 14]) {
+          const merged = await unitOfWork((tx) => tx.credentials.list({ ...base, descending, offset, classIds: ['alpha', 'beta'] }));
+          const all = await unitOfWork((tx) => tx.credentials.list({ ...base, descending, offset: 0, limit: 100 }));
+          const expected = all.filter((c) => c.classId === 'alpha' || c.classId === 'beta').slice(offset, offset + 7);
+          assert.deepEqual(merged.map((c) => c.id), expected.map((c) => c.id), `descending ${descending}, offset ${offset}`);
+        }
+      }
+      assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'mixed-', classIds: ['alpha', 'beta'] }, 100)), 20);
+      assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'mixed-', classIds: ['alpha', 'beta'] }, 15)), 15);
+    });
+
     test('counts by class and effective status', async () => {
       const unitOfWork = createUnitOfWork(database.database);
       const counts = await unitOfWork((tx) => tx.credentials.countByClassAndStatus(now));
       const expiredUnclassified = counts.find((row) => row.classId === null && row.status === 'expired');
       assert.equal(expiredUnclassified?.count, 5);
-      const total = counts.reduce((sum, row) => sum + row.count, 0);
+      const total = counts.filter((row) => row.classId !== 'alpha' && row.classId !== 'beta' && row.classId !== 'gamma').reduce((sum, row) => sum + row.count, 0);
       assert.equal(total, 43);
     });
   });
