@@ -2,7 +2,7 @@
 // API-key facts (as a JSON export yields them). Synthetic facts rather than freshly signed certificates,
 // so that the figure is the import pipeline's (checks, classification, storage) and not the generator's.
 import { createHash } from 'node:crypto';
-import type { ImportedEntry } from '../../src/core/inventory/import-references.ts';
+import type { ImportedEntry } from '../../src/core/inventory/index.ts';
 
 const day = 86_400_000;
 const services = ['payments', 'checkout', 'ledger', 'identity', 'events', 'search', 'orders', 'billing'];

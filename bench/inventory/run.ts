@@ -1,7 +1,8 @@
 // bench/inventory: import 100k and 1M generated credentials into SQLite and PostgreSQL through the
 // service (as each batch of `trustplane credentials import` arrives), then time the list queries.
 // Each figure is printed beside a reference measured in the same run on the same database:
-//   import  ← raw driver inserts of the same rows into the same schema (no checks, no classification)
+//   import  ← raw driver inserts of the same rows (credentials and workload links) into the same schema,
+//             with no checks, no classification and no audit entry
 //   queries ← a primary-key lookup of one credential through the same service layer
 //
 //   node bench/inventory/run.ts [--sizes 100000,1000000] [--databases sqlite,postgresql]
@@ -13,7 +14,7 @@ import { sql } from 'kysely';
 import { databaseTargets } from '../../test/support/databases.ts';
 import type { TestDatabase } from '../../test/support/databases.ts';
 import { createServices } from '../../src/server/main.ts';
-import { credentialIdFor } from '../../src/core/inventory/credential-id.ts';
+import { credentialIdFor } from '../../src/core/inventory/index.ts';
 import { neverExpires } from '../../src/server/stores/credential-store.ts';
 import { formatMs, formatRate, latencies, percentile, timed } from '../support/stats.ts';
 import { generateBatch } from './generate.ts';
@@ -45,6 +46,10 @@ const rawRows = (start: number, count: number): unknown[][] => generateBatch(sta
   facts.lastRotatedAt?.toISOString() ?? null, null, null, facts.name.toLowerCase(), file, now.toISOString(), now.toISOString(),
 ]);
 
+/** The credential-to-workload links of the same rows. */
+const rawLinks = (start: number, count: number): unknown[][] => generateBatch(start, count, now)
+  .flatMap(({ facts }) => (facts.workloads ?? []).map((workload) => [credentialIdFor(facts.fingerprint), workload]));
+
 const rawInsert = async (database: TestDatabase, size: number): Promise<number> => {
   const started = performance.now();
   if (database.location.kind === 'sqlite') {
@@ -53,8 +58,15 @@ const rawInsert = async (database: TestDatabase, size: number): Promise<number> 
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
     const insert = handle.prepare(`insert into credentials (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
-    const insertBatch = handle.transaction((rows: unknown[][]) => { for (const row of rows) insert.run(row); });
-    for (let start = 0; start < size; start += batchSize) insertBatch(rawRows(start, Math.min(batchSize, size - start)));
+    const link = handle.prepare('insert into credential_workloads (credential_id, workload_id) values (?, ?)');
+    const insertBatch = handle.transaction((rows: unknown[][], links: unknown[][]) => {
+      for (const row of rows) insert.run(row);
+      for (const row of links) link.run(row);
+    });
+    for (let start = 0; start < size; start += batchSize) {
+      const count = Math.min(batchSize, size - start);
+      insertBatch(rawRows(start, count), rawLinks(start, count));
+    }
     handle.close();
   } else {
     const client = new pg.Client({ connectionString: database.location.url });
@@ -66,6 +78,11 @@ const rawInsert = async (database: TestDatabase, size: number): Promise<number> 
         const chunk = rows.slice(offset, offset + 1000);
         const placeholders = chunk.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
         await client.query(`insert into credentials (${columns.join(', ')}) values ${placeholders}`, chunk.flat());
+      }
+      const links = rawLinks(start, Math.min(batchSize, size - start));
+      for (let offset = 0; offset < links.length; offset += 5000) {
+        const chunk = links.slice(offset, offset + 5000);
+        await client.query(`insert into credential_workloads (credential_id, workload_id) values ${chunk.map((_, r) => `($${2 * r + 1}, $${2 * r + 2})`).join(', ')}`, chunk.flat());
       }
       await client.query('commit');
     }

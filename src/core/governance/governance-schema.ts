@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from '../duration.ts';
 import { withDelegationIds } from './delegation-ids.ts';
 import { normaliseDateOrInstant, parseInstant, formatInstant } from './governance-time.ts';
 import {
-  credentialKinds, governedActions, keyAlgorithms, partnerKinds, revocationReasons, secretAlphabets, sourceKinds,
+  credentialKinds, governedActions, policyKeyAlgorithms, partnerKinds, revocationReasons, secretAlphabets, sourceKinds,
   workloadLifecycles,
 } from './governance-vocabulary.ts';
 import type { PrincipalKind } from './governance-vocabulary.ts';
@@ -121,7 +121,7 @@ const classPolicySchema = z.strictObject({
   renewBefore: duration.optional(),
   rotateEvery: duration.optional(),
   revocationSla: revocationSlaSchema.optional(),
-  keyAlgorithms: list(z.enum(keyAlgorithms), keyAlgorithms.length).min(1).optional(),
+  keyAlgorithms: list(z.enum(policyKeyAlgorithms), policyKeyAlgorithms.length).min(1).optional(),
   allowedNames: list(nameGlob, 200).min(1).optional(),
   allowedSources: list(idSchema, 100).min(1).optional(),
   requireManagedStorage: z.boolean().default(false),

@@ -7,10 +7,8 @@ export type PartnerKind = (typeof partnerKinds)[number];
 export const sourceKinds = ['builtin_ca', 'external_ca', 'vault', 'cloud_kms', 'ci_cd', 'saas', 'scanner', 'other'] as const;
 export type SourceKind = (typeof sourceKinds)[number];
 
-export const credentialKinds = [
-  'x509_certificate', 'private_key', 'ssh_key', 'api_key', 'oauth_client_secret', 'token', 'password', 'signing_key',
-] as const;
-export type CredentialKind = (typeof credentialKinds)[number];
+export { credentialKinds } from '../inventory/credential-kinds.ts';
+export type { CredentialKind } from '../inventory/credential-kinds.ts';
 
 export const governedActions = ['issue', 'renew', 'rotate', 'revoke', 'retire'] as const;
 export type GovernedAction = (typeof governedActions)[number];
@@ -21,8 +19,9 @@ export const revocationReasons = [
 ] as const;
 export type RevocationReason = (typeof revocationReasons)[number];
 
-export const keyAlgorithms = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384', 'Ed25519'] as const;
-export type KeyAlgorithm = (typeof keyAlgorithms)[number];
+/** Key algorithms a class policy may allow; RSA names its modulus size, unlike the facts of inventory. */
+export const policyKeyAlgorithms = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384', 'Ed25519'] as const;
+export type PolicyKeyAlgorithm = (typeof policyKeyAlgorithms)[number];
 
 export const workloadLifecycles = ['active', 'decommissioned'] as const;
 export type WorkloadLifecycle = (typeof workloadLifecycles)[number];

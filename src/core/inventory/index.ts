@@ -6,3 +6,6 @@ export { formatParseFailure } from './parse-result.ts';
 export type { ImportedCredential, ParseFailure, ParseResult, TrustMaterialFormat } from './parse-result.ts';
 export { parseTrustMaterial } from './parse-trust-material.ts';
 export { normaliseFingerprint } from './fingerprint.ts';
+export { credentialIdFor } from './credential-id.ts';
+export { checkImportReferences } from './import-references.ts';
+export type { ImportDefaults, ImportedEntry, ImportReferenceScope } from './import-references.ts';

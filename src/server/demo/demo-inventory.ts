@@ -2,7 +2,7 @@
 // material (certificates signed by demo CAs, Ed25519 SSH keys) and inventory exports, with validity set
 // around the demo's clock so that some are expired, some expiring soon, some unclassified and some
 // orphaned (used only by a decommissioned workload). Imported through the same parsers as any user file.
-import type { ImportDefaults } from '../../core/inventory/import-references.ts';
+import type { ImportDefaults } from '../../core/inventory/index.ts';
 import { createCa, issueLeaf, sshPublicKeyLine } from './demo-certificates.ts';
 
 export type DemoImport = { name: string; content: string; defaults: ImportDefaults };

@@ -5,19 +5,17 @@ import type { Expression, ExpressionBuilder, SqlBool, Transaction } from 'kysely
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialTable, DatabaseSchema } from '../db/schema.ts';
 
-export type CredentialUpsert = {
+/** What is recorded about a credential, whether it is being written or read. */
+type CredentialFields = {
   id: string;
   fingerprint: string;
   kind: string;
   name: string;
   classId: string | null;
   sourceId: string | null;
-  /** Given only when the input states it; otherwise a new row is `active` and a known row keeps its own. */
-  status: string | null;
   subject: string | null;
   issuer: string | null;
   serial: string | null;
-  sans: readonly string[];
   notBefore: string | null;
   notAfter: string | null;
   keyAlgorithm: string | null;
@@ -27,43 +25,29 @@ export type CredentialUpsert = {
   externalId: string | null;
   storageLocation: string | null;
   managedStorage: boolean | null;
-  exposedTo: readonly string[];
   lastRotatedAt: string | null;
   importedFrom: string | null;
+};
+
+export type CredentialUpsert = CredentialFields & {
+  /** Given only when the input states it; otherwise a new row is `active` and a known row keeps its own. */
+  status: string | null;
+  sans: readonly string[];
+  exposedTo: readonly string[];
   /** null leaves the recorded workloads as they are. */
   workloads: readonly string[] | null;
 };
 
-export type CredentialRecord = {
-  id: string;
-  fingerprint: string;
-  kind: string;
-  name: string;
-  classId: string | null;
-  sourceId: string | null;
+export type CredentialRecord = CredentialFields & {
   /** The stored status, with an active credential past its not-after shown as expired. */
   status: string;
-  subject: string | null;
-  issuer: string | null;
-  serial: string | null;
   sans: string[];
-  notBefore: string | null;
-  notAfter: string | null;
-  keyAlgorithm: string | null;
-  keySize: number | null;
-  isCa: boolean;
-  signatureAlgorithm: string | null;
-  externalId: string | null;
-  storageLocation: string | null;
-  managedStorage: boolean | null;
   exposedTo: string[];
-  lastRotatedAt: string | null;
+  workloads: string[];
   supersedes: string | null;
   supersededBy: string | null;
-  importedFrom: string | null;
   createdAt: string;
   updatedAt: string;
-  workloads: string[];
 };
 
 export const credentialSortKeys = ['name', 'notAfter', 'createdAt', 'kind', 'status'] as const;
