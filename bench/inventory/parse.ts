@@ -15,7 +15,7 @@ const now = new Date();
 let seed = 1;
 const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
 
-const ca = await createCa('CN=Bench Issuing CA', now, random);
+const ca = await createCa('O=Acme Corp, CN=Bench Issuing CA', now, random);
 const pems: string[] = [];
 for (let i = 0; i < certificates; i += 1) {
   pems.push(await issueLeaf(ca, { commonName: `svc-${i}.svc.acme.internal`, dnsNames: [`svc-${i}.svc.acme.internal`], notBefore: now, notAfter: new Date(now.getTime() + 30 * 86_400_000), usage: 'client-server' }, random));

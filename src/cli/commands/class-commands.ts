@@ -7,6 +7,12 @@ type ClassView = Record<string, unknown> & {
   credentialCounts: Record<string, number>;
 };
 
+/** One line per decision right, leaving out what is empty or the default. */
+const describeRights = (rights: Record<string, unknown>): string => Object.entries(rights)
+  .filter(([key, value]) => !(Array.isArray(value) && value.length === 0) && !(key === 'approvals' && value === 1) && !(key === 'preApproved' && value === false))
+  .map(([key, value]) => (key === 'preApproved' ? 'pre-approved' : `${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`))
+  .join('; ');
+
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 export const registerClassCommands = (program: Command): void => {
@@ -40,7 +46,7 @@ export const registerClassCommands = (program: Command): void => {
         for (const [key, value] of Object.entries(entry.policy ?? {})) output.line(`  ${key.padEnd(24)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
         output.line('decision rights');
         for (const [actionName, rights] of Object.entries(entry.decisionRights ?? {})) {
-          output.line(`  ${actionName.padEnd(8)} ${Object.entries(rights).map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`).join('; ')}`);
+          output.line(`  ${actionName.padEnd(8)} ${describeRights(rights)}`);
         }
         output.line(`credentials      ${Object.entries(entry.credentialCounts).map(([status, n]) => `${n} ${status}`).join(', ') || 'none'}`);
       });

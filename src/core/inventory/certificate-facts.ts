@@ -4,7 +4,8 @@ import * as x509 from '@peculiar/x509';
 import { X509Certificate } from 'node:crypto';
 import type { CredentialFacts } from './credential-facts.ts';
 import { sha256Hex } from './fingerprint.ts';
-import { describeSubjectPublicKeyInfo } from './public-key-facts.ts';
+import { describeKeyObject, describeSubjectPublicKeyInfo } from './public-key-facts.ts';
+import type { PublicKeyFacts } from './public-key-facts.ts';
 import { normaliseSerialNumber } from './serial-number.ts';
 
 // node:crypto prints names one RDN per line, least specific first, values escaped as RFC 4514 wants
@@ -50,19 +51,55 @@ type CertificateFields = {
   notAfter: Date;
   isCa: boolean;
   signatureAlgorithm: string;
-  subjectPublicKeyInfo: Uint8Array;
+  key: PublicKeyFacts | null;
   sans: string[];
 };
 
-// node:crypto gives the names, dates, serial, CA flag and signature algorithm as OpenSSL reads them;
-// @peculiar/x509 the subjectAltName entries and the SubjectPublicKeyInfo's own bytes, also for key types
-// node:crypto cannot load. Either throws on bytes that are not a certificate.
+const nodeSanPrefixes: ReadonlyMap<string, string> = new Map([
+  ['DNS', 'dns'], ['email', 'email'], ['URI', 'uri'], ['IP Address', 'ip'], ['Registered ID', 'rid'],
+]);
+
+/**
+ * The subjectAltName entries from node:crypto's own rendering, for the common case only: node quotes
+ * (as JSON) any value that would make its ", "-separated list ambiguous, so a list without quotes
+ * splits safely. Null, to ask @peculiar/x509 instead, for quoted values, otherName and directory names,
+ * and IPv6 addresses (whose spelling differs between the two).
+ */
+const sansFromNode = (rendered: string | undefined): string[] | null => {
+  if (rendered === undefined) return [];
+  if (rendered.includes('"')) return null;
+  const sans: string[] = [];
+  for (const entry of rendered.split(', ')) {
+    const colon = entry.indexOf(':');
+    const prefix = colon < 0 ? undefined : nodeSanPrefixes.get(entry.slice(0, colon));
+    const value = entry.slice(colon + 1);
+    if (prefix === undefined || (prefix === 'ip' && value.includes(':'))) return null;
+    sans.push(`${prefix}:${value}`);
+  }
+  return sans;
+};
+
+/** The key's facts from node:crypto, when it can load the key and knows its algorithm. */
+const keyFromNode = (certificate: X509Certificate): PublicKeyFacts | null => {
+  try {
+    const key = certificate.publicKey;
+    return describeKeyObject(key, key.export({ type: 'spki', format: 'der' }));
+  } catch {
+    return null;
+  }
+};
+
+// node:crypto gives the names, dates, serial, CA flag and signature algorithm as OpenSSL reads them, and,
+// for nearly every certificate, the subjectAltName entries and the key. @peculiar/x509 (fifty times
+// slower: docs/benchmarks.md) reads only what node:crypto cannot: unusual subjectAltName entries, and the
+// key of an algorithm node:crypto cannot load. Either throws on bytes that are not a certificate.
 const readCertificate = (der: Uint8Array): CertificateFields | null => {
   try {
     const certificate = new X509Certificate(der);
     // node:crypto re-encodes what it read: bytes after the certificate, or a BER outer layer, differ.
     if (!certificate.raw.equals(der)) return null;
-    const structure = new x509.X509Certificate(der);
+    let structure: x509.X509Certificate | undefined;
+    const parsed = () => (structure ??= new x509.X509Certificate(der));
     const oid = certificate.signatureAlgorithmOid;
     return {
       // node:crypto leaves subject and issuer undefined, against its types, when the name is empty.
@@ -73,8 +110,9 @@ const readCertificate = (der: Uint8Array): CertificateFields | null => {
       notAfter: certificate.validToDate,
       isCa: certificate.ca,
       signatureAlgorithm: rfc8410Names.get(oid) ?? certificate.signatureAlgorithm ?? oid,
-      subjectPublicKeyInfo: new Uint8Array(structure.publicKey.rawData),
-      sans: structure.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.flatMap(subjectAltName) ?? [],
+      key: keyFromNode(certificate) ?? describeSubjectPublicKeyInfo(new Uint8Array(parsed().publicKey.rawData)),
+      sans: sansFromNode(certificate.subjectAltName)
+        ?? parsed().getExtension(x509.SubjectAlternativeNameExtension)?.names.items.flatMap(subjectAltName) ?? [],
     };
   } catch {
     return null;
@@ -84,7 +122,7 @@ const readCertificate = (der: Uint8Array): CertificateFields | null => {
 /** Facts of one DER X.509 certificate, or null when the bytes are not exactly one readable certificate. */
 export const certificateFacts = (der: Uint8Array): CredentialFacts | null => {
   const fields = readCertificate(der);
-  const key = fields === null ? null : describeSubjectPublicKeyInfo(fields.subjectPublicKeyInfo);
+  const key = fields?.key ?? null;
   if (fields === null || key === null) return null;
   const { sans } = fields;
   const subject = toRfc4514(fields.subject);

@@ -2,6 +2,7 @@ import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { KeyAlgorithm } from './credential-kinds.ts';
 import { sha256Hex } from './fingerprint.ts';
 
@@ -59,7 +60,54 @@ const modulusLength = (spki: Uint8Array): number | undefined => {
  * Facts of a DER SubjectPublicKeyInfo. Keys node:crypto cannot load still get a fingerprint and an
  * `unknown:<oid>` algorithm. Null if the bytes are not exactly one SubjectPublicKeyInfo.
  */
-export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null => {
+export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null =>
+  describeWithNode(spki) ?? describeWithAsn1(spki);
+
+const nodeCurves: ReadonlyMap<string, { keyAlgorithm: KeyAlgorithm; keySize: number }> = new Map([
+  ['prime256v1', { keyAlgorithm: 'ECDSA-P256', keySize: 256 }],
+  ['secp384r1', { keyAlgorithm: 'ECDSA-P384', keySize: 384 }],
+  ['secp521r1', { keyAlgorithm: 'ECDSA-P521', keySize: 521 }],
+]);
+
+/**
+ * The common keys, read by node:crypto alone: RSA, the NIST curves and EdDSA, when the key re-encodes to
+ * exactly its input. Null for anything else, which the ASN.1 reader below then names.
+ */
+const describeWithNode = (spki: Uint8Array): PublicKeyFacts | null => {
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    return key.export({ type: 'spki', format: 'der' }).equals(spki) ? describeKeyObject(key, spki) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Facts of a key node:crypto has loaded, whose SubjectPublicKeyInfo is `spki`; null for other algorithms. */
+export const describeKeyObject = (key: KeyObject, spki: Uint8Array): PublicKeyFacts | null => {
+  try {
+    const fingerprint = sha256Hex(spki);
+    const details = key.asymmetricKeyDetails;
+    switch (key.asymmetricKeyType) {
+      case 'rsa':
+      case 'rsa-pss':
+        return details?.modulusLength === undefined ? null : { fingerprint, keyAlgorithm: 'RSA', keySize: details.modulusLength };
+      case 'ec': {
+        const curve = details?.namedCurve === undefined ? undefined : nodeCurves.get(details.namedCurve);
+        return curve === undefined ? null : { fingerprint, ...curve };
+      }
+      case 'ed25519':
+        return { fingerprint, keyAlgorithm: 'Ed25519', keySize: 256 };
+      case 'ed448':
+        return { fingerprint, keyAlgorithm: 'Ed448', keySize: 448 };
+      default:
+        return null;
+    }
+  } catch {
+    return null;
+  }
+};
+
+const describeWithAsn1 = (spki: Uint8Array): PublicKeyFacts | null => {
   const info = readSubjectPublicKeyInfo(spki);
   if (info === null) return null;
   const fingerprint = sha256Hex(spki);

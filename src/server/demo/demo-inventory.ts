@@ -32,16 +32,18 @@ const validity = (now: Date, index: number, lifetimeDays: number, expired: numbe
   return { notBefore: new Date(notAfter.getTime() - lifetimeDays * day), notAfter };
 };
 
+// Names are written in the order of their RDN sequence (country first), as CAs encode them; RFC 4514
+// prints them the other way round ("CN=…, O=…, C=…").
 export const generateDemoInventory = async (now: Date): Promise<DemoImport[]> => {
   const random = seeded(20261122);
   const imports: DemoImport[] = [];
 
-  const internalRoot = await createCa('CN=Acme Internal Root CA, O=Acme Corp', now, random);
-  const internalIssuing = await createCa('CN=Acme Internal Issuing CA 1, O=Acme Corp', now, random, internalRoot);
-  const publicRoot = await createCa("CN=(STAGING) Demo Root X1, O=(STAGING) Let's Encrypt, C=US", now, random);
-  const publicIssuing = await createCa("CN=(STAGING) Demo R10, O=(STAGING) Let's Encrypt, C=US", now, random, publicRoot);
-  const signingCa = await createCa('CN=Acme Code Signing CA, O=Acme Corp', now, random, internalRoot);
-  const legacyCa = await createCa('CN=Legacy Vendor CA, O=Old Integrator Ltd', now, random);
+  const internalRoot = await createCa('O=Acme Corp, CN=Acme Internal Root CA', now, random);
+  const internalIssuing = await createCa('O=Acme Corp, CN=Acme Internal Issuing CA 1', now, random, internalRoot);
+  const publicRoot = await createCa("C=US, O=(STAGING) Let's Encrypt, CN=(STAGING) Demo Root X1", now, random);
+  const publicIssuing = await createCa("C=US, O=(STAGING) Let's Encrypt, CN=(STAGING) Demo R10", now, random, publicRoot);
+  const signingCa = await createCa('O=Acme Corp, CN=Acme Code Signing CA', now, random, internalRoot);
+  const legacyCa = await createCa('O=Old Integrator Ltd, CN=Legacy Vendor CA', now, random);
 
   const publicTls: string[] = [];
   for (let i = 0; i < 70; i += 1) {
