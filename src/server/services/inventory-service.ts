@@ -7,7 +7,7 @@ import type { Governance } from '../../core/governance/index.ts';
 import { checkImportReferences, credentialIdFor, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
 import type { ImportDefaults, ImportedEntry } from '../../core/inventory/index.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
-import type { CredentialQuery, CredentialRecord, CredentialSortKey, CredentialUpsert } from '../stores/credential-store.ts';
+import type { CredentialFilter, CredentialRecord, CredentialSortKey, CredentialUpsert } from '../stores/credential-store.ts';
 import type { Clock } from '../platform.ts';
 import type { GovernanceService } from './governance-service.ts';
 
@@ -170,7 +170,7 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
         ...(input.status === undefined ? {} : { status: input.status }),
         ...(expiringBefore === undefined ? {} : { expiringBefore }),
         ...(input.text === undefined ? {} : { text: input.text }),
-      } satisfies Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>;
+      } satisfies CredentialFilter;
       return unitOfWork(async (tx) => {
         const items = await tx.credentials.list({
           ...filter, sort: input.sort, descending: input.descending, limit: input.pageSize, offset: (input.page - 1) * input.pageSize,

@@ -101,7 +101,7 @@ for (const target of databaseTargets) {
         fingerprint: `e${String(i).padStart(63, '0')}`,
         name: `mixed-${i}`,
         classId: ['alpha', 'beta', 'gamma'][i % 3] as string,
-        notAfter: i % 7 === 0 ? null : new Date(Date.parse(now) + ((i * 11) % 30) * 86_400_000).toISOString(),
+        notAfter: i % 7 === 0 ? null : new Date(Date.parse(now) + (((i * 11) % 30) - 5) * 86_400_000).toISOString(),
       }));
       await unitOfWork((tx) => tx.credentials.upsert(mixed, now));
       const base = { now, text: 'mixed-', sort: 'notAfter' as const, limit: 7 };
@@ -114,6 +114,14 @@ for (const target of databaseTargets) {
         }
       }
       assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'mixed-', classIds: ['alpha', 'beta'] }, 100)), 20);
+      // Effective expiry is a union too: credentials stored as expired, and active ones past their not-after.
+      await unitOfWork((tx) => tx.credentials.upsert([credential(3000, { id: `cr_${'3'.repeat(20)}`, fingerprint: '3'.repeat(64), name: 'mixed-stored-expired', classId: 'alpha', status: 'expired', notAfter: null })], now));
+      const expired = await unitOfWork((tx) => tx.credentials.list({ ...base, descending: false, offset: 0, limit: 100, status: 'expired', classIds: ['alpha', 'beta'] }));
+      const everything = await unitOfWork((tx) => tx.credentials.list({ ...base, descending: false, offset: 0, limit: 100 }));
+      assert.deepEqual(expired.map((c) => c.id), everything.filter((c) => c.status === 'expired' && (c.classId === 'alpha' || c.classId === 'beta')).map((c) => c.id));
+      assert.ok(expired.length > 2, 'lapsed and stored-expired credentials both appear');
+      assert.equal(expired.at(-1)?.name, 'mixed-stored-expired', 'never-expiring sorts last');
+      assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'mixed-', status: 'expired', classIds: ['alpha', 'beta'] }, 100)), expired.length);
       assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'mixed-', classIds: ['alpha', 'beta'] }, 15)), 15);
     });
 

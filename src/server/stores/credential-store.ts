@@ -64,6 +64,8 @@ export type CredentialQuery = {
   /** Active credentials whose not-after falls in [now, expiringBefore]. */
   expiringBefore?: string;
   text?: string;
+  /** Internal: one part of the effective-expiry union (see branchesOf). */
+  expiredPart?: 'stored' | 'lapsed';
   sort: CredentialSortKey;
   descending: boolean;
   limit: number;
@@ -74,6 +76,19 @@ export type CredentialQuery = {
 export const neverExpires = '9999-12-31T23:59:59.999Z~';
 
 const mergeableSorts: ReadonlySet<CredentialSortKey> = new Set(['notAfter', 'createdAt', 'kind', 'status']);
+
+export type CredentialFilter = Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>;
+
+/** The disjoint parts of a filter's union (see mergedRows); one part when the filter is no union. */
+const branchesOf = <Q extends CredentialFilter>(query: Q): Q[] => {
+  const classSets = query.classIds !== undefined && query.classIds.length > 1 ? query.classIds.map((id) => [id]) : [query.classIds];
+  const expiredParts = query.status === 'expired' && query.expiredPart === undefined ? (['stored', 'lapsed'] as const) : [query.expiredPart];
+  return classSets.flatMap((classIds) => expiredParts.map((expiredPart) => ({
+    ...query,
+    ...(classIds === undefined ? {} : { classIds }),
+    ...(expiredPart === undefined ? {} : { expiredPart }),
+  })));
+};
 
 const sortColumns = {
   name: 'name',
@@ -160,7 +175,7 @@ const toRecord = (row: CredentialTable, workloads: string[], now: string): Crede
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\'`). */
 const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
-const filterOf = (query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>) =>
+const filterOf = (query: CredentialFilter) =>
   (eb: ExpressionBuilder<DatabaseSchema, 'credentials'>): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
     if (query.classIds !== undefined) {
@@ -177,7 +192,9 @@ const filterOf = (query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' |
         .where('cw.workload_id', '=', workloadId)));
     }
     if (query.status === 'expired') {
-      conditions.push(eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('expiry_order', '<', query.now)])]));
+      const stored = eb('status', '=', 'expired');
+      const lapsed = eb.and([eb('status', '=', 'active'), eb('expiry_order', '<', query.now)]);
+      conditions.push(query.expiredPart === 'stored' ? stored : query.expiredPart === 'lapsed' ? lapsed : eb.or([stored, lapsed]));
     } else if (query.status === 'active') {
       conditions.push(eb('status', '=', 'active'), eb('expiry_order', '>=', query.now));
     } else if (query.status !== undefined) {
@@ -217,28 +234,30 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       .execute();
   };
 
-  // Credentials of several classes (an owner's) in one order: each class reads its own index in order and
-  // the pages are merged here, because neither database merges index scans for `class_id IN (…)` and
-  // would sort every match instead. Only for sort keys whose order is the same in JavaScript and in the
-  // databases' collations (ASCII digits, lowercase words and hex).
-  const mergedRows = async (query: CredentialQuery, classIds: readonly string[]): Promise<CredentialTable[]> => {
+  // Some filters are unions that neither database reads in order: several classes (an owner's), whose
+  // `class_id IN (…)` makes both sort every match, and effective expiry ("stored as expired, or active and
+  // past not-after"), an OR that SQLite answers by sorting too. Each part of the union reads its own index
+  // in order and the pages are merged here. Only for sort keys whose order is the same in JavaScript and
+  // in the databases' collations (ASCII digits, lowercase words and hex).
+  const mergedRows = async (query: CredentialQuery, branches: readonly CredentialQuery[]): Promise<CredentialTable[]> => {
     const window = { offset: 0, limit: query.offset + query.limit };
-    const perClass: CredentialTable[] = [];
-    for (const classId of classIds) perClass.push(...await selectRows({ ...query, ...window, classIds: [classId] }));
+    const rows: CredentialTable[] = [];
+    for (const branch of branches) rows.push(...await selectRows({ ...branch, ...window }));
     const column = sortColumns[query.sort];
     const sign = query.descending ? -1 : 1;
     const compare = (a: string | number | null, b: string | number | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
-    perClass.sort((a, b) => sign * (compare(a[column], b[column]) || compare(a.id, b.id)));
-    return perClass.slice(query.offset, query.offset + query.limit);
+    rows.sort((a, b) => sign * (compare(a[column], b[column]) || compare(a.id, b.id)));
+    return rows.slice(query.offset, query.offset + query.limit);
   };
 
   /** Counts matches, stopping at `cap`: the answer is exact when it is below the cap. */
-  const count = async (query: Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>, cap: number): Promise<number> => {
-    if (query.classIds !== undefined && query.classIds.length > 1) {
+  const count = async (query: CredentialFilter, cap: number): Promise<number> => {
+    const branches = branchesOf(query);
+    if (branches.length > 1) {
       let total = 0;
-      for (const classId of query.classIds) {
+      for (const branch of branches) {
         if (total >= cap) break;
-        total += await count({ ...query, classIds: [classId] }, cap - total);
+        total += await count(branch, cap - total);
       }
       return total;
     }
@@ -256,12 +275,13 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
       for (let start = 0; start < credentials.length; start += batchSize) {
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
-        const batch = [...new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c])).values()];
+        const byId = new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c]));
+        const batch = [...byId.values()];
         const existing = await trx.selectFrom('credentials').select(['id', 'fingerprint'])
           .where('id', 'in', batch.map((c) => c.id)).execute();
         const known = new Set<string>();
         for (const row of existing) {
-          const incoming = batch.find((c) => c.id === row.id);
+          const incoming = byId.get(row.id);
           if (incoming !== undefined && incoming.fingerprint !== row.fingerprint) {
             throw new TrustplaneError('CONFLICT', `fingerprint ${incoming.fingerprint} shares its id ${row.id} with credential ${row.fingerprint}; nothing was imported`);
           }
@@ -321,9 +341,8 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
     },
 
     async list(query: CredentialQuery): Promise<CredentialRecord[]> {
-      const rows = query.classIds !== undefined && query.classIds.length > 1 && mergeableSorts.has(query.sort)
-        ? await mergedRows(query, query.classIds)
-        : await selectRows(query);
+      const branches = branchesOf(query);
+      const rows = branches.length > 1 && mergeableSorts.has(query.sort) ? await mergedRows(query, branches) : await selectRows(query);
       const workloads = await workloadsOf(rows.map((row) => row.id));
       return rows.map((row) => toRecord(row, workloads.get(row.id) ?? [], query.now));
     },
@@ -338,7 +357,7 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
 
     /** Counts per class and effective status (unclassified as class null). */
     async countByClassAndStatus(now: string): Promise<{ classId: string | null; status: string; count: number }[]> {
-      const effective = sql<string>`case when status = 'active' and not_after < ${now} then 'expired' else status end`;
+      const effective = sql<string>`case when status = 'active' and expiry_order < ${now} then 'expired' else status end`;
       // Grouped over a derived table: PostgreSQL will not match a parameterised expression in GROUP BY.
       const rows = await trx.selectFrom(
         trx.selectFrom('credentials').select(['class_id', effective.as('effective_status')]).as('c'),
