@@ -27,4 +27,10 @@ export const buildProgram = (): Command => {
   return program;
 };
 
+// `trustplane credentials list | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 await buildProgram().parseAsync(process.argv);

@@ -50,7 +50,7 @@ export const createHttpApp = (database: Database, services: Services, options: A
 export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
 
 /** Opens and migrates the configured database, then serves the API until closed. */
-export const startServer = async (config: Config): Promise<RunningServer> => {
+export const startServer = async (config: Config, options: { logTo?: NodeJS.WritableStream } = {}): Promise<RunningServer> => {
   const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
   await migrateToLatest(database);
   const services = createServices(database);
@@ -58,6 +58,7 @@ export const startServer = async (config: Config): Promise<RunningServer> => {
     logger: config.logLevel === 'silent' ? false : {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      ...(options.logTo === undefined ? {} : { stream: options.logTo }),
     },
   });
   try {

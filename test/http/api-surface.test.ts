@@ -37,6 +37,17 @@ for (const target of databaseTargets) {
       }
     });
 
+    test('no spelling of a URL reaches a route without a token, and an anonymous body is never read', async () => {
+      for (const url of ['/%61pi/v1/tokens', '/api/v1/%74okens', '/api//v1/tokens', '/API/v1/tokens']) {
+        const response = await server.app.inject({ method: 'GET', url });
+        assert.ok([401, 404].includes(response.statusCode), `${url} answered ${response.statusCode}`);
+        assert.doesNotMatch(response.body, /tok_/);
+      }
+      const anonymous = await server.app.inject({ method: 'POST', url: '/api/v1/governance/apply', payload: { bogus: 1 } });
+      assert.equal(anonymous.statusCode, 401, 'authentication comes before validation');
+      assert.equal(anonymous.json().code, 'UNAUTHENTICATED');
+    });
+
     test('a reader may read but not administer', async () => {
       assert.equal((await server.app.inject({ method: 'GET', url: '/api/v1/classes', headers: bearer(server.readerToken) })).statusCode, 200);
       const refused = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: bearer(server.readerToken), payload: { principal: 'person:frank' } });

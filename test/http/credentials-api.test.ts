@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { databaseTargets } from '../support/databases.ts';
-import { bearer, startServerFixture } from '../support/server-fixture.ts';
+import { bearer, exampleGovernance, startServerFixture } from '../support/server-fixture.ts';
 import type { ServerFixture } from '../support/server-fixture.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/inventory/${name}`, import.meta.url));
@@ -89,6 +89,16 @@ for (const target of databaseTargets) {
       const wrongKind = await importFiles([asFile('authorized_keys')], { class: 'public-tls' });
       assert.match(wrongKind.json().errors[0], /a ssh_key cannot join class "public-tls", which governs x509_certificate/);
       assert.equal((await list('pageSize=1')).json().total, before);
+    });
+
+    test('governance cannot strand credentials: a class that still holds some keeps its kinds', async () => {
+      const narrowed = exampleGovernance.replace('kinds: [api_key]', 'kinds: [token]');
+      const response = await server.app.inject({ method: 'POST', url: '/api/v1/governance/apply', headers: bearer(server.adminToken), payload: { document: narrowed } });
+      assert.equal(response.statusCode, 409);
+      assert.equal(response.json().code, 'CONFLICT');
+      assert.deepEqual(response.json().errors, ['class "payments-api-keys" no longer lists api_key but holds 2 credentials of that kind; move them first or keep the kind']);
+      const current = await server.app.inject({ method: 'GET', url: '/api/v1/governance', headers: bearer(server.adminToken) });
+      assert.equal(current.json().version, 1, 'nothing was applied');
     });
 
     test('lists filter by expiry window and status, sort and page', async () => {

@@ -2,9 +2,10 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { TrustplaneError } from '../../core/errors.ts';
-import { checkImportReferences, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
+import { checkImportReferences, formatParseFailure, parseTrustMaterial, wireProblem } from '../../core/inventory/index.ts';
 import type { ImportedEntry } from '../../core/inventory/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
+import { ApiError } from '../api-client.ts';
 import { action } from '../run-command.ts';
 import { readInputFile } from './governance-commands.ts';
 
@@ -19,6 +20,24 @@ export type CredentialView = {
 type ImportSummary = { files: { file: string; credentials: number; created: number; updated: number; unclassified: number }[]; created: number; updated: number; unclassified: number };
 
 const importBatchSize = 10_000;
+const importBatchBytes = 16 * 1024 * 1024;
+
+/** Batches of at most 10,000 entries and about 16 MiB of JSON, well inside the API's 32 MiB body limit. */
+const batchesOf = function* (entries: readonly ImportedEntry[]): Generator<ImportedEntry[]> {
+  let batch: ImportedEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = JSON.stringify(entry).length;
+    if (batch.length > 0 && (batch.length >= importBatchSize || bytes + size > importBatchBytes)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+};
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -74,8 +93,12 @@ export const registerCredentialCommands = (program: Command): void => {
       const api = client();
       const shown = await api.get<{ credential: CredentialView; lineage: { supersedes: CredentialView | null; supersededBy: CredentialView | null } }>(`/api/v1/credentials/${encodeURIComponent(id)}`);
       const { credential } = shown;
+      type ClassView = Record<string, unknown> & { businessOwner?: string; technicalOwner?: string; policy?: Record<string, unknown> };
       const credentialClass = credential.classId === null ? null
-        : await api.get<Record<string, unknown> & { businessOwner?: string; technicalOwner?: string; policy?: Record<string, unknown> }>(`/api/v1/classes/${encodeURIComponent(credential.classId)}`);
+        : await api.get<ClassView>(`/api/v1/classes/${encodeURIComponent(credential.classId)}`).catch((error: unknown) => {
+          if (error instanceof ApiError && error.problem.code === 'NOT_FOUND') return null;
+          throw error;
+        });
       output.result({ ...shown, class: credentialClass }, () => {
         const rows: [string, string][] = [
           ['id', credential.id], ['kind', credential.kind], ['name', credential.name], ['status', credential.status],
@@ -130,8 +153,17 @@ export const registerCredentialCommands = (program: Command): void => {
         ...(options.storageLocation === undefined ? {} : { storageLocation: options.storageLocation }),
         ...(options.managed === true ? { managedStorage: true } : options.unmanaged === true ? { managedStorage: false } : {}),
       };
+      // Check every entry as the server will, before sending anything, so a large import never stops half way.
+      const invalid: string[] = [];
+      for (const { file, entry, facts } of entries) {
+        const problem = wireProblem(facts);
+        if (problem !== null) invalid.push(`${file}: ${entry}: ${problem}`);
+        if (invalid.length >= 50) break;
+      }
+      if (invalid.length > 0) {
+        throw new TrustplaneError('IMPORT_INVALID', `${invalid.length >= 50 ? 'at least 50' : invalid.length} entr${invalid.length === 1 ? 'y is' : 'ies are'} out of bounds; nothing was imported`, invalid);
+      }
       const api = client();
-      // Check references before sending anything, so a large import never stops half way.
       const current = await api.get<{ governance: Governance | null }>('/api/v1/governance');
       const problems = checkImportReferences(entries, defaults, current.governance);
       if (problems.length > 0) {
@@ -141,9 +173,9 @@ export const registerCredentialCommands = (program: Command): void => {
       const bar = showProgress ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} credentials · {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       bar?.start(entries.length, 0);
       const totals = new Map<string, ImportSummary['files'][number]>();
+      let sent = 0;
       try {
-        for (let start = 0; start < entries.length; start += importBatchSize) {
-          const batch = entries.slice(start, start + importBatchSize);
+        for (const batch of batchesOf(entries)) {
           const summary = await api.post<ImportSummary>('/api/v1/credentials/import', {
             entries: batch,
             ...(defaults.classId === undefined ? {} : { class: defaults.classId }),
@@ -159,8 +191,15 @@ export const registerCredentialCommands = (program: Command): void => {
               updated: before.updated + file.updated, unclassified: before.unclassified + file.unclassified,
             });
           }
-          bar?.update(Math.min(entries.length, start + batch.length));
+          sent += batch.length;
+          bar?.update(sent);
         }
+      } catch (error) {
+        bar?.stop();
+        if (sent === 0) throw error;
+        // Earlier batches are committed; say so rather than let "nothing was imported" be assumed.
+        process.stderr.write(`${sent} of ${entries.length} credentials were imported before this failure; the other ${entries.length - sent} were not.\n`);
+        throw error;
       } finally {
         bar?.stop();
       }

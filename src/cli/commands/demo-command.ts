@@ -89,7 +89,8 @@ export const registerDemoCommand = (program: Command): void => {
         ...(options.port === undefined ? {} : { port: options.port }),
         logLevel: 'warn',
       }, process.env);
-      const server = await startServer(config);
+      // The demo's own output (URL, tokens; JSON with --json) owns standard output; logs go to standard error.
+      const server = await startServer(config, { logTo: process.stderr });
       output.result({ ...setup, url: server.url }, () => {
         output.line(`Trustplane demo: Acme Corp, ${setup.credentials} credentials, serving at ${server.url}`);
         output.line(`Data: ${setup.dataDir} (${setup.database})`);

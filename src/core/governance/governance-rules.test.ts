@@ -198,3 +198,17 @@ test('a caller can run its own rules', () => {
   assert.equal(parsed.ok, false);
   if (!parsed.ok) assert.deepEqual(parsed.issues.map(formatGovernanceIssue), ['governance.yaml:30 classes[0].verifier: lint: name a person as verifier']);
 });
+
+test('a delegation that lapsed while in force does not block an unrelated apply; a new or changed one is still refused', () => {
+  const before = new Date('2026-11-22T00:00:00Z');
+  const after = new Date('2027-07-02T00:00:00Z');
+  const inForce = parseGovernance(designExample, 'governance.yaml', { now: before });
+  assert.ok(inForce.ok);
+  const unrelatedChange = designExample.replace('name: Carol Diaz', 'name: Carol Diaz-Lee');
+  const later = parseGovernance(unrelatedChange, 'governance.yaml', { now: after, current: inForce.governance });
+  assert.deepEqual(later.ok ? [] : later.issues.map(formatGovernanceIssue), []);
+  const changed = parseGovernance(unrelatedChange.replace('actions: [issue, renew]', 'actions: [issue]'), 'governance.yaml', { now: after, current: inForce.governance });
+  assert.equal(changed.ok, false, 'a changed delegation is judged at the time of the change');
+  const fresh = parseGovernance(unrelatedChange, 'governance.yaml', { now: after });
+  assert.equal(fresh.ok, false, 'without governance in force the lapsed delegation is refused');
+});

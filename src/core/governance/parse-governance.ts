@@ -12,7 +12,7 @@ import { createLineLocator } from './yaml-locator.ts';
 
 export type GovernanceParse = { ok: true; governance: Governance } | { ok: false; issues: GovernanceIssue[] };
 
-export type ParseGovernanceOptions = { now: Date; rules?: readonly GovernanceRule[] };
+export type ParseGovernanceOptions = { now: Date; current?: Governance | null; rules?: readonly GovernanceRule[] };
 
 export const maxGovernanceBytes = 5 * 1024 * 1024;
 const maxAliases = 100;
@@ -52,7 +52,7 @@ export const parseGovernance = (text: string, fileName: string, options: ParseGo
     return { ok: false, issues: sortGovernanceIssues(shapeIssues(governanceSchema, shape.error.issues).map(({ path, message }) => located(path, message))) };
   }
 
-  const context = { now: options.now, lineOf };
+  const context = { now: options.now, current: options.current ?? null, lineOf };
   const issues = (options.rules ?? governanceRules).flatMap((rule) => rule(shape.data, context)).map(({ path, message }) => located(path, message));
   return issues.length > 0 ? { ok: false, issues: sortGovernanceIssues(issues) } : { ok: true, governance: shape.data };
 };

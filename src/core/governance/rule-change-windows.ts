@@ -3,6 +3,7 @@
 import { checkCronWindow, delegationEnd, delegationIsLive, isWindowOpen, nextWindowOpening } from './change-windows.ts';
 import type { ChangeWindow, Delegation, GovernancePath } from './governance-model.ts';
 import type { GovernanceRule, RuleIssue } from './governance-rule.ts';
+import { isUnchangedDelegation } from './rule-delegations.ts';
 import { formatInstant, parseInstant } from './governance-time.ts';
 
 const opensBeforeEnd = (window: ChangeWindow, now: Date, end: Date | null): boolean =>
@@ -30,8 +31,10 @@ const windowIssue = (window: ChangeWindow, delegation: Delegation, now: Date, pa
   return null;
 };
 
-export const changeWindowsCanOpen: GovernanceRule = (governance, { now }) =>
+export const changeWindowsCanOpen: GovernanceRule = (governance, { now, current }) =>
   governance.delegations.flatMap((delegation, i) => (delegation.windows ?? []).flatMap((window, w) => {
+    // A window in force is judged when it was applied; time passing does not make the file invalid.
+    if (isUnchangedDelegation(delegation, current)) return [];
     const issue = windowIssue(window, delegation, now, ['delegations', i, 'windows', w]);
     return issue === null ? [] : [issue];
   }));

@@ -1,5 +1,7 @@
 // Delegations go to partners, grant only actions their classes define, and are still live.
 import { delegationEnd } from './change-windows.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { Delegation, Governance } from './governance-model.ts';
 import type { GovernanceRule } from './governance-rule.ts';
 import { formatInstant } from './governance-time.ts';
 
@@ -22,10 +24,16 @@ export const delegatedActionsHaveDecisionRights: GovernanceRule = (governance) =
     })));
 };
 
-export const delegationsAreLive: GovernanceRule = (governance, { now }) =>
+/** True when the governance in force holds this very delegation, unchanged. */
+export const isUnchangedDelegation = (delegation: Delegation, current: Governance | null): boolean => {
+  const inForce = current?.delegations.find((candidate) => candidate.id === delegation.id);
+  return inForce !== undefined && canonicalJson(inForce) === canonicalJson(delegation);
+};
+
+export const delegationsAreLive: GovernanceRule = (governance, { now, current }) =>
   governance.delegations.flatMap((delegation, i) => {
     const end = delegationEnd(delegation);
-    if (end === null || end.getTime() > now.getTime()) return [];
+    if (end === null || end.getTime() > now.getTime() || isUnchangedDelegation(delegation, current)) return [];
     return [{
       path: ['delegations', i, 'until'],
       message: `the delegation has already ended: until ${delegation.until} is before now (${formatInstant(now.getTime())})`,

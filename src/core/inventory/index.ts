@@ -9,3 +9,4 @@ export { normaliseFingerprint } from './fingerprint.ts';
 export { credentialIdFor } from './credential-id.ts';
 export { checkImportReferences } from './import-references.ts';
 export type { ImportDefaults, ImportedEntry, ImportReferenceScope } from './import-references.ts';
+export { credentialFactsWireSchema, wireProblem } from './credential-facts-schema.ts';

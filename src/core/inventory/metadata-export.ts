@@ -12,6 +12,17 @@ export type FieldMapping =
  * Maps the names of one object (JSON keys) or of a header (CSV columns) to fields. A secret field is
  * reported before an unknown one, whatever the order, because it is the finding that matters.
  */
+// A header row may be missing, so that the first "name" is a data value, possibly a secret: names are
+// quoted only when they read like a field name (letters, spaces, "_" and "-"; secrets carry digits).
+const looksLikeFieldName = (name: string): boolean => /^[A-Za-z][A-Za-z _-]{0,40}$/.test(name);
+
+/** `column 3 "owner"`, `column 1` (not a name), `field "owner"`, or `field (its name is withheld)`. */
+const unknownName = (remove: 'field' | 'column', index: number, name: string): string => {
+  const quoted = looksLikeFieldName(name) ? quoteFieldName(name) : null;
+  if (remove === 'column') return `column ${index + 1}${quoted === null ? '' : ` ${quoted}`}`;
+  return quoted === null ? 'field (its name is not shown: it does not read like a field name)' : `field ${quoted}`;
+};
+
 export const mapFieldNames = (names: readonly string[], remove: 'field' | 'column'): FieldMapping => {
   const resolutions = names.map(resolveField);
   const secret = resolutions.findIndex((resolution) => resolution.type === 'secret');
@@ -23,7 +34,7 @@ export const mapFieldNames = (names: readonly string[], remove: 'field' | 'colum
     if (resolution.type !== 'field') {
       return name.trim() === ''
         ? { ok: false, message: `${remove} ${index + 1} has no name; name it or remove it` }
-        : { ok: false, message: `unknown ${remove} ${quoteFieldName(name)}; ${acceptedFieldsHint}` };
+        : { ok: false, message: `unknown ${unknownName(remove, index, name)}; ${acceptedFieldsHint}` };
     }
     const earlier = given.get(resolution.field);
     if (earlier !== undefined) {

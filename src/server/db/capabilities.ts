@@ -9,16 +9,22 @@ export type DatabaseCapabilities = {
   readonly autoIncrementPrimaryKey: (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
   /** How many bound parameters one statement may carry. */
   readonly maxBindParameters: number;
+  /** Whether a driver error is a unique or primary-key violation (two writers raced for one key). */
+  readonly isUniqueViolation: (error: unknown) => boolean;
 };
+
+const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
 
 export const sqliteCapabilities: DatabaseCapabilities = {
   label: 'sqlite',
   autoIncrementPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   maxBindParameters: 32_766,
+  isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
 };
 
 export const postgresCapabilities: DatabaseCapabilities = {
   label: 'postgresql',
   autoIncrementPrimaryKey: (column) => column.primaryKey().generatedAlwaysAsIdentity(),
   maxBindParameters: 65_535,
+  isUniqueViolation: (error) => errorCode(error) === '23505',
 };

@@ -1,6 +1,7 @@
 // A use case runs inside one unit of work: the stores and the audit appender are reachable only through
 // the transaction handed to it, so nothing inside can touch the raw database (on SQLite that would
 // deadlock) and every audit entry commits or rolls back with the change it records.
+import { TrustplaneError } from '../../core/errors.ts';
 import type { Database } from './database.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
 import { createCredentialStore } from '../stores/credential-store.ts';
@@ -17,9 +18,20 @@ export type UnitOfWorkContext = {
 export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
 
 export const createUnitOfWork = (database: Database): UnitOfWork =>
-  (work) => database.db.transaction().execute((trx) => work({
-    governance: createGovernanceStore(trx),
-    credentials: createCredentialStore(trx, database.capabilities.maxBindParameters),
-    tokens: createTokenStore(trx),
-    audit: createAuditStore(trx),
-  }));
+  async (work) => {
+    try {
+      return await database.db.transaction().execute((trx) => work({
+        governance: createGovernanceStore(trx),
+        credentials: createCredentialStore(trx, database.capabilities.maxBindParameters),
+        tokens: createTokenStore(trx),
+        audit: createAuditStore(trx),
+      }));
+    } catch (error) {
+      // Two writers raced for one key (two applies of the next governance version, say): the loser's
+      // transaction rolled back whole; say so in words a caller can act on.
+      if (database.capabilities.isUniqueViolation(error)) {
+        throw new TrustplaneError('CONFLICT', 'another change to the same records was committed at the same moment; nothing from this request was applied, so try it again');
+      }
+      throw error;
+    }
+  };

@@ -55,8 +55,8 @@ export const buildApp = async (deps: AppDeps, routes: readonly RouteModule[]): P
 
   registerAuthentication(app, { authenticator: deps.authenticator, authorizer: deps.authorizer });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     try {
       await deps.readiness();
       return { status: 'ready' };
@@ -64,7 +64,7 @@ export const buildApp = async (deps: AppDeps, routes: readonly RouteModule[]): P
       return sendProblem(reply, buildProblem(request, 'NOT_READY', (error as Error).message));
     }
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   for (const register of routes) register(app);
   await app.ready();

@@ -1,5 +1,7 @@
-// Every /api/v1 route is authenticated by bearer token and authorized through the one Authorizer
-// seam. A route that declares no action is refused: authorization fails closed.
+// Every route is authenticated by bearer token and authorized through the one Authorizer seam, unless
+// it is declared public (health, readiness, the OpenAPI document). The decision is made on the route
+// that matched, before the body is read, so no spelling of a URL reaches a handler unauthenticated and
+// no anonymous body is parsed. A route that declares no action is refused: authorization fails closed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Authorizer, RouteAction } from '../auth/authorizer.ts';
@@ -9,6 +11,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route does, as the authorizer understands it. */
     action?: RouteAction;
+    /** Answered without a token (health, readiness, the API description). */
+    public?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -26,8 +30,9 @@ export const requirePrincipal = (request: FastifyRequest): Principal => {
 
 export const registerAuthentication = (app: FastifyInstance, deps: { authenticator: Authenticator; authorizer: Authorizer }): void => {
   app.decorateRequest('principal', null);
-  app.addHook('preHandler', async (request) => {
-    if (!request.url.startsWith('/api/v1/')) return;
+  app.addHook('onRequest', async (request) => {
+    // Unknown routes answer 404 from the not-found handler, which reveals nothing and runs no handler.
+    if (request.is404 || request.routeOptions.config.public === true) return;
     const header = request.headers.authorization;
     if (header === undefined) {
       throw new TrustplaneError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"; `trustplane tokens create` makes one');
@@ -36,7 +41,6 @@ export const registerAuthentication = (app: FastifyInstance, deps: { authenticat
     if (!match) throw new TrustplaneError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
     const principal = await deps.authenticator.authenticate(match[1] as string);
     request.principal = principal;
-    if (request.is404) return;
     const action = request.routeOptions.config.action;
     const resource = request.routeOptions.url ?? request.url;
     if (action === undefined) throw new TrustplaneError('FORBIDDEN', `route ${resource} declares no action and is refused`);

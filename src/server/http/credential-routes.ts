@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { credentialKinds, credentialStatuses } from '../../core/inventory/index.ts';
+import { credentialFactsWireSchema, credentialKinds, credentialStatuses } from '../../core/inventory/index.ts';
 import { credentialSortKeys } from '../stores/credential-store.ts';
 import type { InventoryService } from '../services/inventory-service.ts';
 import { requirePrincipal } from './authentication.ts';
@@ -9,33 +9,6 @@ import { importBodyLimit } from './app.ts';
 import { idSchema, principalRefSchema, shortText } from './schemas.ts';
 
 const text = shortText(1024);
-const optionalDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional();
-
-/** Facts of one credential as the CLI sends them after parsing locally; never a secret value. */
-const credentialFactsSchema = z.object({
-  kind: z.enum(credentialKinds),
-  fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'a fingerprint is 64 lowercase hex digits (SHA-256)'),
-  name: text,
-  subject: text.optional(),
-  issuer: text.optional(),
-  sans: z.array(text).max(1000).optional(),
-  serial: z.string().max(128).optional(),
-  notBefore: optionalDate,
-  notAfter: optionalDate,
-  keyAlgorithm: z.string().max(64).optional(),
-  keySize: z.number().int().min(0).max(65_536).optional(),
-  isCa: z.boolean().optional(),
-  signatureAlgorithm: z.string().max(128).optional(),
-  externalId: text.optional(),
-  source: idSchema.optional(),
-  classId: idSchema.optional(),
-  storageLocation: text.optional(),
-  managedStorage: z.boolean().optional(),
-  workloads: z.array(idSchema).max(100).optional(),
-  exposedTo: z.array(z.string().max(200)).max(100).optional(),
-  lastRotatedAt: optionalDate,
-  status: z.enum(credentialStatuses).optional(),
-}).strict();
 
 const credentialSchema = z.object({
   id: z.string(),
@@ -139,7 +112,7 @@ export const credentialRoutes = (inventory: InventoryService) => (app: FastifyIn
       summary: 'Import trust material: files (PEM, DER, OpenSSH, JSON, CSV; base64) or facts parsed by a client. All or nothing.',
       body: z.object({
         files: z.array(z.object({ name: z.string().min(1).max(255), content: z.base64().max(importBodyLimit) })).max(1000).optional(),
-        entries: z.array(z.object({ file: z.string().min(1).max(255), entry: z.string().max(200), facts: credentialFactsSchema })).max(20_000).optional(),
+        entries: z.array(z.object({ file: z.string().min(1).max(255), entry: z.string().max(200), facts: credentialFactsWireSchema })).max(20_000).optional(),
         class: idSchema.optional(),
         source: idSchema.optional(),
         workloads: z.array(idSchema).max(100).optional(),

@@ -53,9 +53,30 @@ const loadCurrent = async (tx: UnitOfWorkContext): Promise<{ applied: AppliedGov
   };
 };
 
+/**
+ * Classes the new governance removes, or whose kinds it narrows, while credentials still sit in them: one
+ * line each. Removing them would leave credentials pointing at no class, neither governed nor listed as
+ * unclassified; the owner must move them first.
+ */
+const strandedCredentials = async (tx: UnitOfWorkContext, current: Governance | null, next: Governance): Promise<string[]> => {
+  const lines: string[] = [];
+  const nextClasses = new Map(next.classes.map((entry) => [entry.id, entry]));
+  for (const before of current?.classes ?? []) {
+    const after = nextClasses.get(before.id);
+    const dropped = after === undefined ? undefined : before.kinds.filter((kind) => !(after.kinds as readonly string[]).includes(kind));
+    if (dropped !== undefined && dropped.length === 0) continue;
+    const count = await tx.credentials.countInClass(before.id, dropped);
+    if (count === 0) continue;
+    lines.push(after === undefined
+      ? `class "${before.id}" is removed but still governs ${count} credential${count === 1 ? '' : 's'}; import them into another class (credentials import --class) or keep the class`
+      : `class "${before.id}" no longer lists ${dropped?.join(', ')} but holds ${count} credential${count === 1 ? '' : 's'} of ${dropped?.length === 1 ? 'that kind' : 'those kinds'}; move them first or keep the kind`);
+  }
+  return lines;
+};
+
 export const createGovernanceService = ({ unitOfWork, clock }: GovernanceServiceDeps) => {
-  const parse = (document: string, fileName: string): Governance => {
-    const parsed = parseGovernance(document, fileName, { now: clock.now() });
+  const parse = (document: string, fileName: string, current: Governance | null): Governance => {
+    const parsed = parseGovernance(document, fileName, { now: clock.now(), current });
     if (!parsed.ok) {
       const lines = parsed.issues.map(formatGovernanceIssue);
       const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
@@ -68,14 +89,22 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
     current: (): Promise<AppliedGovernance | null> => unitOfWork(async (tx) => (await loadCurrent(tx)).applied),
 
     async apply(input: { document: string; fileName: string; dryRun: boolean; actor: string; requestId?: string }): Promise<ApplyResult> {
-      const next = parse(input.document, input.fileName);
+      const before = await unitOfWork(async (tx) => (await loadCurrent(tx)).applied);
+      const next = parse(input.document, input.fileName, before?.governance ?? null);
       const documentSha256 = createHash('sha256').update(input.document, 'utf8').digest('hex');
       const now = clock.now();
       return unitOfWork(async (tx) => {
         const { applied, rows } = await loadCurrent(tx);
+        if (applied?.version !== before?.version) {
+          throw new TrustplaneError('CONFLICT', `governance version ${applied?.version} was applied while ${input.fileName} was being checked; run the apply again to see its plan against it`);
+        }
         const plan = planGovernance(applied?.governance ?? null, next);
         if (input.dryRun || !plan.hasChanges) {
           return { plan, applied: false, dryRun: input.dryRun, version: applied?.version ?? null };
+        }
+        const stranded = await strandedCredentials(tx, applied?.governance ?? null, next);
+        if (stranded.length > 0) {
+          throw new TrustplaneError('CONFLICT', `${input.fileName} would leave credentials without a class that governs them; nothing was applied`, stranded);
         }
         const version = (applied?.version ?? 0) + 1;
         const previous = new Map(rows.map((row) => [`${row.kind}/${row.id}`, row]));

@@ -43,31 +43,34 @@ export const countCap = 10_000;
 const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Governance | null): CredentialUpsert => {
   const { facts } = entry;
   const sourceId = facts.source ?? defaults.sourceId ?? null;
-  const classId = facts.classId ?? defaults.classId
-    ?? classifyCredential(governance?.classes ?? [], { ...facts, ...(sourceId === null ? {} : { source: sourceId }) });
+  const classId = facts.classId ?? defaults.classId ?? null;
+  const classifiedAs = classId === null
+    ? classifyCredential(governance?.classes ?? [], { ...facts, ...(sourceId === null ? {} : { source: sourceId }) })
+    : null;
   const workloads = facts.workloads ?? defaults.workloads;
   return {
     id: credentialIdFor(facts.fingerprint),
     fingerprint: facts.fingerprint,
     kind: facts.kind,
     name: facts.name,
-    classId: classId ?? null,
+    classId,
+    classifiedAs,
     sourceId,
     status: facts.status ?? null,
     subject: facts.subject ?? null,
     issuer: facts.issuer ?? null,
     serial: facts.serial ?? null,
-    sans: facts.sans ?? [],
+    sans: facts.sans ?? null,
     notBefore: facts.notBefore?.toISOString() ?? null,
     notAfter: facts.notAfter?.toISOString() ?? null,
     keyAlgorithm: facts.keyAlgorithm ?? null,
     keySize: facts.keySize ?? null,
-    isCa: facts.isCa ?? false,
+    isCa: facts.isCa ?? null,
     signatureAlgorithm: facts.signatureAlgorithm ?? null,
     externalId: facts.externalId ?? null,
     storageLocation: facts.storageLocation ?? defaults.storageLocation ?? null,
     managedStorage: facts.managedStorage ?? defaults.managedStorage ?? null,
-    exposedTo: facts.exposedTo ?? [],
+    exposedTo: facts.exposedTo ?? null,
     lastRotatedAt: facts.lastRotatedAt?.toISOString() ?? null,
     importedFrom: entry.file,
     workloads: workloads ?? null,
@@ -107,7 +110,7 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
       const files: FileImportSummary[] = [];
       for (const [file, fileUpserts] of byFile) {
         const { created, updated } = await tx.credentials.upsert(fileUpserts, now.toISOString());
-        files.push({ file, credentials: fileUpserts.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null).length });
+        files.push({ file, credentials: fileUpserts.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null && upsert.classifiedAs === null).length });
       }
       const totals = {
         files,

@@ -26,7 +26,12 @@ for (const target of databaseTargets) {
       const unitOfWork = createUnitOfWork(database.database);
       await unitOfWork((tx) => tx.governance.replaceAll(
         { version: 1, appliedAt: '2026-11-01T00:00:00.000Z', appliedBy: 'test', documentSha256: '0'.repeat(64), summary: {} },
-        [{ kind: 'people', id: 'carol', spec: { id: 'carol' }, position: 0, version: 1 }],
+        [
+          { kind: 'organization', id: 'acme', spec: { id: 'acme', name: 'Acme' }, position: 0, version: 1 },
+          { kind: 'people', id: 'carol', spec: { id: 'carol', org: 'acme' }, position: 0, version: 1 },
+          { kind: 'people', id: 'gina', spec: { id: 'gina', org: 'globex' }, position: 1, version: 1 },
+          { kind: 'agents', id: 'helper', spec: { id: 'helper', org: 'acme', owner: 'person:carol' }, position: 0, version: 1 },
+        ],
       ));
     });
     after(() => database.destroy());
@@ -54,6 +59,20 @@ for (const target of databaseTargets) {
       const audit = await database.database.db.selectFrom('audit_events').selectAll().where('target', '=', `token:${record.id}`).orderBy('seq').execute();
       assert.deepEqual(audit.map((event) => event.action), ['token.create', 'token.revoke']);
       assert.ok(audit.every((event) => !event.details.includes(token.slice(5))), 'the audit log never holds the token');
+    });
+
+    test('partners and agents never get the admin role; a token stops working when its principal leaves governance', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const tokens = createTokenService({ unitOfWork, clock: fixedClock(new Date('2026-11-22T12:00:00Z')), random: secureRandom });
+      await rejectsWith(tokens.create({ principal: 'person:gina', role: 'admin', name: 'x', expiresInMs: day, actor: 'a' }), 'FORBIDDEN', /partner "globex" and cannot hold the admin role/);
+      await rejectsWith(tokens.create({ principal: 'agent:helper', role: 'admin', name: 'x', expiresInMs: day, actor: 'a' }), 'FORBIDDEN', /agent "helper" cannot hold the admin role/);
+      const { token } = await tokens.create({ principal: 'person:gina', role: 'reader', name: 'x', expiresInMs: day, actor: 'a' });
+      assert.equal((await tokens.authenticate(token)).ref, 'person:gina');
+      await unitOfWork(async (tx) => {
+        const rows = (await tx.governance.listEntities()).filter((row) => row.id !== 'gina');
+        await tx.governance.replaceAll({ version: 2, appliedAt: '2026-11-22T12:00:00.000Z', appliedBy: 'test', documentSha256: '1'.repeat(64), summary: {} }, rows);
+      });
+      await rejectsWith(tokens.authenticate(token), 'UNAUTHENTICATED', /person:gina, who is no longer declared/);
     });
 
     test('refuses undeclared principals, bad forms and over-long lifetimes, and stores nothing', async () => {

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
 import { parsePrincipalRef, principalEntityKind } from '../auth/principal.ts';
-import type { Principal, Role } from '../auth/principal.ts';
-import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { Principal, PrincipalRef, Role } from '../auth/principal.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import type { ApiTokenRecord } from '../stores/token-store.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -24,6 +24,16 @@ export type CreateTokenInput = {
   expiresInMs: number;
   actor: string;
   requestId?: string;
+};
+
+/** Partners never become the authority over trust state (DESIGN.md), and agents act under their owner. */
+const refuseAdminOutsideCustomer = async (tx: UnitOfWorkContext, ref: PrincipalRef, declared: unknown): Promise<void> => {
+  if (ref.kind === 'agent') throw new TrustplaneError('FORBIDDEN', `agent "${ref.id}" cannot hold the admin role; give it a reader token`);
+  const [customer] = await tx.governance.listEntities('organization');
+  const org = (declared as { org?: string }).org;
+  if (customer === undefined || org !== customer.id) {
+    throw new TrustplaneError('FORBIDDEN', `${ref.kind} "${ref.id}" belongs to partner "${org}" and cannot hold the admin role; partners act within delegations, never as administrators`);
+  }
 };
 
 export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDeps) => {
@@ -53,8 +63,9 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
         const entityKind = principalEntityKind(ref.kind);
         const declared = entityKind === null ? null : await tx.governance.findEntity(entityKind, ref.id);
         if (declared === null) {
-          throw new TrustplaneError('VALIDATION_FAILED', `${ref.kind} "${ref.id}" is not declared in governance; tokens are for declared people and service accounts`);
+          throw new TrustplaneError('VALIDATION_FAILED', `${ref.kind} "${ref.id}" is not declared in governance; tokens are for declared people, service accounts and agents`);
         }
+        if (input.role === 'admin') await refuseAdminOutsideCustomer(tx, ref, declared.spec);
       }
       await tx.tokens.insert(record, hashToken(token));
       await tx.audit.append({
@@ -74,19 +85,24 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
 
     async authenticate(token: string): Promise<Principal> {
       const now = clock.now();
-      const record = await unitOfWork(async (tx) => {
+      const { record, declared } = await unitOfWork(async (tx) => {
         const found = await tx.tokens.findByHash(hashToken(token));
-        if (found !== null && found.revokedAt === null && found.expiresAt > now.toISOString()
-          && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {
+        if (found === null || found.revokedAt !== null || found.expiresAt <= now.toISOString()) return { record: found, declared: false };
+        // A token is only as good as its principal: someone removed from governance is no longer let in.
+        const ref = parsePrincipalRef(found.principal);
+        const entityKind = ref === null ? null : principalEntityKind(ref.kind);
+        const stillDeclared = ref !== null && (entityKind === null || await tx.governance.findEntity(entityKind, ref.id) !== null);
+        if (stillDeclared && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {
           await tx.tokens.markUsed(found.id, now.toISOString());
         }
-        return found;
+        return { record: found, declared: stillDeclared };
       });
       if (record === null) throw new TrustplaneError('UNAUTHENTICATED', 'the bearer token is not known; create one with `trustplane tokens create`');
       if (record.revokedAt !== null) throw new TrustplaneError('TOKEN_REVOKED', `token ${record.id} was revoked at ${record.revokedAt}`);
       if (record.expiresAt <= now.toISOString()) throw new TrustplaneError('TOKEN_EXPIRED', `token ${record.id} expired at ${record.expiresAt}`);
       const ref = parsePrincipalRef(record.principal);
       if (ref === null) throw new TrustplaneError('INTERNAL', `token ${record.id} names an unreadable principal`);
+      if (!declared) throw new TrustplaneError('UNAUTHENTICATED', `token ${record.id} belongs to ${record.principal}, who is no longer declared in governance`);
       return { ...ref, ref: record.principal, role: record.role === 'admin' ? 'admin' : 'reader', tokenId: record.id };
     },
 

@@ -13,6 +13,7 @@ const credential = (n: number, overrides: Partial<CredentialUpsert> = {}): Crede
   kind: 'x509_certificate',
   name: `service-${n}.svc.acme.internal`,
   classId: 'internal-mtls',
+  classifiedAs: null,
   sourceId: 'internal-ca',
   status: null,
   subject: `CN=service-${n}.svc.acme.internal`,
@@ -53,6 +54,31 @@ for (const target of databaseTargets) {
       assert.deepEqual(found?.workloads, ['payments-api'], 'an import without workloads keeps the recorded ones');
       const count = await unitOfWork((tx) => tx.credentials.count({ now }, 1000));
       assert.equal(count, 3);
+    });
+
+    test('a re-import keeps what it does not state; the class it states wins, a rule\'s guess does not', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const original = credential(60, { workloads: ['payments-api', 'payments-api'] });
+      await unitOfWork((tx) => tx.credentials.upsert([original], now));
+      assert.deepEqual((await unitOfWork((tx) => tx.credentials.findById(original.id, now)))?.workloads, ['payments-api'], 'workloads are a set');
+      const metadataOnly = credential(60, {
+        kind: 'private_key', name: 'from an export', classId: null, classifiedAs: 'other-class', subject: null, issuer: null, serial: null, sans: null,
+        notBefore: null, notAfter: null, keyAlgorithm: null, keySize: null, isCa: null, signatureAlgorithm: null, storageLocation: 'vault:kv/x', workloads: null,
+      });
+      await unitOfWork((tx) => tx.credentials.upsert([metadataOnly], now));
+      const merged = await unitOfWork((tx) => tx.credentials.findById(original.id, now));
+      assert.equal(merged?.kind, 'x509_certificate', 'the kind of a known credential never changes');
+      assert.equal(merged?.classId, 'internal-mtls', "a rule's classification does not replace the recorded class");
+      assert.equal(merged?.subject, original.subject);
+      assert.deepEqual(merged?.sans, original.sans);
+      assert.equal(merged?.notAfter, original.notAfter, 'validity survives, so the credential still expires');
+      assert.equal(merged?.storageLocation, 'vault:kv/x');
+      assert.equal(merged?.name, 'from an export');
+      await unitOfWork((tx) => tx.credentials.upsert([{ ...metadataOnly, classId: 'explicit-class' }], now));
+      assert.equal((await unitOfWork((tx) => tx.credentials.findById(original.id, now)))?.classId, 'explicit-class', 'a stated class wins');
+      const found = await unitOfWork((tx) => tx.credentials.count({ now, text: 'fraud' }, 10));
+      assert.equal(found, 0);
+      assert.equal(await unitOfWork((tx) => tx.credentials.count({ now, text: 'service-60.svc' }, 10)), 1, 'search still finds the merged subject');
     });
 
     test('two fingerprints that share an id are refused, not merged', async () => {
@@ -130,7 +156,7 @@ for (const target of databaseTargets) {
       const counts = await unitOfWork((tx) => tx.credentials.countByClassAndStatus(now));
       const expiredUnclassified = counts.find((row) => row.classId === null && row.status === 'expired');
       assert.equal(expiredUnclassified?.count, 5);
-      const total = counts.filter((row) => row.classId !== 'alpha' && row.classId !== 'beta' && row.classId !== 'gamma').reduce((sum, row) => sum + row.count, 0);
+      const total = counts.filter((row) => !['alpha', 'beta', 'gamma', 'explicit-class'].includes(row.classId ?? '')).reduce((sum, row) => sum + row.count, 0);
       assert.equal(total, 43);
     });
   });

@@ -20,7 +20,6 @@ type CredentialFields = {
   notAfter: string | null;
   keyAlgorithm: string | null;
   keySize: number | null;
-  isCa: boolean;
   signatureAlgorithm: string | null;
   externalId: string | null;
   storageLocation: string | null;
@@ -29,18 +28,25 @@ type CredentialFields = {
   importedFrom: string | null;
 };
 
+/**
+ * A credential as an import states it. Every null means "not stated": a new credential gets the default
+ * (status `active`, no SANs, not a CA) and a known one keeps what is recorded. The kind of a known
+ * credential never changes. Its class is, in order: the one the import states (`classId`), the one
+ * recorded, the one the class match rules chose (`classifiedAs`).
+ */
 export type CredentialUpsert = CredentialFields & {
-  /** Given only when the input states it; otherwise a new row is `active` and a known row keeps its own. */
+  classifiedAs: string | null;
   status: string | null;
-  sans: readonly string[];
-  exposedTo: readonly string[];
-  /** null leaves the recorded workloads as they are. */
+  isCa: boolean | null;
+  sans: readonly string[] | null;
+  exposedTo: readonly string[] | null;
   workloads: readonly string[] | null;
 };
 
 export type CredentialRecord = CredentialFields & {
   /** The stored status, with an active credential past its not-after shown as expired. */
   status: string;
+  isCa: boolean;
   sans: string[];
   exposedTo: string[];
   workloads: string[];
@@ -75,6 +81,8 @@ export type CredentialQuery = {
 /** Sorts after every real date (RFC 5280 §4.1.2.5: 99991231235959Z means "no expiry"). */
 export const neverExpires = '9999-12-31T23:59:59.999Z~';
 
+const maxMergedWindow = 10_000;
+
 const mergeableSorts: ReadonlySet<CredentialSortKey> = new Set(['notAfter', 'createdAt', 'kind', 'status']);
 
 export type CredentialFilter = Omit<CredentialQuery, 'sort' | 'descending' | 'limit' | 'offset'>;
@@ -99,36 +107,63 @@ const sortColumns = {
 } as const satisfies Record<CredentialSortKey, keyof CredentialTable>;
 
 const searchTextOf = (credential: CredentialUpsert): string =>
-  [credential.name, credential.subject, credential.issuer, credential.serial, credential.externalId, credential.fingerprint, ...credential.sans]
+  [credential.name, credential.subject, credential.issuer, credential.serial, credential.externalId, credential.fingerprint, ...credential.sans ?? []]
     .filter((part): part is string => typeof part === 'string' && part !== '')
     .join(' ')
     .toLowerCase();
 
 const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
 
+
+/** What a known credential becomes when an import restates it (see CredentialUpsert). */
+const mergeWithRecorded = (incoming: CredentialUpsert, recorded: CredentialTable): CredentialUpsert => ({
+  ...incoming,
+  kind: recorded.kind,
+  name: incoming.name,
+  classId: incoming.classId ?? recorded.class_id ?? incoming.classifiedAs,
+  sourceId: incoming.sourceId ?? recorded.source_id,
+  status: incoming.status ?? recorded.status,
+  subject: incoming.subject ?? recorded.subject,
+  issuer: incoming.issuer ?? recorded.issuer,
+  serial: incoming.serial ?? recorded.serial,
+  sans: incoming.sans ?? (JSON.parse(recorded.sans) as string[]),
+  notBefore: incoming.notBefore ?? recorded.not_before,
+  notAfter: incoming.notAfter ?? recorded.not_after,
+  keyAlgorithm: incoming.keyAlgorithm ?? recorded.key_algorithm,
+  keySize: incoming.keySize ?? (recorded.key_size === null ? null : Number(recorded.key_size)),
+  isCa: incoming.isCa ?? Number(recorded.is_ca) === 1,
+  signatureAlgorithm: incoming.signatureAlgorithm ?? recorded.signature_algorithm,
+  externalId: incoming.externalId ?? recorded.external_id,
+  storageLocation: incoming.storageLocation ?? recorded.storage_location,
+  managedStorage: incoming.managedStorage ?? (recorded.managed_storage === null ? null : Number(recorded.managed_storage) === 1),
+  exposedTo: incoming.exposedTo ?? (JSON.parse(recorded.exposed_to) as string[]),
+  lastRotatedAt: incoming.lastRotatedAt ?? recorded.last_rotated_at,
+  importedFrom: incoming.importedFrom ?? recorded.imported_from,
+});
+
 const toRow = (credential: CredentialUpsert, now: string): CredentialTable => ({
   id: credential.id,
   fingerprint: credential.fingerprint,
   kind: credential.kind,
   name: credential.name,
-  class_id: credential.classId,
+  class_id: credential.classId ?? credential.classifiedAs,
   source_id: credential.sourceId,
   status: credential.status ?? 'active',
   subject: credential.subject,
   issuer: credential.issuer,
   serial: credential.serial,
-  sans: JSON.stringify(credential.sans),
+  sans: JSON.stringify(credential.sans ?? []),
   not_before: credential.notBefore,
   not_after: credential.notAfter,
   expiry_order: credential.notAfter ?? neverExpires,
   key_algorithm: credential.keyAlgorithm,
   key_size: credential.keySize,
-  is_ca: flag(credential.isCa),
+  is_ca: flag(credential.isCa ?? false),
   signature_algorithm: credential.signatureAlgorithm,
   external_id: credential.externalId,
   storage_location: credential.storageLocation,
   managed_storage: credential.managedStorage === null ? null : flag(credential.managedStorage),
-  exposed_to: JSON.stringify(credential.exposedTo),
+  exposed_to: JSON.stringify(credential.exposedTo ?? []),
   last_rotated_at: credential.lastRotatedAt,
   supersedes: null,
   superseded_by: null,
@@ -277,24 +312,30 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
         const byId = new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c]));
         const batch = [...byId.values()];
-        const existing = await trx.selectFrom('credentials').select(['id', 'fingerprint'])
+        const existing = await trx.selectFrom('credentials').selectAll()
           .where('id', 'in', batch.map((c) => c.id)).execute();
-        const known = new Set<string>();
+        const recorded = new Map(existing.map((row) => [row.id, row]));
         for (const row of existing) {
           const incoming = byId.get(row.id);
           if (incoming !== undefined && incoming.fingerprint !== row.fingerprint) {
             throw new TrustplaneError('CONFLICT', `fingerprint ${incoming.fingerprint} shares its id ${row.id} with credential ${row.fingerprint}; nothing was imported`);
           }
-          known.add(row.id);
         }
-        updated += known.size;
-        created += batch.length - known.size;
-        await trx.insertInto('credentials').values(batch.map((c) => toRow(c, now)))
+        updated += recorded.size;
+        created += batch.length - recorded.size;
+        const rows = batch.map((c) => {
+          const known = recorded.get(c.id);
+          return toRow(known === undefined ? c : mergeWithRecorded(c, known), now);
+        });
+        // Every column of a known row was merged above, so the conflict takes the new row whole, but for
+        // when it was first recorded.
+        await trx.insertInto('credentials').values(rows)
           .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-            name: eb.ref('excluded.name'),
             kind: eb.ref('excluded.kind'),
-            class_id: sql<string | null>`coalesce(excluded.class_id, credentials.class_id)`,
-            source_id: sql<string | null>`coalesce(excluded.source_id, credentials.source_id)`,
+            name: eb.ref('excluded.name'),
+            class_id: eb.ref('excluded.class_id'),
+            source_id: eb.ref('excluded.source_id'),
+            status: eb.ref('excluded.status'),
             subject: eb.ref('excluded.subject'),
             issuer: eb.ref('excluded.issuer'),
             serial: eb.ref('excluded.serial'),
@@ -306,25 +347,21 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
             key_size: eb.ref('excluded.key_size'),
             is_ca: eb.ref('excluded.is_ca'),
             signature_algorithm: eb.ref('excluded.signature_algorithm'),
-            external_id: sql<string | null>`coalesce(excluded.external_id, credentials.external_id)`,
-            storage_location: sql<string | null>`coalesce(excluded.storage_location, credentials.storage_location)`,
-            managed_storage: sql<0 | 1 | null>`coalesce(excluded.managed_storage, credentials.managed_storage)`,
+            external_id: eb.ref('excluded.external_id'),
+            storage_location: eb.ref('excluded.storage_location'),
+            managed_storage: eb.ref('excluded.managed_storage'),
             exposed_to: eb.ref('excluded.exposed_to'),
-            last_rotated_at: sql<string | null>`coalesce(excluded.last_rotated_at, credentials.last_rotated_at)`,
+            last_rotated_at: eb.ref('excluded.last_rotated_at'),
             search_text: eb.ref('excluded.search_text'),
             imported_from: eb.ref('excluded.imported_from'),
             updated_at: eb.ref('excluded.updated_at'),
           })))
           .execute();
-        const stated = batch.filter((c) => c.status !== null);
-        for (const credential of stated) {
-          await trx.updateTable('credentials').set({ status: credential.status ?? 'active' }).where('id', '=', credential.id).execute();
-        }
         const withWorkloads = batch.filter((c) => c.workloads !== null);
         if (withWorkloads.length > 0) {
-          const replaced = withWorkloads.filter((c) => known.has(c.id)).map((c) => c.id);
+          const replaced = withWorkloads.filter((c) => recorded.has(c.id)).map((c) => c.id);
           if (replaced.length > 0) await trx.deleteFrom('credential_workloads').where('credential_id', 'in', replaced).execute();
-          const links = withWorkloads.flatMap((c) => (c.workloads ?? []).map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
+          const links = withWorkloads.flatMap((c) => [...new Set(c.workloads)].map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
           for (let linkStart = 0; linkStart < links.length; linkStart += 5000) {
             await trx.insertInto('credential_workloads').values(links.slice(linkStart, linkStart + 5000)).execute();
           }
@@ -342,12 +379,21 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
 
     async list(query: CredentialQuery): Promise<CredentialRecord[]> {
       const branches = branchesOf(query);
-      const rows = branches.length > 1 && mergeableSorts.has(query.sort) ? await mergedRows(query, branches) : await selectRows(query);
+      // Merging reads offset + limit rows from every part, so deep pages are left to the database's sort.
+      const merge = branches.length > 1 && mergeableSorts.has(query.sort) && query.offset + query.limit <= maxMergedWindow;
+      const rows = merge ? await mergedRows(query, branches) : await selectRows(query);
       const workloads = await workloadsOf(rows.map((row) => row.id));
       return rows.map((row) => toRecord(row, workloads.get(row.id) ?? [], query.now));
     },
 
     count,
+
+    /** How many credentials a class holds, of any kind or of the kinds given. */
+    async countInClass(classId: string, kinds?: readonly string[]): Promise<number> {
+      let query = trx.selectFrom('credentials').select((eb) => eb.fn.countAll<number | string>().as('n')).where('class_id', '=', classId);
+      if (kinds !== undefined) query = query.where('kind', 'in', kinds.length === 0 ? [''] : [...kinds]);
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    },
 
     /** Refreshes the planner's statistics after large imports (same statement on both databases). */
     async refreshStatistics(): Promise<void> {
