@@ -18,11 +18,16 @@ const oids = {
   dsa: '1.2.840.10040.4.1',
 } as const;
 
-const curves: ReadonlyMap<string, { keyAlgorithm: KeyAlgorithm; keySize: number }> = new Map([
-  ['1.2.840.10045.3.1.7', { keyAlgorithm: 'ECDSA-P256', keySize: 256 }],
-  ['1.3.132.0.34', { keyAlgorithm: 'ECDSA-P384', keySize: 384 }],
-  ['1.3.132.0.35', { keyAlgorithm: 'ECDSA-P521', keySize: 521 }],
-]);
+/** The named curves Trustplane knows, by OID (RFC 5480 §2.1.1.1) and by the name node:crypto gives them. */
+const namedCurves = [
+  { oid: '1.2.840.10045.3.1.7', nodeName: 'prime256v1', keyAlgorithm: 'ECDSA-P256', keySize: 256 },
+  { oid: '1.3.132.0.34', nodeName: 'secp384r1', keyAlgorithm: 'ECDSA-P384', keySize: 384 },
+  { oid: '1.3.132.0.35', nodeName: 'secp521r1', keyAlgorithm: 'ECDSA-P521', keySize: 521 },
+] as const satisfies readonly { oid: string; nodeName: string; keyAlgorithm: KeyAlgorithm; keySize: number }[];
+
+type CurveFacts = { keyAlgorithm: KeyAlgorithm; keySize: number };
+const curves: ReadonlyMap<string, CurveFacts> = new Map(namedCurves.map(({ oid, keyAlgorithm, keySize }) => [oid, { keyAlgorithm, keySize }]));
+const nodeCurves: ReadonlyMap<string, CurveFacts> = new Map(namedCurves.map(({ nodeName, keyAlgorithm, keySize }) => [nodeName, { keyAlgorithm, keySize }]));
 
 // @peculiar/x509's PublicKey gives WebCrypto names and drops the OIDs that `unknown:<oid>` needs, so the
 // SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) is read with the ASN.1 schemas it is built on.
@@ -62,12 +67,6 @@ const modulusLength = (spki: Uint8Array): number | undefined => {
  */
 export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null =>
   describeWithNode(spki) ?? describeWithAsn1(spki);
-
-const nodeCurves: ReadonlyMap<string, { keyAlgorithm: KeyAlgorithm; keySize: number }> = new Map([
-  ['prime256v1', { keyAlgorithm: 'ECDSA-P256', keySize: 256 }],
-  ['secp384r1', { keyAlgorithm: 'ECDSA-P384', keySize: 384 }],
-  ['secp521r1', { keyAlgorithm: 'ECDSA-P521', keySize: 521 }],
-]);
 
 /**
  * The common keys, read by node:crypto alone: RSA, the NIST curves and EdDSA, when the key re-encodes to
