@@ -1,6 +1,7 @@
 // Wiring: opens the database, runs migrations, builds services and routes, and listens.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { TrustplaneError } from '../core/errors.ts';
 import { roleAuthorizer } from './auth/authorizer.ts';
 import type { Config } from './config/config.ts';
 import { locateDatabase, migrateToLatest, openDatabase } from './db/database.ts';
@@ -66,6 +67,9 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   } catch (error) {
     await app.close();
     await database.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new TrustplaneError('CONFLICT', `${config.host}:${config.port} is already in use; is Trustplane already running there? Choose another with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new TrustplaneError('VALIDATION_FAILED', `cannot listen on ${config.host}: no such address on this machine`);
     throw error;
   }
   const address = app.server.address();

@@ -113,6 +113,13 @@ for (const target of databaseTargets) {
       assert.match(classShown.stdout, /technical owner\s+person:dave/);
     });
 
+    test('a second server on the same port is refused with the reason', async () => {
+      const port = new URL(server.url).port;
+      const result = await runCli(['serve', '--data-dir', join(empty.dataDir, 'data'), '--port', port, '--log-level', 'silent'], env);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`\\[CONFLICT\\]: 127\\.0\\.0\\.1:${port} is already in use`));
+    });
+
     test('without a server the CLI says where it looked', async () => {
       const result = await runCli(['classes', 'list'], { ...env, TRUSTPLANE_URL: 'http://127.0.0.1:9' });
       assert.equal(result.code, 1);

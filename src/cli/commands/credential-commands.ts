@@ -137,9 +137,13 @@ export const registerCredentialCommands = (program: Command): void => {
       if (options.managed === true && options.unmanaged === true) throw new TrustplaneError('VALIDATION_FAILED', 'pass --managed or --unmanaged, not both');
       const entries: ImportedEntry[] = [];
       const failures: string[] = [];
+      const interactive = !output.json && process.stderr.isTTY === true;
       for (const path of files) {
         const name = basename(path);
-        const parsed = parseTrustMaterial({ name, bytes: await readInputFile(path) });
+        const bytes = await readInputFile(path);
+        // Reading a large export takes seconds before the upload's progress bar can start.
+        if (interactive && bytes.length > 1024 * 1024) process.stderr.write(`reading ${name} (${(bytes.length / 1048576).toFixed(1)} MiB)…\n`);
+        const parsed = parseTrustMaterial({ name, bytes });
         if (parsed.ok) entries.push(...parsed.credentials.map((credential) => ({ file: name, entry: credential.entry, facts: credential.facts })));
         else failures.push(formatParseFailure(parsed.error));
       }
@@ -169,7 +173,7 @@ export const registerCredentialCommands = (program: Command): void => {
       if (problems.length > 0) {
         throw new TrustplaneError('IMPORT_INVALID', `the import refers to what governance does not declare (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was imported`, problems);
       }
-      const showProgress = !output.json && process.stderr.isTTY === true && entries.length > importBatchSize;
+      const showProgress = interactive && entries.length > importBatchSize;
       const bar = showProgress ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} credentials · {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       bar?.start(entries.length, 0);
       const totals = new Map<string, ImportSummary['files'][number]>();
