@@ -15,7 +15,7 @@ import { databaseTargets } from '../../test/support/databases.ts';
 import type { TestDatabase } from '../../test/support/databases.ts';
 import { createServices } from '../../src/server/main.ts';
 import { credentialIdFor } from '../../src/core/inventory/index.ts';
-import { neverExpires } from '../../src/server/stores/credential-store.ts';
+import { neverExpires } from '../../src/server/stores/credential-rows.ts';
 import { formatMs, formatRate, latencies, percentile, timed } from '../support/stats.ts';
 import { generateBatch } from './generate.ts';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { credentialFactsWireSchema, credentialKinds, credentialStatuses } from '../../core/inventory/index.ts';
-import { credentialSortKeys } from '../stores/credential-store.ts';
+import { credentialSortKeys } from '../stores/credential-query.ts';
 import type { InventoryService } from '../services/inventory-service.ts';
 import { requirePrincipal } from './authentication.ts';
 import { importBodyLimit } from './app.ts';

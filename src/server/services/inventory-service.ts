@@ -7,7 +7,8 @@ import type { Governance } from '../../core/governance/index.ts';
 import { checkImportReferences, credentialIdFor, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
 import type { ImportDefaults, ImportedEntry } from '../../core/inventory/index.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
-import type { CredentialFilter, CredentialRecord, CredentialSortKey, CredentialUpsert } from '../stores/credential-store.ts';
+import type { CredentialFilter, CredentialSortKey } from '../stores/credential-query.ts';
+import type { CredentialRecord, CredentialUpsert } from '../stores/credential-rows.ts';
 import type { Clock } from '../platform.ts';
 import type { GovernanceService } from './governance-service.ts';
 

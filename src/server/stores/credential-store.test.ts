@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import type { TestDatabase } from '../../../test/support/databases.ts';
 import { createUnitOfWork } from '../db/unit-of-work.ts';
-import type { CredentialUpsert } from './credential-store.ts';
+import type { CredentialUpsert } from './credential-rows.ts';
 
 const now = '2026-11-22T12:00:00.000Z';
 
