@@ -113,3 +113,11 @@ test('a delegation is open when it is live and one of its windows is open', () =
   assert.equal(delegationIsOpen(delegation, at('2026-11-25T22:00:00Z')), false, 'inside a window, but ended');
   assert.equal(delegationIsOpen({ until: '2026-11-24' }, at('2026-11-23T12:00:00Z')), true, 'no windows: open while live');
 });
+
+test('a stepped day field with a restricted other day field is refused, since crons disagree on it', () => {
+  const check = checkCronWindow({ cron: '0 0 */2 * 1', duration: '1h', timeZone: 'UTC' });
+  assert.equal(check.ok, false);
+  if (!check.ok) assert.match(check.message, /restrict only one of day of month and day of week/);
+  assert.equal(checkCronWindow({ cron: '0 0 1,15 * 1', duration: '1h', timeZone: 'UTC' }).ok, true, 'two lists: both crons OR them');
+  assert.equal(checkCronWindow({ cron: '0 0 */2 * *', duration: '1h', timeZone: 'UTC' }).ok, true);
+});

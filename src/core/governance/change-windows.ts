@@ -49,9 +49,24 @@ const fieldProblem = (fields: readonly string[]): string | null => {
 const wallCron = (schedule: CronSchedule, wall: number): CronExpression =>
   CronExpressionParser.parse(`0 ${schedule.expression}`, { tz: 'UTC', currentDate: new Date(wall) });
 
+/**
+ * Crons differ on day of month and day of week together: Vixie cron and cronie OR them unless one field
+ * starts with "*" (as "*\/2" does), when they AND them; cron-parser always ORs. A window must mean one thing,
+ * so a step over every day combined with a restricted other day field is refused.
+ */
+const dayFieldsProblem = (fields: readonly string[]): string | null => {
+  const [dayOfMonth = '*', dayOfWeek = '*'] = [fields[2], fields[4]];
+  const restricted = (field: string) => field !== '*';
+  if (restricted(dayOfMonth) && restricted(dayOfWeek) && (dayOfMonth.startsWith('*') || dayOfWeek.startsWith('*'))) {
+    return 'a stepped day field ("*/n") together with a restricted other day field means different days to different crons; restrict only one of day of month and day of week';
+  }
+  return null;
+};
+
 const uncheckedCronWindow = (window: CronWindow): CronWindowCheck => {
   const expression = window.cron.trim().split(/\s+/).join(' ');
-  const problem = fieldProblem(expression.split(' '));
+  const fields = expression.split(' ');
+  const problem = fieldProblem(fields) ?? dayFieldsProblem(fields);
   if (problem !== null) return { ok: false, problem: 'invalid_cron', message: `cron "${window.cron}" is not valid: ${problem}` };
   if (!isKnownTimeZone(window.timeZone)) {
     return { ok: false, problem: 'unknown_time_zone', message: `time zone "${window.timeZone}" is not a known IANA time zone, such as Europe/Berlin or UTC` };

@@ -69,3 +69,16 @@ test('a plan survives the model being stored as JSON and read back', () => {
   const stored = JSON.parse(JSON.stringify(current)) as Governance;
   assert.equal(planGovernance(stored, current).hasChanges, false);
 });
+
+test('reordering classes is a change, because the first class that matches takes a credential', () => {
+  const twoClasses = {
+    ...current,
+    classes: [current.classes[0]!, { ...current.classes[0]!, id: 'all-tls', match: { names: ['**'] } }],
+  };
+  const swapped = { ...twoClasses, classes: [twoClasses.classes[1]!, twoClasses.classes[0]!] };
+  const plan = planGovernance(twoClasses, swapped);
+  assert.equal(plan.hasChanges, true);
+  assert.deepEqual(plan.sections.classes.changed.sort(), ['all-tls', 'internal-mtls']);
+  const people = { ...current, people: current.people.toReversed() };
+  assert.equal(planGovernance(current, people).hasChanges, false, 'the order of people is only layout');
+});

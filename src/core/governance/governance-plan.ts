@@ -13,16 +13,32 @@ export type GovernancePlan = {
   hasChanges: boolean;
 };
 
-const planSection = (current: Map<string, unknown>, next: Map<string, unknown>): SectionPlan => ({
-  added: [...next.keys()].filter((id) => !current.has(id)),
-  changed: [...next.entries()].filter(([id, entry]) => current.has(id) && canonicalJson(current.get(id)) !== canonicalJson(entry)).map(([id]) => id),
-  removed: [...current.keys()].filter((id) => !next.has(id)),
-});
+/** Entries kept in both whose place among the kept ones moved. */
+const movedIds = (current: Map<string, unknown>, next: Map<string, unknown>): Set<string> => {
+  const before = [...current.keys()].filter((id) => next.has(id));
+  const after = [...next.keys()].filter((id) => current.has(id));
+  return new Set(after.filter((id, index) => before[index] !== id));
+};
+
+const planSection = (current: Map<string, unknown>, next: Map<string, unknown>, orderMatters: boolean): SectionPlan => {
+  const moved = orderMatters ? movedIds(current, next) : new Set<string>();
+  return {
+    added: [...next.keys()].filter((id) => !current.has(id)),
+    changed: [...next.entries()]
+      .filter(([id, entry]) => current.has(id) && (moved.has(id) || canonicalJson(current.get(id)) !== canonicalJson(entry)))
+      .map(([id]) => id),
+    removed: [...current.keys()].filter((id) => !next.has(id)),
+  };
+};
+
+// The order of classes is meaning, not layout: an imported credential goes to the first class whose match
+// rules claim it. Elsewhere order is only how the file reads.
+const orderedSections: ReadonlySet<GovernanceSectionKey> = new Set(['classes']);
 
 export const planGovernance = (current: Governance | null, next: Governance): GovernancePlan => {
   const sections = Object.fromEntries(governanceSections.map((section) => [
     section.key,
-    planSection(current === null ? new Map() : sectionEntries(current, section), sectionEntries(next, section)),
+    planSection(current === null ? new Map() : sectionEntries(current, section), sectionEntries(next, section), orderedSections.has(section.key)),
   ])) as Record<GovernanceSectionKey, SectionPlan>;
   const plans = Object.values(sections);
   const summary = {

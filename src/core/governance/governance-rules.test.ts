@@ -109,6 +109,9 @@ test('delegations go to partners, for actions their classes define, and must sti
   assert.deepEqual(problems(edit(designExample, ['actions: [issue, renew]', 'actions: [issue, rotate]'])), [
     'governance.yaml:32 delegations[0].actions[1]: class "internal-mtls" has no decision rights for "rotate"; declare classes[0].decisionRights.rotate or remove the action',
   ]);
+  assert.deepEqual(problems(edit(designExample, ['classes: [internal-mtls], actions: [issue, renew]', 'classes: ["*"], actions: [issue, retire]'])), [
+    'governance.yaml:32 delegations[0].actions[1]: class "internal-mtls" has no decision rights for "retire"; declare classes[0].decisionRights.retire or remove the action',
+  ], '"*" stands for every class, and each must define the action');
   assert.deepEqual(problems(edit(designExample, ['until: 2027-06-30', 'until: 2026-06-30'])), [
     'governance.yaml:34 delegations[0].until: the delegation has already ended: until 2026-06-30 is before now (2026-11-22T00:00:00Z)',
   ]);
@@ -168,9 +171,12 @@ test('renewal comes before the end of life, and a quorum can be reached', () => 
     'governance.yaml:20 classes[0].policy.renewBefore: renewBefore (30d) must be shorter than maxLifetime (30d), or every credential is due for renewal the moment it is issued',
   ]);
   assert.deepEqual(problems(edit(designExample, ['approvals: 1', 'approvals: 2'])), [
-    'governance.yaml:29 classes[0].decisionRights.revoke.approvals: a quorum of 2 approvals needs at least 2 approvers; 0 are named',
+    'governance.yaml:29 classes[0].decisionRights.revoke.approvals: a quorum of 2 approvals needs at least 2 approvers; 0 distinct people are named',
   ]);
   assert.deepEqual(problems(edit(designExample, ['approvals: 1', 'approvals: 2, approvers: [person:carol, person:dave]'])), []);
+  assert.deepEqual(problems(edit(designExample, ['approvals: 1', 'approvals: 2, approvers: [person:carol, person:carol]'])), [
+    'governance.yaml:29 classes[0].decisionRights.revoke.approvals: a quorum of 2 approvals needs at least 2 approvers; 1 distinct person is named',
+  ], 'one person named twice is one approver');
 });
 
 test('issues from every rule are collected together and sorted by line', () => {

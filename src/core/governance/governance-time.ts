@@ -6,6 +6,7 @@
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 const instantPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
 const dayMs = 86_400_000;
+const lastWritableInstant = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const calendarDay = (year: string, month: string, day: string): number | null => {
   const [y, m, d] = [Number(year), Number(month), Number(day)];
@@ -30,7 +31,9 @@ export const parseInstant = (text: string): number | null => {
     if (oh > 23 || om > 59) return null;
     offset = (sign === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
-  return dayStart + ((h * 60 + min) * 60 + s) * 1000 + ms - offset;
+  const instant = dayStart + ((h * 60 + min) * 60 + s) * 1000 + ms - offset;
+  // An offset can carry 9999-12-31T23:00-05:00 into year 10000, which four-digit years cannot write back.
+  return instant > lastWritableInstant ? null : instant;
 };
 
 /** An instant as canonical text: UTC, `Z`, milliseconds only when there are any. */

@@ -1,6 +1,6 @@
 // Reads governance.yaml into the model, or explains everything wrong with it at once, line by line:
 // YAML syntax first, then the shape (governance-schema.ts), then the rules (governance-rules.ts).
-import { LineCounter, isMap, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import { formatGovernancePath, sortGovernanceIssues } from './governance-issue.ts';
 import type { GovernanceIssue } from './governance-issue.ts';
 import type { Governance, GovernancePath } from './governance-model.ts';
@@ -9,6 +9,8 @@ import type { GovernanceRule } from './governance-rule.ts';
 import { governanceSchema } from './governance-schema.ts';
 import { shapeErrorMap, shapeIssues } from './shape-issues.ts';
 import { createLineLocator } from './yaml-locator.ts';
+
+const maxIssues = 1000;
 
 export type GovernanceParse = { ok: true; governance: Governance } | { ok: false; issues: GovernanceIssue[] };
 
@@ -28,10 +30,23 @@ export const parseGovernance = (text: string, fileName: string, options: ParseGo
   }
 
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, schema: 'core', strict: true, uniqueKeys: true });
+  // The yaml library checks unique keys by scanning every earlier key of the map (quadratic in a map of
+  // many keys), so duplicates are found here, with one set per map, instead.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, schema: 'core', strict: true, uniqueKeys: false });
   const syntax = [...document.errors, ...document.warnings].map((error) => ({
     file: fileName, line: lineCounter.linePos(error.pos[0]).line, path: '', message: `YAML: ${error.message}`,
   }));
+  visit(document, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) syntax.push({ file: fileName, line: lineCounter.linePos(pair.key.range?.[0] ?? 0).line, path: '', message: 'YAML: Map keys must be unique' });
+        seen.add(key);
+      }
+    },
+  });
   if (syntax.length > 0) return { ok: false, issues: sortGovernanceIssues(syntax) };
   if (document.contents === null) return fail(1, 'the file is empty; it must declare at least the organization');
   if (!isMap(document.contents)) return fail(lineCounter.linePos(document.contents.range?.[0] ?? 0).line, 'the top level must be a mapping of sections (organization, partners, teams, people, …), not a list or a single value');
@@ -53,6 +68,11 @@ export const parseGovernance = (text: string, fileName: string, options: ParseGo
   }
 
   const context = { now: options.now, current: options.current ?? null, lineOf };
-  const issues = (options.rules ?? governanceRules).flatMap((rule) => rule(shape.data, context)).map(({ path, message }) => located(path, message));
-  return issues.length > 0 ? { ok: false, issues: sortGovernanceIssues(issues) } : { ok: true, governance: shape.data };
+  // A file can be wrong in a great many places at once; the first thousand say enough, and locating
+  // (and holding) millions of issues would exhaust the server.
+  const found = (options.rules ?? governanceRules).flatMap((rule) => rule(shape.data, context));
+  if (found.length === 0) return { ok: true, governance: shape.data };
+  const issues = sortGovernanceIssues(found.slice(0, maxIssues).map(({ path, message }) => located(path, message)));
+  if (found.length > maxIssues) issues.push({ file: fileName, line: issues.at(-1)?.line ?? 1, path: '', message: `… and ${found.length - maxIssues} more problems` });
+  return { ok: false, issues };
 };

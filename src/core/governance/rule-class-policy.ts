@@ -23,8 +23,9 @@ export const renewalFitsLifetime: GovernanceRule = (governance) =>
 export const quorumsCanBeReached: GovernanceRule = (governance) =>
   governance.classes.flatMap((credentialClass, i) => governedActions.flatMap((action) => {
     const right = credentialClass.decisionRights[action];
-    if (right === undefined || right.approvals === 1 || right.approvers.length >= right.approvals) return [];
-    const named = right.approvers.length === 1 ? '1 is named' : `${right.approvers.length} are named`;
+    const distinct = new Set(right?.approvers ?? []).size;
+    if (right === undefined || right.approvals === 1 || distinct >= right.approvals) return [];
+    const named = distinct === 1 ? '1 distinct person is named' : `${distinct} distinct people are named`;
     return [{
       path: ['classes', i, 'decisionRights', action, 'approvals'],
       message: `a quorum of ${right.approvals} approvals needs at least ${right.approvals} approvers; ${named}`,

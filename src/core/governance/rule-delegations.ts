@@ -13,15 +13,21 @@ export const delegationsGoToPartners: GovernanceRule = (governance) =>
 export const delegatedActionsHaveDecisionRights: GovernanceRule = (governance) => {
   // The first declaration wins; a duplicate class id is reported on its own.
   const classes = new Map(governance.classes.toReversed().map((credentialClass) => [credentialClass.id, credentialClass]));
-  return governance.delegations.flatMap((delegation, i) => delegation.actions.flatMap((action, a) =>
-    delegation.classes.flatMap((classId) => {
-      const credentialClass = classes.get(classId);
-      if (credentialClass === undefined || credentialClass.decisionRights[action] !== undefined) return [];
-      return [{
-        path: ['delegations', i, 'actions', a],
-        message: `class "${classId}" has no decision rights for "${action}"; declare classes[${governance.classes.indexOf(credentialClass)}].decisionRights.${action} or remove the action`,
-      }];
-    })));
+  return governance.delegations.flatMap((delegation, i) => delegation.actions.flatMap((action, a) => {
+    const named = delegation.classes.includes('*') ? [...classes.keys()] : delegation.classes;
+    const lacking = named.filter((classId) => classes.get(classId) !== undefined && classes.get(classId)?.decisionRights[action] === undefined);
+    if (lacking.length === 0) return [];
+    // One issue per delegated action, however many classes lack it.
+    const listed = lacking.slice(0, 5).map((classId) => `"${classId}"`).join(', ') + (lacking.length > 5 ? ` and ${lacking.length - 5} more` : '');
+    const first = classes.get(lacking[0] as string);
+    const fix = lacking.length === 1 && first !== undefined
+      ? `declare classes[${governance.classes.indexOf(first)}].decisionRights.${action} or remove the action`
+      : `declare decisionRights.${action} on ${lacking.length === 1 ? 'it' : 'them'} or remove the action`;
+    return [{
+      path: ['delegations', i, 'actions', a],
+      message: `class${lacking.length === 1 ? '' : 'es'} ${listed} ha${lacking.length === 1 ? 's' : 've'} no decision rights for "${action}"; ${fix}`,
+    }];
+  }));
 };
 
 /** True when the governance in force holds this very delegation, unchanged. */

@@ -2,7 +2,7 @@
 // entry is located at its key (the value may be empty or span lines); a list item at its first line.
 // When the path leaves the document (a missing key), the deepest existing ancestor answers.
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import type { GovernancePath } from './governance-model.ts';
 
 export type LineOf = (path: GovernancePath) => number;
@@ -11,12 +11,23 @@ const startOf = (node: Node | null | undefined): number | null => node?.range?.[
 
 export const createLineLocator = (document: Document, lineCounter: LineCounter): LineOf => {
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  // Each map is indexed once, so locating many issues in a large map stays linear.
+  const indexes = new WeakMap<object, Map<string, Pair<unknown, unknown>>>();
+  const pairOf = (map: YAMLMap<unknown, unknown>, key: string): Pair<unknown, unknown> | undefined => {
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return (path) => {
     let node: unknown = document.contents;
     let offset = startOf(document.contents) ?? 0;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = pairOf(node, String(segment));
         if (pair === undefined) break;
         offset = (isScalar(pair.key) ? startOf(pair.key) : null) ?? offset;
         node = pair.value;

@@ -189,6 +189,9 @@ describe('CSV inventory export', () => {
     const headless = failureOf(parseText('keys.csv', 'sk_live_51HxQa9ZkT2bVx8Rr3mN,payments key\n'));
     assert.match(headless.message, /^unknown column 1; accepted fields/);
     assert.doesNotMatch(headless.message, /sk_live/);
+    const headlessSecret = failureOf(parseText('keys.csv', 'signing_key,release,Hunter2!MasterPassword\n'));
+    assert.match(headlessSecret.message, /^column 3 holds a secret value/);
+    assert.doesNotMatch(headlessSecret.message, /Hunter2/);
     assert.match(failureOf(parseText('export.csv', 'kind,id,\ntoken,a,\n')).message, /^column 3 has no name/);
   });
 

@@ -26,7 +26,11 @@ const unknownName = (remove: 'field' | 'column', index: number, name: string): s
 export const mapFieldNames = (names: readonly string[], remove: 'field' | 'column'): FieldMapping => {
   const resolutions = names.map(resolveField);
   const secret = resolutions.findIndex((resolution) => resolution.type === 'secret');
-  if (secret >= 0) return { ok: false, message: secretFieldMessage(names[secret]!, remove) };
+  if (secret >= 0) {
+    const name = names[secret]!;
+    // In a file without a header row the "name" is a value, perhaps the secret itself: not quoted then.
+    return { ok: false, message: secretFieldMessage(looksLikeFieldName(name) ? name : null, remove, secret) };
+  }
   const fields: MetadataField[] = [];
   const given = new Map<MetadataField, string>();
   for (const [index, resolution] of resolutions.entries()) {

@@ -40,5 +40,5 @@ export const quoteFieldName = (name: string): string => JSON.stringify(name.leng
 export const acceptedFieldsHint = 'accepted fields: kind, id (or externalId), name, fingerprint, source, class, storageLocation, '
   + 'managedStorage, workloads, exposedTo, notBefore, notAfter, lastRotatedAt, status, subject, issuer, serial, keyAlgorithm, keySize';
 
-export const secretFieldMessage = (name: string, remove: 'field' | 'column'): string =>
-  `${remove} ${quoteFieldName(name)} holds a secret value; inventory exports must carry metadata only — remove the ${remove}`;
+export const secretFieldMessage = (name: string | null, remove: 'field' | 'column', index: number): string =>
+  `${remove} ${name === null ? String(index + 1) : quoteFieldName(name)} holds a secret value; inventory exports must carry metadata only — remove the ${remove}`;

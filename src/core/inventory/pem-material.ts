@@ -4,7 +4,7 @@ import type { PrivateKeyLabel } from './private-key-facts.ts';
 import { certificateFacts } from './certificate-facts.ts';
 import { wholeFile } from './parse-result.ts';
 import { decodeBase64, splitPem } from './pem-parser.ts';
-import { privateKeyFacts } from './private-key-facts.ts';
+import { privateKeyFacts, privateKeyRefusal } from './private-key-facts.ts';
 import { describeSubjectPublicKeyInfo, keyLabel } from './public-key-facts.ts';
 import { rsaPublicKeyToSubjectPublicKeyInfo } from './rsa-public-key.ts';
 
@@ -32,6 +32,11 @@ const readPublicKey = (spki: Uint8Array | null): BlockRead => {
 };
 
 const readPrivateKey = (label: PrivateKeyLabel) => (der: Buffer): BlockRead => {
+  const refusal = privateKeyRefusal(label, der);
+  if (refusal !== null) {
+    der.fill(0);
+    return { ok: false, message: refusal };
+  }
   const key = privateKeyFacts(label, der);
   return key === null
     ? { ok: false, message: 'the private key could not be read (an unsupported algorithm or corrupted DER); import its certificate or public key instead' }

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CredentialFacts, ParseResult } from './index.ts';
 import { formatParseFailure, normaliseFingerprint, parseTrustMaterial } from './index.ts';
@@ -343,6 +343,19 @@ describe('refused files', () => {
         assert.doesNotThrow(() => parseTrustMaterial({ name, bytes: wrap(changed) }));
         assert.doesNotThrow(() => parseTrustMaterial({ name, bytes: wrap(der.subarray(0, index)) }));
       }
+    }
+  });
+});
+
+describe('private keys that would be slow to load', () => {
+  it('refuses DSA and Diffie-Hellman private keys before anything computes their public value', () => {
+    const dsa = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const dh = run('openssl', ['genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048']);
+    for (const [name, pem] of [['dsa.pem', dsa], ['dh.pem', dh]] as const) {
+      const failure = failureOf(parseText(name, pem));
+      assert.equal(failure.entry, 'private key #1 (line 1)');
+      assert.match(failure.message, /DSA and Diffie-Hellman private keys are not read/);
+      assert.ok(!formatParseFailure(failure).includes(pem.split('\n')[1]!.slice(0, 20)), 'no key material in the message');
     }
   });
 });
