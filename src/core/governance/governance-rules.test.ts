@@ -98,6 +98,17 @@ test('a partner, or anyone who belongs to one, holds no authority', () => {
   ]);
 });
 
+test('partners gain no authority through a team or through what they own', () => {
+  const inSecurity = problems(edit(designExample, ['email: gina@globex.example, org: globex }', 'email: gina@globex.example, org: globex, teams: [security] }']));
+  assert.ok(inSecurity.some((line) => /classes\[0\]\.verifier: team "security" includes person "gina" of partner "globex", and partners cannot be the verifier/.test(line)), inSecurity.join('\n'));
+  assert.ok(inSecurity.some((line) => /playbooks\[0\]\.responders\[0\]: team "security" includes person "gina"/.test(line)), inSecurity.join('\n'));
+  const owned = problems(edit(designExample, [
+    'email: gina@globex.example, org: globex }',
+    'email: gina@globex.example, org: globex }\nserviceAccounts:\n  - { id: checker, org: acme, owner: person:gina }',
+  ], ['verifier: team:security', 'verifier: service-account:checker']));
+  assert.ok(owned.some((line) => /verifier: service account "checker" is owned by person "gina" of partner "globex" and cannot be the verifier/.test(line)), owned.join('\n'));
+});
+
 test('a partner may still be responsible, consulted and informed', () => {
   assert.deepEqual(problems(edit(designExample, ['informed: [team:payments]', 'informed: [team:payments, person:gina], consulted: [org:globex]'])), []);
 });
