@@ -43,6 +43,24 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 const day = (iso: string | null): string => (iso === null ? '-' : iso.slice(0, 10));
 
+/** A class's lifecycle policy in words: "max lifetime 30d; renew 10d before; revoke within key_compromise 1h, default 1d; …". */
+export const describePolicy = (policy: Record<string, unknown>): string => {
+  const parts: string[] = [];
+  const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value));
+  if (policy.maxLifetime !== undefined) parts.push(`max lifetime ${String(policy.maxLifetime)}`);
+  if (policy.renewBefore !== undefined) parts.push(`renew ${String(policy.renewBefore)} before expiry`);
+  if (policy.rotateEvery !== undefined) parts.push(`rotate every ${String(policy.rotateEvery)}`);
+  if (typeof policy.revocationSla === 'object' && policy.revocationSla !== null) {
+    parts.push(`revoke within ${Object.entries(policy.revocationSla).map(([trigger, within]) => `${String(within)} (${trigger.replaceAll('_', ' ')})`).join(', ')}`);
+  }
+  if (policy.keyAlgorithms !== undefined) parts.push(`keys ${list(policy.keyAlgorithms)}`);
+  if (policy.allowedNames !== undefined) parts.push(`names ${list(policy.allowedNames)}`);
+  if (policy.allowedSources !== undefined) parts.push(`sources ${list(policy.allowedSources)}`);
+  if (policy.requireManagedStorage === true) parts.push('managed storage required');
+  if (policy.allowThirdPartyExposure === true) parts.push('third-party exposure allowed');
+  return parts.length === 0 ? '-' : parts.join('; ');
+};
+
 export const registerCredentialCommands = (program: Command): void => {
   const credentials = program.command('credentials').description('the credential inventory: list, show, import');
 
@@ -109,7 +127,7 @@ export const registerCredentialCommands = (program: Command): void => {
           ['key', credential.keyAlgorithm === null ? '-' : `${credential.keyAlgorithm}${credential.keySize === null ? '' : ` (${credential.keySize} bits)`}${credential.isCa ? ', CA' : ''}`],
           ['class', credential.classId ?? '(unclassified)'],
           ['owners', credentialClass === null ? '-' : `business ${credentialClass.businessOwner ?? '?'}, technical ${credentialClass.technicalOwner ?? '?'}`],
-          ['policy', credentialClass?.policy === undefined ? '-' : JSON.stringify(credentialClass.policy)],
+          ['policy', credentialClass?.policy === undefined ? '-' : describePolicy(credentialClass.policy)],
           ['source', credential.sourceId ?? '-'],
           ['storage', `${credential.storageLocation ?? '-'}${credential.managedStorage === null ? '' : credential.managedStorage ? ' (managed)' : ' (unmanaged)'}`],
           ['workloads', credential.workloads.length === 0 ? '-' : credential.workloads.join(', ')],
