@@ -82,3 +82,13 @@ describe('parseOpenSshPublicKeys', () => {
     assert.deepEqual(parsed.ok ? null : parsed.entry, 'line 2');
   });
 });
+
+describe('known_hosts', () => {
+  it('a host named like a key type does not hide the key after it', () => {
+    const key = readFileSync(new URL('../../../test/fixtures/inventory/openssh-private-ecdsa.pub', import.meta.url), 'utf8').trim();
+    const [type, base64] = key.split(' ');
+    const result = parseOpenSshPublicKeys(`sk-prod-1,10.0.0.9 ${type} ${base64}\nssh-bastion ${type} ${base64} me@host\n`);
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    if (result.ok) assert.deepEqual(result.credentials.map((credential) => credential.facts.kind), ['ssh_key', 'ssh_key']);
+  });
+});

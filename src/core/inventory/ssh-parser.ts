@@ -12,8 +12,13 @@ type KeyLine = { type: string; base64: string; comment: string };
 
 const isSpace = (char: string | undefined): boolean => char === ' ' || char === '\t';
 
-/** Finds the key type token, skipping whatever comes before it; options may quote spaces ("a b"). */
-const readKeyLine = (line: string): KeyLine | null => {
+/**
+ * The tokens that could be the key type, in order, each with what follows it; options may quote spaces
+ * ("a b"). A known_hosts host can itself look like a key type (a host named "sk-prod-1"), so every
+ * candidate is kept and readLine takes the one whose key data says the same type.
+ */
+const keyLineCandidates = (line: string): KeyLine[] => {
+  const candidates: KeyLine[] = [];
   let index = 0;
   while (index < line.length) {
     while (isSpace(line[index])) index++;
@@ -27,10 +32,23 @@ const readKeyLine = (line: string): KeyLine | null => {
     const token = line.slice(start, index);
     if (sshKeyTypePattern.test(token)) {
       const [base64 = '', ...comment] = line.slice(index).trim().split(/[ \t]+/);
-      return { type: token, base64, comment: comment.join(' ') };
+      candidates.push({ type: token, base64, comment: comment.join(' ') });
+      if (candidates.length >= 4) break;
     }
   }
-  return null;
+  return candidates;
+};
+
+/** True when the key data after a candidate type token is a key of that very type. */
+const typeMatchesData = (candidate: KeyLine): boolean => {
+  const blob = decodeBase64(candidate.base64);
+  const inner = blob === null || blob.length === 0 ? null : sshWireReader(blob).readString();
+  return inner !== null && latin1(inner) === candidate.type;
+};
+
+const readKeyLine = (line: string): KeyLine | null => {
+  const candidates = keyLineCandidates(line);
+  return candidates.find(typeMatchesData) ?? candidates[0] ?? null;
 };
 
 const isSignificant = (line: string): boolean => line !== '' && !line.startsWith('#');
