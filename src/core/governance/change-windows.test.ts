@@ -121,3 +121,13 @@ test('a stepped day field with a restricted other day field is refused, since cr
   assert.equal(checkCronWindow({ cron: '0 0 1,15 * 1', duration: '1h', timeZone: 'UTC' }).ok, true, 'two lists: both crons OR them');
   assert.equal(checkCronWindow({ cron: '0 0 */2 * *', duration: '1h', timeZone: 'UTC' }).ok, true);
 });
+
+test('a half-hour daylight-saving gap (Lord Howe) neither delays nor reorders openings', () => {
+  // 2026-10-04, 02:00 LHST (+10:30) jumps to 02:30 LHDT (+11:00): 02:10 does not exist and moves to
+  // 02:40 LHDT (15:40Z), after the 02:30 opening (15:30Z).
+  const window = { cron: '10,30 2 * * *', duration: '10m', timeZone: 'Australia/Lord_Howe' };
+  assert.equal(isWindowOpen(window, at('2026-10-03T15:35:00Z')), true, '02:30 LHDT opened at 15:30Z');
+  assert.equal(isWindowOpen(window, at('2026-10-03T15:45:00Z')), true, 'the shifted 02:10 opened at 15:40Z');
+  assert.equal(nextWindowOpening(window, at('2026-10-03T15:25:00Z'))?.toISOString(), '2026-10-03T15:30:00.000Z');
+  assert.equal(nextWindowOpening(window, at('2026-10-03T15:31:00Z'))?.toISOString(), '2026-10-03T15:40:00.000Z');
+});

@@ -97,36 +97,51 @@ export const checkCronWindow = (window: CronWindow): CronWindowCheck => {
   return check;
 };
 
+// Inside a gap that is shorter than the cron's step (Lord Howe moves its clocks by 30 minutes), two wall
+// times can map to instants in the opposite order; so the search goes on past the first hit for as long
+// as the offset swing could reorder, and keeps the best instant.
+
+type Found = { instant: number; wall: number } | null;
+
+/** The wall time of the first hit, which bounds how much further the search goes. */
+const firstWall = (found: Found, wall: number): number => (found === null ? wall : found.wall);
+
 /** The latest opening at or before `at`, or null. */
 const latestOpening = (schedule: CronSchedule, at: number): number | null => {
   // Start past `at` by the offset swing, so a wall time shifted by a transition is not missed.
   const margin = offsetSwingNear(at, schedule.timeZone) + 1000;
   const cron = wallCron(schedule, wallClockOf(at, schedule.timeZone) + margin);
+  let best: Found = null;
   try {
     for (let step = 0; step < searchLimit; step += 1) {
-      const opening = instantOfWallClock(cron.prev().getTime(), schedule.timeZone);
-      if (opening <= at) return opening;
+      const wall = cron.prev().getTime();
+      if (best !== null && wall < best.wall - 2 * margin) break;
+      const opening = instantOfWallClock(wall, schedule.timeZone);
+      if (opening <= at && (best === null || opening > best.instant)) best = { instant: opening, wall: firstWall(best, wall) };
     }
   } catch {
     // cron-parser gives up when there is no earlier occurrence.
   }
-  return null;
+  return best?.instant ?? null;
 };
 
 /** The first opening strictly after `after` and strictly before `until`, or null. */
 const firstOpening = (schedule: CronSchedule, after: number, until: number): number | null => {
-  const margin = offsetSwingNear(after, schedule.timeZone) + 1000;
+  const margin = Math.max(offsetSwingNear(after, schedule.timeZone), Number.isFinite(until) ? offsetSwingNear(until, schedule.timeZone) : 0) + 1000;
   const cron = wallCron(schedule, wallClockOf(after, schedule.timeZone) - margin);
+  const untilWall = Number.isFinite(until) ? wallClockOf(until, schedule.timeZone) : Number.POSITIVE_INFINITY;
+  let best: Found = null;
   try {
     for (let step = 0; step < searchLimit; step += 1) {
-      const opening = instantOfWallClock(cron.next().getTime(), schedule.timeZone);
-      if (opening >= until) return null;
-      if (opening > after) return opening;
+      const wall = cron.next().getTime();
+      if (wall > (best === null ? untilWall : best.wall) + 2 * margin) break;
+      const opening = instantOfWallClock(wall, schedule.timeZone);
+      if (opening > after && opening < until && (best === null || opening < best.instant)) best = { instant: opening, wall: firstWall(best, wall) };
     }
   } catch {
     // cron-parser gives up when there is no later occurrence it can find.
   }
-  return null;
+  return best?.instant ?? null;
 };
 
 const isCronWindow = (window: ChangeWindow): window is CronWindow => 'cron' in window;
