@@ -16,9 +16,11 @@ const unescapeValue = (value: string): string =>
   value.replaceAll(/\\([0-9A-Fa-f]{2}|.)/g, (_, escaped: string) =>
     escaped.length === 2 ? String.fromCharCode(Number.parseInt(escaped, 16)) : escaped);
 
+// A multi-valued RDN is one line with its attributes joined by " + " ("OU=ops + CN=api"); a "+" inside
+// a value is escaped, so the split is safe.
 const commonName = (multiline: string): string | undefined => {
-  const rdn = multiline.split('\n').reverse().find((line) => line.startsWith('CN='));
-  return rdn === undefined ? undefined : unescapeValue(rdn.slice(3));
+  const attribute = multiline.split('\n').reverse().flatMap((rdn) => rdn.split(' + ')).find((line) => line.startsWith('CN='));
+  return attribute === undefined ? undefined : unescapeValue(attribute.slice(3));
 };
 
 // Signature algorithms carry OpenSSL's names, so the facts read like `openssl x509 -text`, except the

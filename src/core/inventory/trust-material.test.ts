@@ -359,3 +359,13 @@ describe('private keys that would be slow to load', () => {
     }
   });
 });
+
+describe('names', () => {
+  it('takes the common name from a multi-valued RDN', () => {
+    const pem = run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null',
+      '-subj', '/O=Acme/OU=ops+CN=api.acme.example', '-multivalue-rdn', '-days', '30']);
+    const [certificate] = credentialsOf(parseText('multi.pem', pem));
+    assert.equal(certificate?.name, 'api.acme.example');
+    assert.equal(certificate?.subject, 'OU=ops + CN=api.acme.example, O=Acme');
+  });
+});
