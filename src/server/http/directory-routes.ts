@@ -56,8 +56,8 @@ export const directoryRoutes = (governance: GovernanceService, inventory: Pick<I
     return { items: [...(customer ? [{ id: customer.id, name: customer.name, kind: 'customer' }] : []), ...partners] };
   });
 
-  const classCounts = async () => {
-    const counts = await inventory.countByClassAndStatus();
+  const classCounts = async (classId?: string) => {
+    const counts = await inventory.countByClassAndStatus(classId);
     const byClass = new Map<string | null, Record<string, number>>();
     for (const { classId, status, count } of counts) byClass.set(classId, { ...byClass.get(classId), [status]: count });
     return byClass;
@@ -85,7 +85,8 @@ export const directoryRoutes = (governance: GovernanceService, inventory: Pick<I
   }, async (request) => {
     const found = (await governance.findEntity('classes', request.params.id)) as Declared | null;
     if (found === null) throw new TrustplaneError('NOT_FOUND', `class "${request.params.id}" is not declared in governance`);
-    const counts = await classCounts();
+    // One class's counts read only its own range of the class index.
+    const counts = await classCounts(found.id);
     return { ...found, credentialCounts: counts.get(found.id) ?? {} };
   });
 };

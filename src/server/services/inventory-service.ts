@@ -201,7 +201,7 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
       });
     },
 
-    countByClassAndStatus: () => unitOfWork((tx) => tx.credentials.countByClassAndStatus(clock.now().toISOString())),
+    countByClassAndStatus: (classId?: string) => unitOfWork((tx) => tx.credentials.countByClassAndStatus(clock.now().toISOString(), classId)),
   };
 };
 

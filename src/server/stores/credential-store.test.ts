@@ -156,6 +156,9 @@ for (const target of databaseTargets) {
       const counts = await unitOfWork((tx) => tx.credentials.countByClassAndStatus(now));
       const expiredUnclassified = counts.find((row) => row.classId === null && row.status === 'expired');
       assert.equal(expiredUnclassified?.count, 5);
+      const oneClass = await unitOfWork((tx) => tx.credentials.countByClassAndStatus(now, 'internal-mtls'));
+      const byStatus = (rows: typeof counts) => rows.map((row) => `${row.status}=${row.count}`).sort();
+      assert.deepEqual(byStatus(oneClass), byStatus(counts.filter((row) => row.classId === 'internal-mtls')), 'one class counts as it does among all');
       const total = counts.filter((row) => !['alpha', 'beta', 'gamma', 'explicit-class'].includes(row.classId ?? '')).reduce((sum, row) => sum + row.count, 0);
       assert.equal(total, 43);
     });

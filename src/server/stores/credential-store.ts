@@ -166,13 +166,13 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       await sql`analyze credential_workloads`.execute(trx);
     },
 
-    /** Counts per class and effective status (unclassified as class null). */
-    async countByClassAndStatus(now: string): Promise<{ classId: string | null; status: string; count: number }[]> {
+    /** Counts per class (or for one class) and effective status; unclassified as class null. */
+    async countByClassAndStatus(now: string, classId?: string): Promise<{ classId: string | null; status: string; count: number }[]> {
       const effective = sql<string>`case when status = 'active' and expiry_order < ${now} then 'expired' else status end`;
+      let credentials = trx.selectFrom('credentials').select(['class_id', effective.as('effective_status')]);
+      if (classId !== undefined) credentials = credentials.where('class_id', '=', classId);
       // Grouped over a derived table: PostgreSQL will not match a parameterised expression in GROUP BY.
-      const rows = await trx.selectFrom(
-        trx.selectFrom('credentials').select(['class_id', effective.as('effective_status')]).as('c'),
-      )
+      const rows = await trx.selectFrom(credentials.as('c'))
         .select(['c.class_id', 'c.effective_status', (eb) => eb.fn.countAll<number | string>().as('n')])
         .groupBy(['c.class_id', 'c.effective_status'])
         .execute();
