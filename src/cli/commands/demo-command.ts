@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TrustplaneError } from '../../core/errors.ts';
 import { loadConfig } from '../../server/config/config.ts';
-import { locateDatabase, migrateToLatest, openDatabase } from '../../server/db/database.ts';
 import { generateDemoInventory } from '../../server/demo/demo-inventory.ts';
 import { createServices, startServer } from '../../server/main.ts';
 import { action } from '../run-command.ts';
-import { initialise, serveUntilSignalled } from './server-commands.ts';
+import { initialiseIn, openFreshDataDir, serveUntilSignalled } from './server-commands.ts';
 
 const demoMarker = '.trustplane-demo';
 const governanceFile = new URL('../../../examples/governance.yaml', import.meta.url);
@@ -38,21 +37,14 @@ export type DemoSetup = { dataDir: string; database: string; tokens: { principal
 export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
   const config = loadConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir }, options.env, 'trustplane-demo');
   prepareDataDir(config.dataDir);
-  if (config.databaseUrl !== undefined) {
-    const probe = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
-    try {
-      await migrateToLatest(probe);
-      const current = await createServices(probe).governance.current();
-      if (current !== null) throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
-    } finally {
-      await probe.close();
-    }
-  }
-  const initialised = await initialise(config);
-  writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
-  const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
+  const database = await openFreshDataDir(config);
   try {
     const services = createServices(database);
+    if (await services.governance.current() !== null) {
+      throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
+    }
+    const initialised = await initialiseIn(config, database, services);
+    writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
     await services.governance.apply({ document: readFileSync(governanceFile, 'utf8'), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
     const tokens = [];
     for (const persona of demoPersonas) {

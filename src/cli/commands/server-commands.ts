@@ -6,8 +6,9 @@ import { TrustplaneError } from '../../core/errors.ts';
 import { loadConfig } from '../../server/config/config.ts';
 import type { Config, ConfigFlags } from '../../server/config/config.ts';
 import { describeLocation, locateDatabase, migrateToLatest, openDatabase } from '../../server/db/database.ts';
+import type { Database } from '../../server/db/database.ts';
 import { createServices, startServer } from '../../server/main.ts';
-import type { RunningServer } from '../../server/main.ts';
+import type { RunningServer, Services } from '../../server/main.ts';
 import { action } from '../run-command.ts';
 
 export const dataDirMarker = 'trustplane.json';
@@ -16,27 +17,41 @@ type DataDirFile = { format: 1; createdAt: string; database: string };
 
 export type Initialised = { dataDir: string; database: string; token: string; tokenId: string; expiresAt: string };
 
-/** Creates the data directory, the database schema and the first administrator token. */
-export const initialise = async (config: Config): Promise<Initialised> => {
-  const markerPath = join(config.dataDir, dataDirMarker);
-  if (existsSync(markerPath)) {
+/** Opens the data directory's database, creating the directory; refuses one that `init` already made. */
+export const openFreshDataDir = async (config: Config): Promise<Database> => {
+  if (existsSync(join(config.dataDir, dataDirMarker))) {
     throw new TrustplaneError('CONFLICT', `${config.dataDir} is already initialised; start it with \`trustplane serve --data-dir ${config.dataDir}\``);
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const location = locateDatabase(config.dataDir, config.databaseUrl);
-  const database = await openDatabase(location);
+  const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
   try {
     await migrateToLatest(database);
-    const services = createServices(database);
-    const existing = await services.tokens.list({ principal: 'system:bootstrap', includeRevoked: true });
-    if (existing.length > 0) {
-      throw new TrustplaneError('CONFLICT', `the database (${describeLocation(location)}) was initialised before; create tokens with an existing admin token instead`);
-    }
-    const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap admin (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
-    const marker: DataDirFile = { format: 1, createdAt: record.createdAt, database: location.kind };
-    writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(markerPath, 0o600);
-    return { dataDir: config.dataDir, database: describeLocation(location), token, tokenId: record.id, expiresAt: record.expiresAt };
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+};
+
+/** Makes the first administrator token in a migrated database and marks the data directory as initialised. */
+export const initialiseIn = async (config: Config, database: Database, services: Services): Promise<Initialised> => {
+  const existing = await services.tokens.list({ principal: 'system:bootstrap', includeRevoked: true });
+  if (existing.length > 0) {
+    throw new TrustplaneError('CONFLICT', `the database (${describeLocation(database.location)}) was initialised before; create tokens with an existing admin token instead`);
+  }
+  const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap admin (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
+  const marker: DataDirFile = { format: 1, createdAt: record.createdAt, database: database.location.kind };
+  const markerPath = join(config.dataDir, dataDirMarker);
+  writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(markerPath, 0o600);
+  return { dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt };
+};
+
+/** Creates the data directory, the database schema and the first administrator token. */
+export const initialise = async (config: Config): Promise<Initialised> => {
+  const database = await openFreshDataDir(config);
+  try {
+    return await initialiseIn(config, database, createServices(database));
   } finally {
     await database.close();
   }
