@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { TrustplaneError } from '../../core/errors.ts';
-import { checkImportReferences, formatParseFailure, parseTrustMaterial, wireProblem } from '../../core/inventory/index.ts';
-import type { ImportedEntry } from '../../core/inventory/index.ts';
+import { checkImportReferences, formatParseFailure, parseTrustMaterial, summariseImport, wireProblem } from '../../core/inventory/index.ts';
+import type { FileImportSummary, ImportedEntry, ImportSummary } from '../../core/inventory/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { ApiError } from '../api-client.ts';
 import { action } from '../run-command.ts';
@@ -17,7 +17,6 @@ export type CredentialView = {
   supersedes: string | null; supersededBy: string | null; importedFrom: string | null; createdAt: string; updatedAt: string; workloads: string[];
 };
 
-type ImportSummary = { files: { file: string; credentials: number; created: number; updated: number; unclassified: number }[]; created: number; updated: number; unclassified: number };
 
 const importBatchSize = 10_000;
 const importBatchBytes = 16 * 1024 * 1024;
@@ -194,7 +193,7 @@ export const registerCredentialCommands = (program: Command): void => {
       const showProgress = interactive && entries.length > importBatchSize;
       const bar = showProgress ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} credentials · {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       bar?.start(entries.length, 0);
-      const totals = new Map<string, ImportSummary['files'][number]>();
+      const reports: FileImportSummary[] = [];
       let sent = 0;
       try {
         for (const batch of batchesOf(entries)) {
@@ -206,13 +205,7 @@ export const registerCredentialCommands = (program: Command): void => {
             ...(defaults.storageLocation === undefined ? {} : { storageLocation: defaults.storageLocation }),
             ...(defaults.managedStorage === undefined ? {} : { managedStorage: defaults.managedStorage }),
           });
-          for (const file of summary.files) {
-            const before = totals.get(file.file) ?? { file: file.file, credentials: 0, created: 0, updated: 0, unclassified: 0 };
-            totals.set(file.file, {
-              file: file.file, credentials: before.credentials + file.credentials, created: before.created + file.created,
-              updated: before.updated + file.updated, unclassified: before.unclassified + file.unclassified,
-            });
-          }
+          reports.push(...summary.files);
           sent += batch.length;
           bar?.update(sent);
         }
@@ -225,16 +218,10 @@ export const registerCredentialCommands = (program: Command): void => {
       } finally {
         bar?.stop();
       }
-      const perFile = [...totals.values()];
-      const summary = {
-        files: perFile,
-        created: perFile.reduce((sum, file) => sum + file.created, 0),
-        updated: perFile.reduce((sum, file) => sum + file.updated, 0),
-        unclassified: perFile.reduce((sum, file) => sum + file.unclassified, 0),
-      };
+      const summary = summariseImport(reports);
       output.result(summary, () => {
-        if (perFile.length > 0) {
-          output.table(perFile.map((file) => [file.file, String(file.credentials), String(file.created), String(file.updated), String(file.unclassified)]),
+        if (summary.files.length > 0) {
+          output.table(summary.files.map((file) => [file.file, String(file.credentials), String(file.created), String(file.updated), String(file.unclassified)]),
             ['FILE', 'CREDENTIALS', 'NEW', 'UPDATED', 'UNCLASSIFIED']);
         }
         output.line(`Imported ${summary.created + summary.updated} credential${summary.created + summary.updated === 1 ? '' : 's'}: ${summary.created} new, ${summary.updated} updated, ${summary.unclassified} unclassified.`);

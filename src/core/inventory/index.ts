@@ -10,3 +10,5 @@ export { credentialIdFor } from './credential-id.ts';
 export { checkImportReferences } from './import-references.ts';
 export type { ImportDefaults, ImportedEntry, ImportReferenceScope } from './import-references.ts';
 export { credentialFactsWireSchema, wireProblem } from './credential-facts-schema.ts';
+export { summariseImport } from './import-summary.ts';
+export type { FileImportSummary, ImportSummary } from './import-summary.ts';

@@ -4,8 +4,8 @@ import { TrustplaneError } from '../../core/errors.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { classifyCredential } from '../../core/governance/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
-import { checkImportReferences, credentialIdFor, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
-import type { ImportDefaults, ImportedEntry } from '../../core/inventory/index.ts';
+import { checkImportReferences, credentialIdFor, formatParseFailure, parseTrustMaterial, summariseImport } from '../../core/inventory/index.ts';
+import type { FileImportSummary, ImportDefaults, ImportedEntry, ImportSummary } from '../../core/inventory/index.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { CredentialFilter, CredentialSortKey } from '../stores/credential-query.ts';
 import type { CredentialRecord, CredentialUpsert } from '../stores/credential-rows.ts';
@@ -14,8 +14,6 @@ import type { GovernanceService } from './governance-service.ts';
 
 export type InventoryServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; governance: Pick<GovernanceService, 'current'> };
 
-export type FileImportSummary = { file: string; credentials: number; created: number; updated: number; unclassified: number };
-export type ImportSummary = { files: FileImportSummary[]; created: number; updated: number; unclassified: number };
 
 export type CredentialListInput = {
   classId?: string;
@@ -113,12 +111,7 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
         const { created, updated } = await tx.credentials.upsert(fileUpserts, now.toISOString());
         files.push({ file, credentials: fileUpserts.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null && upsert.classifiedAs === null).length });
       }
-      const totals = {
-        files,
-        created: files.reduce((sum, file) => sum + file.created, 0),
-        updated: files.reduce((sum, file) => sum + file.updated, 0),
-        unclassified: files.reduce((sum, file) => sum + file.unclassified, 0),
-      };
+      const totals = summariseImport(files);
       await tx.audit.append({
         at: now, actor, action: 'credentials.import', target: 'inventory',
         ...(requestId === undefined ? {} : { requestId }),
