@@ -1,5 +1,6 @@
 // Who is acting. Governance declares people, service accounts and agents; `system:*` principals are
 // Trustplane's own (the bootstrap administrator made by `init`, and later the automation principal).
+import { idPattern } from '../../core/governance/index.ts';
 
 export const principalKinds = ['person', 'service-account', 'agent', 'system'] as const;
 export type PrincipalKind = (typeof principalKinds)[number];
@@ -10,12 +11,15 @@ export type Role = (typeof roles)[number];
 export type PrincipalRef = { kind: PrincipalKind; id: string };
 export type Principal = PrincipalRef & { ref: string; role: Role; tokenId: string };
 
-const refPattern = /^(person|service-account|agent|system):([a-z0-9][a-z0-9._-]{0,62})$/;
+/** `kind:id` of an acting principal, with ids as governance writes them (also in the OpenAPI document). */
+export const principalRefPattern = new RegExp(`^(?:${principalKinds.join('|')}):${idPattern.source.slice(1)}`);
 
+/** An acting principal, `kind:id`, with ids as governance writes them. */
 export const parsePrincipalRef = (text: string): PrincipalRef | null => {
-  const match = refPattern.exec(text);
-  if (!match) return null;
-  return { kind: match[1] as PrincipalKind, id: match[2] as string };
+  const colon = text.indexOf(':');
+  const kind = principalKinds.find((candidate) => candidate === text.slice(0, colon));
+  const id = text.slice(colon + 1);
+  return colon < 0 || kind === undefined || !idPattern.test(id) ? null : { kind, id };
 };
 
 /** The governance entity kind that declares principals of this kind, or null for Trustplane's own. */
