@@ -72,7 +72,7 @@ for (const target of databaseTargets) {
     });
 
     test('tokens: create for a person, use it, list it, revoke it', async () => {
-      const created = await runCli(['tokens', 'create', '--for', 'person:frank', '--role', 'reader', '--json'], env);
+      const created = await runCli(['tokens', 'create', '--for', 'person:frank', '--scope', 'read-only', '--json'], env);
       assert.equal(created.code, 0, created.stderr);
       const { token, record } = JSON.parse(created.stdout);
       const asFrank = await runCli(['classes', 'list', '--json'], { ...env, TRUSTPLANE_TOKEN: token });

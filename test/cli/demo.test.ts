@@ -24,7 +24,7 @@ for (const target of databaseTargets) {
       assert.equal(result.code, 0, result.stderr);
       const setup = JSON.parse(result.stdout);
       assert.ok(setup.credentials >= 450 && setup.credentials <= 550, `${setup.credentials} credentials`);
-      assert.deepEqual(setup.tokens.map((persona: { principal: string }) => persona.principal), ['person:carol', 'person:dave', 'person:frank', 'person:gina']);
+      assert.deepEqual(setup.tokens.map((persona: { principal: string }) => persona.principal), ['person:carol', 'person:dave', 'person:ivan', 'person:erin', 'person:gina', 'person:frank']);
 
       const database = await openDatabase(locateDatabase(dataDir, empty.location.kind === 'postgres' ? empty.location.url : undefined));
       try {

@@ -53,11 +53,11 @@ for (const target of databaseTargets) {
       const refused = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: bearer(server.readerToken), payload: { principal: 'person:frank' } });
       assert.equal(refused.statusCode, 403);
       assert.equal(refused.json().code, 'FORBIDDEN');
-      assert.match(refused.json().detail, /reader role/);
+      assert.match(refused.json().detail, /read-only token only reads/);
     });
 
     test('tokens: created for a declared principal, listed without values, revoked at once', async () => {
-      const created = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: bearer(server.adminToken), payload: { principal: 'service-account:ci-deployer', role: 'reader', expiresIn: '7d' } });
+      const created = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: bearer(server.adminToken), payload: { principal: 'service-account:ci-deployer', scope: 'read-only', expiresIn: '7d' } });
       assert.equal(created.statusCode, 201);
       const { token, record } = created.json();
       const listed = await server.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer(server.adminToken) });

@@ -14,10 +14,12 @@ const demoMarker = '.trustplane-demo';
 const governanceFile = new URL('../../../examples/governance.yaml', import.meta.url);
 
 export const demoPersonas = [
-  { principal: 'person:carol', role: 'admin', who: 'Carol Diaz, security lead: business owner of public-tls and internal-mtls' },
-  { principal: 'person:dave', role: 'admin', who: 'Dave Kim, platform engineer: technical owner of the TLS classes' },
-  { principal: 'person:frank', role: 'reader', who: 'Frank Osei, payments lead: business owner of payments-api-keys' },
-  { principal: 'person:gina', role: 'reader', who: 'Gina Ortiz, Globex (partner): executes night-time renewals' },
+  { principal: 'person:carol', scope: 'full', who: 'Carol Diaz, security lead: administrator; accountable for revoking internal-mtls' },
+  { principal: 'person:dave', scope: 'full', who: 'Dave Kim, platform lead: accountable for issuing and rotating internal-mtls; granted Globex its delegations' },
+  { principal: 'person:ivan', scope: 'full', who: 'Ivan Petrov, platform engineer: executes changes on internal-mtls' },
+  { principal: 'person:erin', scope: 'full', who: 'Erin Walsh, security engineer: verifies changes; responds to key compromise' },
+  { principal: 'person:gina', scope: 'full', who: 'Gina Ortiz, Globex (partner): rotates internal-mtls inside her change window' },
+  { principal: 'person:frank', scope: 'read-only', who: 'Frank Osei, payments lead: business owner of payments-api-keys (read-only token)' },
 ] as const;
 
 /** Clears a previous demo's data directory; refuses to touch a directory the demo did not make. */
@@ -32,7 +34,7 @@ const prepareDataDir = (dataDir: string): void => {
   }
 };
 
-export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; role: string; who: string; token: string }[]; adminToken: string; credentials: number };
+export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; scope: string; who: string; token: string }[]; adminToken: string; credentials: number };
 
 export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
   const config = loadConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir }, options.env, 'trustplane-demo');
@@ -48,7 +50,7 @@ export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.Process
     await services.governance.apply({ document: readFileSync(governanceFile, 'utf8'), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
     const tokens = [];
     for (const persona of demoPersonas) {
-      const { token } = await services.tokens.create({ principal: persona.principal, role: persona.role, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
+      const { token } = await services.tokens.create({ principal: persona.principal, scope: persona.scope, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
       tokens.push({ ...persona, token });
     }
     let credentials = 0;
@@ -89,7 +91,7 @@ export const registerDemoCommand = (program: Command): void => {
         output.line('');
         output.line('Personas (tokens valid 30 days):');
         for (const persona of setup.tokens) {
-          output.line(`  ${persona.principal.padEnd(14)} ${persona.role.padEnd(6)} ${persona.who}`);
+          output.line(`  ${persona.principal.padEnd(14)} ${persona.scope.padEnd(9)} ${persona.who}`);
           output.line(`    export TRUSTPLANE_TOKEN=${persona.token}`);
         }
         output.line('');

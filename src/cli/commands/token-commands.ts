@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../run-command.ts';
 
-type TokenRecord = { id: string; name: string; principal: string; role: string; createdAt: string; expiresAt: string; revokedAt: string | null; lastUsedAt: string | null };
+type TokenRecord = { id: string; name: string; principal: string; scope: string; createdAt: string; expiresAt: string; revokedAt: string | null; lastUsedAt: string | null };
 
 export const registerTokenCommands = (program: Command): void => {
   const tokens = program.command('tokens').description('API tokens: create, list, revoke');
@@ -9,15 +9,15 @@ export const registerTokenCommands = (program: Command): void => {
   tokens.command('create')
     .description('create an API token for a person or service account (shown once)')
     .requiredOption('--for <principal>', 'person:ID or service-account:ID')
-    .option('--role <role>', 'admin or reader', 'reader')
+    .option('--scope <scope>', 'full (everything governance lets the principal do) or read-only', 'read-only')
     .option('--name <name>', 'a label to recognise the token by', 'api token')
     .option('--expires-in <duration>', 'lifetime, at most 366d', '90d')
-    .action(action(async ({ client, output }, options: { for: string; role: string; name: string; expiresIn: string }) => {
+    .action(action(async ({ client, output }, options: { for: string; scope: string; name: string; expiresIn: string }) => {
       const created = await client().post<{ token: string; record: TokenRecord }>('/api/v1/tokens', {
-        principal: options.for, role: options.role, name: options.name, expiresIn: options.expiresIn,
+        principal: options.for, scope: options.scope, name: options.name, expiresIn: options.expiresIn,
       });
       output.result(created, () => {
-        output.line(`Created token ${created.record.id} for ${created.record.principal} (${created.record.role}), expiring ${created.record.expiresAt}.`);
+        output.line(`Created token ${created.record.id} for ${created.record.principal} (${created.record.scope}), expiring ${created.record.expiresAt}.`);
         output.line('The token is shown once; store it now:');
         output.line(created.token);
       });
@@ -32,7 +32,7 @@ export const registerTokenCommands = (program: Command): void => {
       output.result({ items }, () => {
         if (items.length === 0) return output.line('No tokens.');
         output.table(items.map((token) => [
-          token.id, token.principal, token.role, token.name, token.expiresAt.slice(0, 10), token.revokedAt === null ? 'active' : `revoked ${token.revokedAt.slice(0, 10)}`, token.lastUsedAt?.slice(0, 16) ?? 'never',
+          token.id, token.principal, token.scope, token.name, token.expiresAt.slice(0, 10), token.revokedAt === null ? 'active' : `revoked ${token.revokedAt.slice(0, 10)}`, token.lastUsedAt?.slice(0, 16) ?? 'never',
         ]), ['ID', 'PRINCIPAL', 'ROLE', 'NAME', 'EXPIRES', 'STATE', 'LAST USED']);
       });
     }));

@@ -6,7 +6,7 @@ import type { DecisionRight, Governance, GovernancePath } from './governance-mod
 import { parsePrincipalRef } from './principal-ref.ts';
 
 /** Roles that only a customer principal may hold (DESIGN.md, Separation of duties). */
-export type AuthorityRole = 'businessOwner' | 'technicalOwner' | 'accountable' | 'approver' | 'verifier' | 'responder' | 'grantor';
+export type AuthorityRole = 'businessOwner' | 'technicalOwner' | 'accountable' | 'approver' | 'verifier' | 'responder' | 'grantor' | 'administrator';
 
 export type GovernanceReference = { path: GovernancePath; kind: ReferenceKind; id: string; role?: AuthorityRole };
 
@@ -70,4 +70,5 @@ export const governanceReferences = (governance: Governance): GovernanceReferenc
     ...plain(['playbooks', i, 'classes'], 'class', playbook.classes),
     ...principals(['playbooks', i, 'responders'], playbook.responders, 'responder'),
   ]),
+  ...principals(['administrators'], governance.administrators, 'administrator'),
 ];

@@ -212,6 +212,8 @@ export const governanceDocumentSchema = z.strictObject({
   delegations: list(delegationSchema, 1000).default(emptyList),
   playbooks: list(playbookSchema, 200).default(emptyList),
   policies: list(z.string().min(1).max(65_536), 100).default(emptyList),
+  /** Who administers Trustplane itself: applies governance, imports, manages tokens. Customer principals only. */
+  administrators: list(principalRef, 100).default(emptyList),
 });
 
 export const governanceSchema = governanceDocumentSchema.transform(withDelegationIds);

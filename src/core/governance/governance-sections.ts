@@ -32,6 +32,7 @@ export const governanceSections: readonly GovernanceSection[] = [
   listSection('delegations'),
   listSection('playbooks'),
   { key: 'policies', single: false, idOf: (entry) => policyId(String(entry)) },
+  { key: 'administrators', single: false, idOf: (entry) => String(entry) },
 ];
 
 /** The entries of one section, keyed by id, in file order. */

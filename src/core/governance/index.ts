@@ -1,7 +1,7 @@
 // Governance as code: the model of governance.yaml, its parser and rules, plans, export, change
 // windows and classification. Pure: time comes in as an argument.
 export { parseGovernance, maxGovernanceBytes } from './parse-governance.ts';
-export type { GovernanceParse, ParseGovernanceOptions } from './parse-governance.ts';
+export type { GovernanceParse, LocatedFinding, ParseGovernanceOptions } from './parse-governance.ts';
 export { formatGovernanceIssue, formatGovernancePath } from './governance-issue.ts';
 export type { GovernanceIssue } from './governance-issue.ts';
 export { governanceSchema } from './governance-schema.ts';
@@ -26,3 +26,5 @@ export { classifyCredential, globMatches } from './classify.ts';
 export type { ClassificationFacts } from './classify.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { untilInstant, parseInstant, formatInstant } from './governance-time.ts';
+export { lintDecisionRights } from './decision-rights-lint.ts';
+export type { DecisionRightsFinding, LintSeverity } from './decision-rights-lint.ts';

@@ -1,5 +1,7 @@
 // Reads governance.yaml into the model, or explains everything wrong with it at once, line by line:
 // YAML syntax first, then the shape (governance-schema.ts), then the rules (governance-rules.ts).
+import { lintDecisionRights } from './decision-rights-lint.ts';
+import type { DecisionRightsFinding } from './decision-rights-lint.ts';
 import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import { formatGovernancePath, sortGovernanceIssues } from './governance-issue.ts';
 import type { GovernanceIssue } from './governance-issue.ts';
@@ -12,7 +14,10 @@ import { createLineLocator } from './yaml-locator.ts';
 
 const maxIssues = 1000;
 
-export type GovernanceParse = { ok: true; governance: Governance } | { ok: false; issues: GovernanceIssue[] };
+/** A decision-rights lint finding with the line of governance.yaml it concerns. */
+export type LocatedFinding = DecisionRightsFinding & { file: string; line: number };
+
+export type GovernanceParse = { ok: true; governance: Governance; findings: LocatedFinding[] } | { ok: false; issues: GovernanceIssue[] };
 
 export type ParseGovernanceOptions = { now: Date; current?: Governance | null; rules?: readonly GovernanceRule[] };
 
@@ -71,7 +76,10 @@ export const parseGovernance = (text: string, fileName: string, options: ParseGo
   // A file can be wrong in a great many places at once; the first thousand say enough, and locating
   // (and holding) millions of issues would exhaust the server.
   const found = (options.rules ?? governanceRules).flatMap((rule) => rule(shape.data, context));
-  if (found.length === 0) return { ok: true, governance: shape.data };
+  if (found.length === 0) {
+    const findings = lintDecisionRights(shape.data).map((finding) => ({ ...finding, file: fileName, line: lineOf(finding.path) }));
+    return { ok: true, governance: shape.data, findings };
+  }
   const issues = sortGovernanceIssues(found.slice(0, maxIssues).map(({ path, message }) => located(path, message)));
   if (found.length > maxIssues) issues.push({ file: fileName, line: issues.at(-1)?.line ?? 1, path: '', message: `… and ${found.length - maxIssues} more problems` });
   return { ok: false, issues };

@@ -14,6 +14,7 @@ const roleWords: Record<AuthorityRole, string> = {
   verifier: 'be the verifier',
   responder: 'be a playbook responder',
   grantor: 'grant a delegation',
+  administrator: 'administer Trustplane',
 };
 
 export const partnersHoldNoAuthority: GovernanceRule = (governance) => {

@@ -5,11 +5,15 @@ import { idPattern } from '../../core/governance/index.ts';
 export const principalKinds = ['person', 'service-account', 'agent', 'system'] as const;
 export type PrincipalKind = (typeof principalKinds)[number];
 
-export const roles = ['admin', 'reader'] as const;
-export type Role = (typeof roles)[number];
+/**
+ * What a token lets its principal do: `full` is everything governance grants the principal (Cedar decides
+ * each request); `read-only` only reads, whatever the principal could do otherwise.
+ */
+export const tokenScopes = ['full', 'read-only'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
 
 export type PrincipalRef = { kind: PrincipalKind; id: string };
-export type Principal = PrincipalRef & { ref: string; role: Role; tokenId: string };
+export type Principal = PrincipalRef & { ref: string; scope: TokenScope; tokenId: string };
 
 /** `kind:id` of an acting principal, with ids as governance writes them (also in the OpenAPI document). */
 export const principalRefPattern = new RegExp(`^(?:${principalKinds.join('|')}):${idPattern.source.slice(1)}`);

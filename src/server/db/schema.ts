@@ -63,7 +63,7 @@ export type ApiTokenTable = {
   id: string;
   name: string;
   principal: string;
-  role: string;
+  scope: string;
   token_hash: string;
   created_at: IsoTime;
   created_by: string;
@@ -83,6 +83,78 @@ export type AuditEventTable = {
   details: string;
 };
 
+export type ChangeTable = {
+  id: string;
+  class_id: string;
+  action: string;
+  status: string;
+  requester: string;
+  reason: string;
+  ticket: string | null;
+  trigger: string | null;
+  due_at: IsoTime | null;
+  requested_at: IsoTime;
+  stale_at: IsoTime;
+  updated_at: IsoTime;
+  governance_version: number;
+  approvals_needed: number;
+  pre_approved_by: string | null;
+  executor: string | null;
+  executed_at: IsoTime | null;
+  verifier: string | null;
+  verified_at: IsoTime | null;
+  playbook_id: string | null;
+  connector: string | null;
+  /** Bumped by every transition; an update names the revision it read, so racing transitions cannot both win. */
+  revision: number;
+};
+
+export type ChangeCredentialTable = { change_id: string; credential_id: string; position: number };
+
+export type ChangeEventTable = {
+  change_id: string;
+  seq: number;
+  at: IsoTime;
+  actor: string;
+  step: string;
+  governance_version: number;
+  /** JSON: the Cedar policies that decided the step. */
+  policies: string;
+  /** JSON: what the step recorded (approval note, evidence, checks). Never secret values. */
+  details: string;
+};
+
+export type ReviewTable = {
+  id: string;
+  change_id: string;
+  playbook_id: string;
+  class_id: string;
+  accountable: string;
+  opened_at: IsoTime;
+  due_at: IsoTime;
+  status: string;
+  completed_by: string | null;
+  completed_at: IsoTime | null;
+  note: string | null;
+};
+
+export type DeniedAttemptTable = {
+  seq: Generated<number>;
+  at: IsoTime;
+  principal: string;
+  action: string;
+  resource: string;
+  class_id: string | null;
+  code: string;
+  reason: string;
+  governance_version: number | null;
+  request_id: string | null;
+};
+
+export type DelegationRevocationTable = { delegation_id: string; revoked_at: IsoTime; revoked_by: string; reason: string };
+
+export type OutboxTable = { seq: Generated<number>; created_at: IsoTime; topic: string; payload: string; delivered_at: IsoTime | null };
+
 export type DatabaseSchema = {
   governance_versions: GovernanceVersionTable;
   governance_entities: GovernanceEntityTable;
@@ -90,4 +162,11 @@ export type DatabaseSchema = {
   credential_workloads: CredentialWorkloadTable;
   api_tokens: ApiTokenTable;
   audit_events: AuditEventTable;
+  changes: ChangeTable;
+  change_credentials: ChangeCredentialTable;
+  change_events: ChangeEventTable;
+  reviews: ReviewTable;
+  denied_attempts: DeniedAttemptTable;
+  delegation_revocations: DelegationRevocationTable;
+  outbox: OutboxTable;
 };

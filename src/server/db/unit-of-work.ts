@@ -4,6 +4,10 @@
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Database } from './database.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
+import { createAuthzStore } from '../stores/authz-store.ts';
+import { createChangeStore } from '../stores/change-store.ts';
+import { createOutboxStore } from '../stores/outbox-store.ts';
+import { createReviewStore } from '../stores/review-store.ts';
 import { createCredentialStore } from '../stores/credential-store.ts';
 import { createGovernanceStore } from '../stores/governance-store.ts';
 import { createTokenStore } from '../stores/token-store.ts';
@@ -13,11 +17,15 @@ export type UnitOfWorkContext = {
   readonly credentials: ReturnType<typeof createCredentialStore>;
   readonly tokens: ReturnType<typeof createTokenStore>;
   readonly audit: ReturnType<typeof createAuditStore>;
+  readonly authz: ReturnType<typeof createAuthzStore>;
+  readonly changes: ReturnType<typeof createChangeStore>;
+  readonly reviews: ReturnType<typeof createReviewStore>;
+  readonly outbox: ReturnType<typeof createOutboxStore>;
 };
 
 export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
 
-export const createUnitOfWork = (database: Database): UnitOfWork =>
+export const createUnitOfWork = (database: Database, now: () => Date = () => new Date()): UnitOfWork =>
   async (work) => {
     try {
       return await database.db.transaction().execute((trx) => work({
@@ -25,6 +33,10 @@ export const createUnitOfWork = (database: Database): UnitOfWork =>
         credentials: createCredentialStore(trx, database.capabilities.maxBindParameters),
         tokens: createTokenStore(trx),
         audit: createAuditStore(trx),
+        authz: createAuthzStore(trx),
+        changes: createChangeStore(trx),
+        reviews: createReviewStore(trx),
+        outbox: createOutboxStore(trx, now),
       }));
     } catch (error) {
       // Two writers raced for one key (two applies of the next governance version, say): the loser's

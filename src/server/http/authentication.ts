@@ -44,7 +44,6 @@ export const registerAuthentication = (app: FastifyInstance, deps: { authenticat
     const action = request.routeOptions.config.action;
     const resource = request.routeOptions.url ?? request.url;
     if (action === undefined) throw new TrustplaneError('FORBIDDEN', `route ${resource} declares no action and is refused`);
-    const decision = await deps.authorizer.authorize({ principal, action, resource });
-    if (!decision.allowed) throw new TrustplaneError('FORBIDDEN', decision.reason);
+    await deps.authorizer.authorize({ principal, action, resource, requestId: request.id });
   });
 };

@@ -18,8 +18,9 @@ const collections = [
   { path: 'agents', section: 'agents', noun: 'agent' },
   { path: 'workloads', section: 'workloads', noun: 'workload' },
   { path: 'sources', section: 'sources', noun: 'source' },
-  { path: 'delegations', section: 'delegations', noun: 'delegation' },
-  { path: 'playbooks', section: 'playbooks', noun: 'playbook' },
+  // Their lists are served with their state by emergency-routes.ts (open or revoked delegations).
+  { path: 'delegations', section: 'delegations', noun: 'delegation', listed: false },
+  { path: 'playbooks', section: 'playbooks', noun: 'playbook', listed: false },
 ] as const;
 
 type Declared = Record<string, unknown> & { id: string };
@@ -28,7 +29,7 @@ export const directoryRoutes = (governance: GovernanceService, inventory: Pick<I
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   for (const collection of collections) {
-    api.get(`/api/v1/${collection.path}`, {
+    if (!('listed' in collection)) api.get(`/api/v1/${collection.path}`, {
       config: { action: 'read' },
       schema: { tags: ['directory'], summary: `List declared ${collection.path}`, response: { 200: z.object({ items: z.array(declared) }) } },
     }, async () => ({ items: (await governance.listEntities(collection.section)) as Declared[] }));

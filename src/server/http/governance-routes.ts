@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { formatPlan } from '../../core/governance/index.ts';
+import { formatGovernancePath, formatPlan } from '../../core/governance/index.ts';
+import { formatFinding } from '../services/governance-service.ts';
 import type { GovernanceService } from '../services/governance-service.ts';
 import { requirePrincipal } from './authentication.ts';
 import { importBodyLimit } from './app.ts';
@@ -23,12 +24,37 @@ export const governanceRoutes = (governance: GovernanceService) => (app: Fastify
         dryRun: z.boolean().default(false),
       }).strict(),
       response: {
-        200: z.object({ plan: planSchema, planText: z.string(), applied: z.boolean(), dryRun: z.boolean(), version: z.number().nullable() }),
+        200: z.object({ plan: planSchema, planText: z.string(), applied: z.boolean(), dryRun: z.boolean(), version: z.number().nullable(), warnings: z.array(z.string()) }),
       },
     },
   }, async (request) => {
     const result = await governance.apply({ ...request.body, actor: requirePrincipal(request).ref, requestId: request.id });
     return { ...result, planText: formatPlan(result.plan) };
+  });
+
+  api.post('/api/v1/governance/lint', {
+    config: { action: 'read' },
+    bodyLimit: importBodyLimit,
+    schema: {
+      tags: ['governance'],
+      summary: 'The decision-rights lint of a governance document, or of the governance in force when no document is sent',
+      body: z.object({
+        document: z.string().max(5 * 1024 * 1024).optional(),
+        fileName: z.string().min(1).max(255).default('governance.yaml'),
+      }).strict(),
+      response: {
+        200: z.object({
+          source: z.string(), errors: z.number(), warnings: z.number(),
+          findings: z.array(z.object({
+            severity: z.enum(['error', 'warning']), rule: z.string(), classId: z.string().nullable(), action: z.string().nullable(),
+            file: z.string(), line: z.number(), path: z.string(), message: z.string(), fix: z.string(), text: z.string(),
+          })),
+        }),
+      },
+    },
+  }, async (request) => {
+    const report = await governance.lint(request.body.document === undefined ? {} : { document: request.body.document, fileName: request.body.fileName });
+    return { ...report, findings: report.findings.map((finding) => ({ ...finding, path: formatGovernancePath(finding.path), text: formatFinding(finding) })) };
   });
 
   api.get('/api/v1/governance', {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
-import { roles } from '../auth/principal.ts';
+import { tokenScopes } from '../auth/principal.ts';
 import type { TokenService } from '../services/token-service.ts';
 import { requirePrincipal } from './authentication.ts';
 import { durationTextSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, principalRefSchema, shortText } from './schemas.ts';
@@ -12,7 +12,7 @@ const tokenSchema = z.object({
   id: z.string(),
   name: z.string(),
   principal: z.string(),
-  role: z.string(),
+  scope: z.string(),
   createdAt: isoTimeSchema,
   createdBy: z.string(),
   expiresAt: isoTimeSchema,
@@ -30,7 +30,7 @@ export const tokenRoutes = (tokens: TokenService) => (app: FastifyInstance): voi
       summary: 'Create an API token for a person or service account; the token is shown once',
       body: z.object({
         principal: principalRefSchema,
-        role: z.enum(roles).default('reader'),
+        scope: z.enum(tokenScopes).default('read-only'),
         name: shortText(100).default('api token'),
         expiresIn: durationTextSchema.default('90d'),
       }).strict(),
@@ -41,7 +41,7 @@ export const tokenRoutes = (tokens: TokenService) => (app: FastifyInstance): voi
     if (!expires.ok) throw new TrustplaneError('VALIDATION_FAILED', `body.expiresIn: ${expires.message}`);
     const created = await tokens.create({
       principal: request.body.principal,
-      role: request.body.role,
+      scope: request.body.scope,
       name: request.body.name,
       expiresInMs: expires.ms,
       actor: requirePrincipal(request).ref,

@@ -2,9 +2,11 @@
 // validation happen before the transaction; the apply, its version and its audit entry commit together.
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
-import { exportGovernance, formatGovernanceIssue, governanceSections, parseGovernance, planGovernance } from '../../core/governance/index.ts';
-import type { Governance, GovernancePlan } from '../../core/governance/index.ts';
+import { exportGovernance, formatGovernanceIssue, formatGovernancePath, governanceSections, lintDecisionRights, parseGovernance, planGovernance } from '../../core/governance/index.ts';
+import type { Governance, GovernancePlan, LocatedFinding } from '../../core/governance/index.ts';
+import { checkGovernancePolicies } from '../auth/cedar-engine.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
+import { governanceFromRows } from '../stores/governance-store.ts';
 import type { GovernanceEntityRow } from '../stores/governance-store.ts';
 import type { Clock } from '../platform.ts';
 
@@ -12,7 +14,13 @@ export type GovernanceServiceDeps = { unitOfWork: UnitOfWork; clock: Clock };
 
 export type AppliedGovernance = { version: number; appliedAt: string; appliedBy: string; governance: Governance };
 
-export type ApplyResult = { plan: GovernancePlan; applied: boolean; dryRun: boolean; version: number | null };
+export type ApplyResult = { plan: GovernancePlan; applied: boolean; dryRun: boolean; version: number | null; warnings: string[] };
+
+export type LintReport = { source: string; errors: number; warnings: number; findings: LocatedFinding[] };
+
+/** `governance.yaml:88 classes[1].decisionRights.revoke: … (fix: …)`, as the CLI and problem documents print it. */
+export const formatFinding = (finding: LocatedFinding): string =>
+  `${finding.file}:${finding.line} ${finding.path.length === 0 ? '' : `${formatGovernancePath(finding.path)}: `}${finding.message}; fix: ${finding.fix}`;
 
 type EntitySpec = { id?: string };
 
@@ -33,22 +41,12 @@ const entitiesOf = (governance: Governance, version: number, previous: Map<strin
   return rows;
 };
 
-/** Rebuilds the governance model from its rows (it was validated when it was applied). */
-const governanceFrom = (rows: readonly GovernanceEntityRow[]): Governance => {
-  const model: Record<string, unknown> = {};
-  for (const section of governanceSections) {
-    const specs = rows.filter((row) => row.kind === section.key).sort((a, b) => a.position - b.position).map((row) => row.spec);
-    model[section.key] = section.single ? specs[0] : specs;
-  }
-  return model as Governance;
-};
-
 const loadCurrent = async (tx: UnitOfWorkContext): Promise<{ applied: AppliedGovernance | null; rows: GovernanceEntityRow[] }> => {
   const version = await tx.governance.currentVersion();
   if (version === null) return { applied: null, rows: [] };
   const rows = await tx.governance.listEntities();
   return {
-    applied: { version: version.version, appliedAt: version.appliedAt, appliedBy: version.appliedBy, governance: governanceFrom(rows) },
+    applied: { version: version.version, appliedAt: version.appliedAt, appliedBy: version.appliedBy, governance: governanceFromRows(rows) },
     rows,
   };
 };
@@ -75,14 +73,20 @@ const strandedCredentials = async (tx: UnitOfWorkContext, current: Governance | 
 };
 
 export const createGovernanceService = ({ unitOfWork, clock }: GovernanceServiceDeps) => {
-  const parse = (document: string, fileName: string, current: Governance | null): Governance => {
+  /** Parses, checks the organisation's Cedar policies, and lints; throws on any error, returns the lint findings. */
+  const check = (document: string, fileName: string, current: Governance | null): { governance: Governance; findings: LocatedFinding[] } => {
     const parsed = parseGovernance(document, fileName, { now: clock.now(), current });
-    if (!parsed.ok) {
-      const lines = parsed.issues.map(formatGovernanceIssue);
+    const lines = parsed.ok
+      ? [
+        ...checkGovernancePolicies(parsed.governance).map((problem) => `${fileName} policies[${problem.index}]: ${problem.message}`),
+        ...parsed.findings.filter((finding) => finding.severity === 'error').map(formatFinding),
+      ]
+      : parsed.issues.map(formatGovernanceIssue);
+    if (!parsed.ok || lines.length > 0) {
       const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
       throw new TrustplaneError('GOVERNANCE_INVALID', `${fileName} has ${count}; nothing was applied`, lines);
     }
-    return parsed.governance;
+    return { governance: parsed.governance, findings: parsed.findings };
   };
 
   return {
@@ -90,7 +94,8 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
 
     async apply(input: { document: string; fileName: string; dryRun: boolean; actor: string; requestId?: string }): Promise<ApplyResult> {
       const before = await unitOfWork(async (tx) => (await loadCurrent(tx)).applied);
-      const next = parse(input.document, input.fileName, before?.governance ?? null);
+      const { governance: next, findings } = check(input.document, input.fileName, before?.governance ?? null);
+      const warnings = findings.map(formatFinding);
       const documentSha256 = createHash('sha256').update(input.document, 'utf8').digest('hex');
       const now = clock.now();
       return unitOfWork(async (tx) => {
@@ -100,7 +105,7 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
         }
         const plan = planGovernance(applied?.governance ?? null, next);
         if (input.dryRun || !plan.hasChanges) {
-          return { plan, applied: false, dryRun: input.dryRun, version: applied?.version ?? null };
+          return { plan, applied: false, dryRun: input.dryRun, version: applied?.version ?? null, warnings };
         }
         const stranded = await strandedCredentials(tx, applied?.governance ?? null, next);
         if (stranded.length > 0) {
@@ -118,8 +123,31 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
           ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
           details: { fileName: input.fileName, documentSha256, plan: plan.summary },
         });
-        return { plan, applied: true, dryRun: false, version };
+        return { plan, applied: true, dryRun: false, version, warnings };
       });
+    },
+
+    /**
+     * The decision-rights lint of a document, or of the governance in force when none is given. Parse
+     * errors and invalid Cedar policies are thrown as GOVERNANCE_INVALID; lint errors are findings.
+     */
+    async lint(input: { document?: string; fileName?: string }): Promise<LintReport> {
+      const applied = await unitOfWork(async (tx) => (await loadCurrent(tx)).applied);
+      let findings: LocatedFinding[];
+      let source: string;
+      if (input.document === undefined) {
+        if (applied === null) throw new TrustplaneError('NOT_FOUND', 'no governance has been applied yet; lint a file with `trustplane lint -f governance.yaml`');
+        source = `governance version ${applied.version}`;
+        findings = lintDecisionRights(applied.governance).map((finding) => ({ ...finding, file: source, line: 0 }));
+      } else {
+        source = input.fileName ?? 'governance.yaml';
+        const parsed = parseGovernance(input.document, source, { now: clock.now(), current: applied?.governance ?? null });
+        if (!parsed.ok) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} does not parse; fix these first`, parsed.issues.map(formatGovernanceIssue));
+        const policyProblems = checkGovernancePolicies(parsed.governance).map((problem) => `${source} policies[${problem.index}]: ${problem.message}`);
+        if (policyProblems.length > 0) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} has Cedar policies that do not validate`, policyProblems);
+        findings = parsed.findings;
+      }
+      return { source, errors: findings.filter((finding) => finding.severity === 'error').length, warnings: findings.filter((finding) => finding.severity === 'warning').length, findings };
     },
 
     async export(): Promise<{ version: number; yaml: string }> {

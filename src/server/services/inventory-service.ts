@@ -39,7 +39,8 @@ export type CredentialPage = { items: CredentialRecord[]; page: number; pageSize
 /** Totals above this are reported as "at least": counting a million matches would cost more than the page. */
 export const countCap = 10_000;
 
-const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Governance | null): CredentialUpsert => {
+/** An imported entry as the store records it, classified by governance unless its class is stated. */
+export const toUpsert = (entry: ImportedEntry, defaults: ImportDefaults, governance: Governance | null): CredentialUpsert => {
   const { facts } = entry;
   const sourceId = facts.source ?? defaults.sourceId ?? null;
   const classId = facts.classId ?? defaults.classId ?? null;

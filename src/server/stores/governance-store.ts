@@ -1,10 +1,22 @@
 // Stores governance as one row per declared entity (kind, id, spec JSON, position in the file) plus one
-// row per applied version. The core model is rebuilt from these rows; the store knows nothing of it.
+// row per applied version; governanceFromRows rebuilds the core model from them.
 import type { Transaction } from 'kysely';
+import { governanceSections } from '../../core/governance/index.ts';
+import type { Governance } from '../../core/governance/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 export type GovernanceEntityRow = { kind: string; id: string; spec: unknown; position: number; version: number };
 export type GovernanceVersionRow = { version: number; appliedAt: string; appliedBy: string; documentSha256: string; summary: unknown };
+
+/** Rebuilds the governance model from its rows (it was validated when it was applied). */
+export const governanceFromRows = (rows: readonly { kind: string; spec: unknown; position: number }[]): Governance => {
+  const model: Record<string, unknown> = {};
+  for (const section of governanceSections) {
+    const specs = rows.filter((row) => row.kind === section.key).sort((a, b) => a.position - b.position).map((row) => row.spec);
+    model[section.key] = section.single ? specs[0] : specs;
+  }
+  return model as Governance;
+};
 
 export const createGovernanceStore = (trx: Transaction<DatabaseSchema>) => ({
   async currentVersion(): Promise<GovernanceVersionRow | null> {

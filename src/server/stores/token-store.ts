@@ -7,7 +7,7 @@ export type ApiTokenRecord = {
   id: string;
   name: string;
   principal: string;
-  role: string;
+  scope: string;
   createdAt: string;
   createdBy: string;
   expiresAt: string;
@@ -19,7 +19,7 @@ const toRecord = (row: ApiTokenTable): ApiTokenRecord => ({
   id: row.id,
   name: row.name,
   principal: row.principal,
-  role: row.role,
+  scope: row.scope,
   createdAt: row.created_at,
   createdBy: row.created_by,
   expiresAt: row.expires_at,
@@ -33,7 +33,7 @@ export const createTokenStore = (trx: Transaction<DatabaseSchema>) => ({
       id: record.id,
       name: record.name,
       principal: record.principal,
-      role: record.role,
+      scope: record.scope,
       token_hash: tokenHash,
       created_at: record.createdAt,
       created_by: record.createdBy,

@@ -1,0 +1,60 @@
+// Turns a Cedar decision into what a person needs: allowed or not, the stable error code of a refusal,
+// and a sentence that says why, traced to the governance entries behind the deciding policies.
+import type { ErrorCode } from '../errors.ts';
+import { explainDelegationDenial, parseStepActionOf } from './authz-model.ts';
+import type { AuthzModel, AuthzQuery, AuthzResource, DelegationRevocation } from './authz-model.ts';
+import type { PolicyOrigin } from './governance-policies.ts';
+
+export type DecidingPolicy = { id: string; origin: PolicyOrigin };
+
+export type AuthzOutcome = {
+  allowed: boolean;
+  /** Why, in one sentence. */
+  reason: string;
+  /** The code a refusal carries; null when allowed. */
+  code: ErrorCode | null;
+  policies: DecidingPolicy[];
+};
+
+export const describeResource = (resource: AuthzResource): string => {
+  switch (resource.type) {
+    case 'governance': return 'governance';
+    case 'class': return `class ${resource.classId}`;
+    case 'credential': return `credential ${resource.id}`;
+    case 'change': return `change ${resource.id} (${resource.lifecycleAction} on ${resource.classId})`;
+    case 'playbook': return `playbook ${resource.id}`;
+    case 'review': return `review ${resource.id}`;
+    case 'delegation': return `delegation ${resource.id}`;
+  }
+};
+
+const classOf = (resource: AuthzResource): string | null =>
+  'classId' in resource ? resource.classId : null;
+
+export const explainDecision = (
+  model: AuthzModel, query: AuthzQuery, decision: { allowed: boolean; policies: DecidingPolicy[] }, revoked: ReadonlyMap<string, DelegationRevocation>,
+): AuthzOutcome => {
+  const what = `${query.principal} ${query.action} on ${describeResource(query.resource)}`;
+  if (decision.allowed) {
+    return { allowed: true, code: null, policies: decision.policies, reason: `allowed: ${decision.policies.map((policy) => policy.origin.because).join('; ')}` };
+  }
+  const forbids = decision.policies.filter((policy) => policy.origin.effect === 'forbid');
+  const delegation = (): AuthzOutcome | null => {
+    const denial = explainDelegationDenial(model, query.principal, classOf(query.resource), parseStepActionOf(query.action), query.at, revoked);
+    return denial === null ? null : { allowed: false, code: denial.code, policies: decision.policies, reason: `denied: ${denial.message}` };
+  };
+  const sod = forbids.find((policy) => policy.id.startsWith('sod.') && !policy.id.startsWith('sod.partner-') && policy.id !== 'sod.read-only-token' && policy.id !== 'sod.system-approves-only-pre-approved');
+  if (sod !== undefined) {
+    return { allowed: false, code: 'SOD_VIOLATION', policies: decision.policies, reason: `denied by separation of duties: ${forbids.map((policy) => policy.origin.because).join('; ')}` };
+  }
+  if (forbids.some((policy) => policy.id === 'sod.partner-only-inside-delegation')) {
+    const explained = delegation();
+    if (explained !== null) return explained;
+  }
+  if (forbids.length > 0) {
+    return { allowed: false, code: 'FORBIDDEN', policies: decision.policies, reason: `denied: ${forbids.map((policy) => policy.origin.because).join('; ')}` };
+  }
+  const explained = delegation();
+  if (explained !== null) return explained;
+  return { allowed: false, code: 'FORBIDDEN', policies: [], reason: `denied: no policy permits ${what}` };
+};

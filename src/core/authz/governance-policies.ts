@@ -1,0 +1,197 @@
+// Governance compiled into a Cedar policy set (DESIGN.md, Authorization: Cedar). Each policy's id says
+// where it came from, and its origin records the governance entry and a sentence for `trustplane can`.
+// Decision rights become permits; separation of duties and the partner rules are `forbid` policies that
+// no permit, including an organisation's own policies, can override.
+import { governedActions } from '../governance/governance-vocabulary.ts';
+import type { GovernedAction, PrincipalKind } from '../governance/governance-vocabulary.ts';
+import type { CredentialClass, DecisionRight, Delegation, Governance, Playbook } from '../governance/governance-model.ts';
+import { createGovernanceDirectory } from '../governance/governance-directory.ts';
+import { parsePrincipalRef } from '../governance/principal-ref.ts';
+import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './cedar-schema.ts';
+import type { ChangeStep } from './cedar-schema.ts';
+
+export type PolicyOrigin = {
+  effect: 'permit' | 'forbid';
+  /** Where in governance.yaml the policy comes from, or `built-in` for the rules nobody can configure away. */
+  source: string;
+  /** Why the policy exists, in words. */
+  because: string;
+};
+
+export type CompiledPolicies = {
+  policies: Record<string, string>;
+  origins: Record<string, PolicyOrigin>;
+};
+
+const principalEntityTypes: Record<PrincipalKind, string> = {
+  person: entityTypes.person,
+  team: entityTypes.team,
+  org: entityTypes.organization,
+  'service-account': entityTypes.serviceAccount,
+  agent: entityTypes.agent,
+};
+
+export const systemPrincipals = { bootstrap: 'system:bootstrap', automation: 'system:automation' } as const;
+
+const entityOfRef = (ref: string): string | null => {
+  const parsed = parsePrincipalRef(ref);
+  return parsed === null ? null : cedarEntity(principalEntityTypes[parsed.kind], parsed.id);
+};
+
+const actionList = (actions: readonly string[]): string => `[${actions.map(cedarAction).join(', ')}]`;
+const stringSet = (values: readonly string[]): string => `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
+
+/** `principal in A || principal in B`, or null when nobody is named. */
+const principalIn = (refs: readonly string[]): string | null => {
+  const entities = [...new Set(refs)].flatMap((ref) => entityOfRef(ref) ?? []);
+  return entities.length === 0 ? null : entities.map((entity) => `principal in ${entity}`).join(' || ');
+};
+
+const resourceInClasses = (classes: readonly string[]): string =>
+  classes.includes('*')
+    ? `resource in ${cedarEntity(entityTypes.governance, 'current')}`
+    : classes.map((id) => `resource in ${cedarEntity(entityTypes.class, id)}`).join(' || ');
+
+type Builder = {
+  add(id: string, origin: PolicyOrigin, text: string): void;
+  result(): CompiledPolicies;
+};
+
+const createBuilder = (): Builder => {
+  const policies: Record<string, string> = {};
+  const origins: Record<string, PolicyOrigin> = {};
+  return {
+    add(id, origin, text) {
+      policies[id] = text;
+      origins[id] = origin;
+    },
+    result: () => ({ policies, origins }),
+  };
+};
+
+const verifierOf = (credentialClass: CredentialClass, right: DecisionRight): string | undefined => right.verifier ?? credentialClass.verifier;
+
+/** Approvers of a decision right: the accountable person and any named approvers. */
+export const eligibleApprovers = (right: DecisionRight): string[] => [...new Set([right.accountable, ...right.approvers])];
+
+const compileDecisionRight = (
+  builder: Builder, credentialClass: CredentialClass, index: number, action: GovernedAction, right: DecisionRight, isCustomer: (ref: string) => boolean,
+): void => {
+  const source = `classes[${index}] (${credentialClass.id}).decisionRights.${action}`;
+  const inClass = `resource in ${cedarEntity(entityTypes.class, credentialClass.id)}`;
+  const permit = (step: ChangeStep | readonly ChangeStep[], refs: readonly string[], because: string, suffix: string): void => {
+    const condition = principalIn(refs.filter(isCustomer));
+    if (condition === null) return;
+    const steps = typeof step === 'string' ? [step] : step;
+    const actions = steps.map((name) => stepAction(name, action));
+    builder.add(`class.${credentialClass.id}.${action}.${suffix}`, { effect: 'permit', source, because },
+      `permit (principal, action in ${actionList(actions)}, resource)\nwhen { ${inClass} && (${condition}) };`);
+  };
+  const verifier = verifierOf(credentialClass, right);
+  const approvers = eligibleApprovers(right);
+  permit('request', [
+    ...right.responsible, right.accountable, ...right.approvers, ...right.consulted,
+    credentialClass.businessOwner, credentialClass.technicalOwner, ...(verifier === undefined ? [] : [verifier]),
+  ], `those named in the decision rights for ${action} on ${credentialClass.id}, and its owners, may request it`, 'request');
+  permit(['approve', 'reject'], approvers,
+    `${approvers.join(', ')} approve${approvers.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}${right.approvals > 1 ? ` (${right.approvals} approvals needed)` : ''}`, 'approve');
+  permit('cancel', approvers, `the approvers of ${action} on ${credentialClass.id} may cancel its changes`, 'cancel');
+  permit('execute', right.responsible, `${right.responsible.filter(isCustomer).join(', ')} execute${right.responsible.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}`, 'execute');
+  if (verifier !== undefined) permit('verify', [verifier], `${verifier} verifies ${action} on ${credentialClass.id}`, 'verify');
+  if (right.preApproved) {
+    builder.add(`class.${credentialClass.id}.${action}.pre-approved`, {
+      effect: 'permit', source: `${source}.preApproved`,
+      because: `${action} on ${credentialClass.id} is a pre-approved standard change, pre-authorised by ${right.accountable}; the system principal approves it`,
+    }, `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action == ${cedarAction(stepAction('approve', action))}, resource)\nwhen { ${inClass} };`);
+  }
+};
+
+const compileDelegation = (builder: Builder, delegation: Delegation, index: number): void => {
+  const id = delegation.id as string;
+  const partner = delegation.to.slice('org:'.length);
+  const actions = delegation.actions.flatMap((action) => [stepAction('request', action), stepAction('execute', action)]);
+  builder.add(`delegation.${id}`, {
+    effect: 'permit', source: `delegations[${index}] (${id})`,
+    because: `${delegation.grantedBy} delegated ${delegation.actions.join(', ')} on ${delegation.classes.join(', ')} to partner ${partner}, only while the delegation is live and a change window is open`,
+  }, `permit (principal in ${cedarEntity(entityTypes.organization, partner)}, action in ${actionList(actions)}, resource)\nwhen { context.openDelegations.contains(${JSON.stringify(id)}) && (${resourceInClasses(delegation.classes)}) };`);
+};
+
+const compilePlaybook = (builder: Builder, playbook: Playbook, index: number, isCustomer: (ref: string) => boolean): void => {
+  const responders = principalIn(playbook.responders.filter(isCustomer));
+  if (responders === null) return;
+  const classCheck = playbook.classes.includes('*') ? '' : ` && ${stringSet(playbook.classes)}.containsAll(context.classes)`;
+  builder.add(`playbook.${playbook.id}`, {
+    effect: 'permit', source: `playbooks[${index}] (${playbook.id})`,
+    because: `${playbook.responders.join(', ')} may invoke ${playbook.id} for ${playbook.triggers.join(', ')}: ${playbook.actions.join(', ')} on ${playbook.classes.join(', ')}, at most ${playbook.maxCredentials} credentials`,
+  }, [
+    `permit (principal, action == ${cedarAction('invoke-playbook')}, resource == ${cedarEntity(entityTypes.playbook, playbook.id)})`,
+    `when { (${responders}) && ${stringSet(playbook.triggers)}.contains(context.trigger) && ${stringSet(playbook.actions)}.contains(context.lifecycleAction)`,
+    `  && context.credentialCount <= ${playbook.maxCredentials}${classCheck} };`,
+  ].join('\n'));
+};
+
+const builtIn = (because: string): PolicyOrigin => ({ effect: 'forbid', source: 'built-in separation of duties', because });
+
+const stepGroup = (step: ChangeStep): string => cedarAction(step);
+
+/** The rules of DESIGN.md's "Separation of duties": enforced, never configurable away. */
+const compileSeparationOfDuties = (builder: Builder): void => {
+  const change = `resource is ${cedarType(entityTypes.change)}`;
+  builder.add('sod.requester-approves', builtIn('the requester of a change never approves or rejects it'),
+    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource.requester == principal.ref };`);
+  builder.add('sod.approver-executes', builtIn('an approver of a change never executes it'),
+    `forbid (principal, action in ${stepGroup('execute')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
+  builder.add('sod.approver-verifies', builtIn('an approver of a change never verifies it'),
+    `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
+  builder.add('sod.executor-verifies', builtIn('the executor of a change never verifies it'),
+    `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource has executor && resource.executor == principal.ref };`);
+  builder.add('sod.approver-approves-once', builtIn('an approver counts once towards a quorum'),
+    `forbid (principal, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
+  builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),
+    `forbid (principal, action in ${actionList(['approve', 'reject', 'verify', 'invoke-playbook', 'complete-review', 'revoke-delegation', 'import', 'administer'])}, resource)\nwhen { principal.partner };`);
+  builder.add('sod.partner-only-inside-delegation', builtIn('a partner requests and executes only what a live delegation allows, inside an open change window'),
+    `forbid (principal, action in [${stepGroup('request')}, ${stepGroup('execute')}], resource)\nwhen { principal.partner && !context.delegatedHere };`);
+  builder.add('sod.system-approves-only-pre-approved', builtIn('the system principal approves only what a policy pre-authorised'),
+    `forbid (principal is ${cedarType(entityTypes.system)}, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && !resource.preApproved };`);
+  builder.add('sod.read-only-token', builtIn('a read-only token only reads'),
+    `forbid (principal, action, resource)\nwhen { context.readOnly }\nunless { action == ${cedarAction('read')} };`);
+};
+
+const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (ref: string) => boolean): void => {
+  builder.add('general.read', { effect: 'permit', source: 'built-in', because: 'every principal known to governance may read' },
+    `permit (principal, action == ${cedarAction('read')}, resource);`);
+  builder.add('general.requester-cancels', { effect: 'permit', source: 'built-in', because: 'the requester of a change may cancel it before it is executed' },
+    `permit (principal, action in ${stepGroup('cancel')}, resource)\nwhen { resource is ${cedarType(entityTypes.change)} && resource.requester == principal.ref };`);
+  builder.add('general.review-accountable', { effect: 'permit', source: 'built-in', because: 'the accountable person of a class completes the reviews of its emergency changes' },
+    `permit (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.accountable == principal.ref };`);
+  builder.add('general.grantor-revokes-delegation', { effect: 'permit', source: 'built-in', because: 'whoever granted a delegation may revoke it' },
+    `permit (principal, action == ${cedarAction('revoke-delegation')}, resource)\nwhen { resource.grantedBy == principal.ref };`);
+  builder.add('general.bootstrap-administers', { effect: 'permit', source: 'built-in', because: 'the bootstrap principal made by `trustplane init` administers Trustplane' },
+    `permit (principal == ${cedarEntity(entityTypes.system, 'bootstrap')}, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource);`);
+  const administrators = principalIn(governance.administrators.filter(isCustomer));
+  if (administrators !== null) {
+    builder.add('governance.administrators', { effect: 'permit', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },
+      `permit (principal, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource)\nwhen { ${administrators} };`);
+  }
+};
+
+/** Compiles governance (without the organisation's own `policies:`, which are checked and added by the engine). */
+export const compileGovernancePolicies = (governance: Governance): CompiledPolicies => {
+  const builder = createBuilder();
+  const directory = createGovernanceDirectory(governance);
+  const isCustomer = (ref: string): boolean => {
+    const parsed = parsePrincipalRef(ref);
+    return parsed !== null && directory.partnerOf(parsed.kind, parsed.id) === null;
+  };
+  compileSeparationOfDuties(builder);
+  compileGeneral(builder, governance, isCustomer);
+  governance.classes.forEach((credentialClass, index) => {
+    for (const action of governedActions) {
+      const right = credentialClass.decisionRights[action];
+      if (right !== undefined) compileDecisionRight(builder, credentialClass, index, action, right, isCustomer);
+    }
+  });
+  governance.delegations.forEach((delegation, index) => compileDelegation(builder, delegation, index));
+  governance.playbooks.forEach((playbook, index) => compilePlaybook(builder, playbook, index, isCustomer));
+  return builder.result();
+};

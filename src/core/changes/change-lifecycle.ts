@@ -1,0 +1,85 @@
+// The change state machine (DESIGN.md, Domain language: change). A change moves
+// requested → approved → executing → executed → verified, or ends rejected, cancelled, failed,
+// verification_failed or expired. Who may take a step is Cedar's decision; whether the step exists from
+// the change's current status is decided here.
+import type { ChangeStep } from '../authz/cedar-schema.ts';
+import type { ClassPolicy } from '../governance/governance-model.ts';
+import type { GovernedAction, RevocationReason } from '../governance/governance-vocabulary.ts';
+import { parseDuration } from '../duration.ts';
+
+export const changeStatuses = [
+  'requested', 'approved', 'executing', 'executed', 'verified', 'rejected', 'cancelled', 'failed', 'verification_failed', 'expired',
+] as const;
+export type ChangeStatus = (typeof changeStatuses)[number];
+
+export const finalStatuses: readonly ChangeStatus[] = ['verified', 'rejected', 'cancelled', 'failed', 'verification_failed', 'expired'];
+
+export type Change = {
+  id: string;
+  classId: string;
+  action: GovernedAction;
+  status: ChangeStatus;
+  requester: string;
+  reason: string;
+  ticket: string | null;
+  trigger: RevocationReason | null;
+  /** When a revocation must be done by, from the class policy's revocation SLA for its trigger. */
+  dueAt: string | null;
+  requestedAt: string;
+  /** A change not executed by then expires. */
+  staleAt: string;
+  updatedAt: string;
+  governanceVersion: number;
+  approvalsNeeded: number;
+  /** The accountable person who pre-authorised a pre-approved standard change or a playbook. */
+  preApprovedBy: string | null;
+  approvals: readonly string[];
+  executor: string | null;
+  executedAt: string | null;
+  verifier: string | null;
+  verifiedAt: string | null;
+  playbookId: string | null;
+  connector: string | null;
+  revision: number;
+  credentialIds: readonly string[];
+};
+
+/** The statuses each step may start from. */
+const stepsFrom: Record<ChangeStep | 'expire', readonly ChangeStatus[]> = {
+  request: [],
+  approve: ['requested'],
+  reject: ['requested'],
+  execute: ['approved'],
+  verify: ['executed'],
+  cancel: ['requested', 'approved'],
+  expire: ['requested', 'approved'],
+};
+
+const stepWords: Record<ChangeStep | 'expire', string> = {
+  request: 'requested', approve: 'approved', reject: 'rejected', execute: 'executed', verify: 'verified', cancel: 'cancelled', expire: 'expired',
+};
+
+/** Null when the step may be taken from the change's status, else why not, in words a person can act on. */
+export const transitionProblem = (change: Pick<Change, 'id' | 'status' | 'approvals' | 'approvalsNeeded'>, step: ChangeStep | 'expire'): string | null => {
+  if (stepsFrom[step].includes(change.status)) return null;
+  const now = `change ${change.id} is ${change.status.replace('_', ' ')}`;
+  switch (change.status) {
+    case 'requested': return `${now} with ${change.approvals.length} of ${change.approvalsNeeded} approvals; it cannot be ${stepWords[step]} until it is approved`;
+    case 'approved': return `${now}; it must be executed before it can be ${stepWords[step]}`;
+    case 'executing': return `${now} right now; wait for the execution to finish`;
+    case 'executed': return `${now} and waits for its verifier; it can no longer be ${stepWords[step]}`;
+    default: return `${now}, which is final; it can no longer be ${stepWords[step]}`;
+  }
+};
+
+/** The approvals a change needs: the quorum of the decision right, or none when pre-approved. */
+export const approvalsNeeded = (right: { approvals: number; preApproved: boolean }): number => (right.preApproved ? 1 : right.approvals);
+
+/** A revocation's due time: requested time plus the class policy's SLA for its trigger, or its default. */
+export const revocationDueAt = (policy: ClassPolicy, trigger: RevocationReason | null, requestedAt: Date): Date | null => {
+  const sla = policy.revocationSla;
+  const text = (trigger === null ? undefined : sla?.[trigger]) ?? sla?.default;
+  if (text === undefined) return null;
+  const parsed = parseDuration(text);
+  return parsed.ok ? new Date(requestedAt.getTime() + parsed.ms) : null;
+};

@@ -1,0 +1,351 @@
+// Changes to trust state: request → approve (a quorum) → execute (through a connector) → verify, or
+// reject, cancel, expire. Each step is decided by Cedar over the change as it stands, recorded with its
+// actor, time, governance version and deciding policies, and audited in the same transaction. Refusals
+// are recorded as denied attempts. Execution runs outside any transaction: one transaction claims the
+// change (approved → executing), the connector runs, a second records the outcome.
+import { approvalsNeeded, revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
+import type { Change } from '../../core/changes/change-lifecycle.ts';
+import type { AuthzQuery, AuthzResource } from '../../core/authz/authz-model.ts';
+import { stepAction } from '../../core/authz/cedar-schema.ts';
+import type { ChangeStep } from '../../core/authz/cedar-schema.ts';
+import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
+import { systemPrincipals } from '../../core/authz/governance-policies.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { TrustplaneError } from '../../core/errors.ts';
+import type { CredentialClass, DecisionRight, Governance, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { ExecutionEvidence } from '../connectors/connector.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
+import { randomId } from '../platform.ts';
+import type { Clock, RandomSource } from '../platform.ts';
+import type { ChangeEvent, ChangeFilter } from '../stores/change-store.ts';
+import type { CredentialRecord } from '../stores/credential-rows.ts';
+import type { Actor } from './actor.ts';
+import { requestIdOf } from './actor.ts';
+import { isDenial as isDenied } from './authz-service.ts';
+import type { AuthzService, AuthzSnapshot, Denial as Denied } from './authz-service.ts';
+import { toUpsert } from './inventory-service.ts';
+
+export type ChangeServiceDeps = {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  random: RandomSource;
+  authz: AuthzService;
+  connectors: ConnectorRegistry;
+  /** How long a change may wait for approval and execution before it expires. */
+  staleAfterMs: number;
+};
+
+export type ChangeRequestInput = {
+  action: GovernedAction;
+  credentialIds: readonly string[];
+  classId?: string;
+  reason: string;
+  ticket?: string;
+  trigger?: RevocationReason;
+};
+
+export type ChangeDetail = Change & { events: ChangeEvent[] };
+
+const activeStatuses = new Set(['active', 'expired', 'pending']);
+
+/** The change as Cedar sees it. */
+export const changeResource = (change: Change): AuthzResource => ({
+  type: 'change', id: change.id, classId: change.classId, lifecycleAction: change.action, requester: change.requester,
+  approvers: change.approvals, executor: change.executor, preApproved: change.preApprovedBy !== null,
+});
+
+export const decisionRightFor = (governance: Governance, classId: string, action: GovernedAction): { credentialClass: CredentialClass; right: DecisionRight } => {
+  const credentialClass = governance.classes.find((entry) => entry.id === classId);
+  if (credentialClass === undefined) throw new TrustplaneError('VALIDATION_FAILED', `class "${classId}" is not declared in governance`);
+  const right = credentialClass.decisionRights[action];
+  if (right === undefined) {
+    throw new TrustplaneError('VALIDATION_FAILED', `class "${classId}" has no decision rights for ${action}, so nobody may ${action} its credentials; add decisionRights.${action} to the class in governance.yaml`);
+  }
+  return { credentialClass, right };
+};
+
+export const createChangeService = (deps: ChangeServiceDeps) => {
+  const { unitOfWork, clock, random, authz, connectors } = deps;
+
+  /** Runs a step in one transaction; a refusal commits nothing, is recorded on its own, and throws. */
+  const step = async <T>(actor: Actor, work: (tx: UnitOfWorkContext, decide: (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>) => AuthzOutcome | Denied, snapshot: AuthzSnapshot) => Promise<T | Denied>): Promise<T> => {
+    const result = await unitOfWork(async (tx) => {
+      const snapshot = await authz.snapshot(tx);
+      const decide = (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>): AuthzOutcome | Denied =>
+        authz.decideIn(snapshot, { ...query, principal: actor.ref, at: clock.now(), readOnly: actor.readOnly });
+      return work(tx, decide, snapshot);
+    });
+    return authz.settle(result, actor.requestId);
+  };
+
+  const requireGovernance = (snapshot: AuthzSnapshot): { governance: Governance; version: number } => {
+    if (snapshot.governance === null || snapshot.version === null) throw new TrustplaneError('CONFLICT', 'no governance is applied yet; apply one with `trustplane apply -f governance.yaml` first');
+    return { governance: snapshot.governance, version: snapshot.version };
+  };
+
+  const loadChange = async (tx: UnitOfWorkContext, id: string): Promise<Change> => {
+    const change = await tx.changes.find(id);
+    if (change === null) throw new TrustplaneError('NOT_FOUND', `no change ${id}; \`trustplane changes list\` shows the changes`);
+    return change;
+  };
+
+  const requireTransition = (change: Change, name: ChangeStep | 'expire'): void => {
+    const problem = transitionProblem(change, name);
+    if (problem !== null) throw new TrustplaneError('INVALID_TRANSITION', problem);
+  };
+
+  const record = async (tx: UnitOfWorkContext, actor: Actor | { ref: string }, change: Change, name: string, version: number, outcome: AuthzOutcome | null, details: Record<string, unknown>): Promise<void> => {
+    const at = clock.now();
+    const policies = outcome?.policies.map((policy) => policy.id) ?? [];
+    await tx.changes.appendEvent(change.id, { at: at.toISOString(), actor: actor.ref, step: name, governanceVersion: version, policies, details });
+    await tx.audit.append({
+      at, actor: actor.ref, action: `change.${name}`, target: `change:${change.id}`, governanceVersion: version,
+      ...('requestId' in actor ? requestIdOf(actor) : {}),
+      details: { status: change.status, classId: change.classId, action: change.action, credentials: change.credentialIds, policies, ...details },
+    });
+  };
+
+  const notify = async (tx: UnitOfWorkContext, change: Change, event: string, recipients: readonly string[]): Promise<void> => {
+    const unique = [...new Set(recipients)];
+    if (unique.length === 0) return;
+    await tx.outbox.add({ topic: 'notification', payload: { event, changeId: change.id, classId: change.classId, action: change.action, status: change.status, recipients: unique } });
+  };
+
+  const next = (change: Change, patch: Partial<Change>): Change => ({ ...change, ...patch, updatedAt: clock.now().toISOString(), revision: change.revision + 1 });
+
+  const loadCredentials = async (tx: UnitOfWorkContext, ids: readonly string[]): Promise<CredentialRecord[]> => {
+    const now = clock.now().toISOString();
+    const found: CredentialRecord[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const credential = await tx.credentials.findById(id, now);
+      if (credential === null) missing.push(id);
+      else found.push(credential);
+    }
+    if (missing.length > 0) throw new TrustplaneError('NOT_FOUND', `no credential ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}; nothing was requested`);
+    return found;
+  };
+
+  /** Validation that needs no database: runs before any transaction. */
+  const checkRequest = (input: ChangeRequestInput): void => {
+    if (input.credentialIds.length === 0 && (input.action !== 'issue' || input.classId === undefined)) {
+      throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} names the credentials it changes (--credential ID); only an issue may name a class instead (--class ID)`);
+    }
+    if (new Set(input.credentialIds).size !== input.credentialIds.length) throw new TrustplaneError('VALIDATION_FAILED', 'a credential is named twice; name each once');
+    if (input.action === 'revoke' && input.trigger === undefined) {
+      throw new TrustplaneError('VALIDATION_FAILED', 'a revocation needs its trigger (--trigger key_compromise, workload_decommissioned, owner_departed, partner_offboarded, superseded or policy_violation); its SLA follows from it');
+    }
+    if (input.action !== 'revoke' && input.trigger !== undefined) throw new TrustplaneError('VALIDATION_FAILED', `a trigger belongs to a revocation, not to a ${input.action}`);
+  };
+
+  /** The class a set of credentials belongs to; they must share one, and be in a state the action applies to. */
+  const classOfCredentials = (credentials: readonly CredentialRecord[], action: GovernedAction, stated?: string): string => {
+    const classes = [...new Set(credentials.map((credential) => credential.classId ?? ''))];
+    const unclassified = credentials.filter((credential) => credential.classId === null).map((credential) => credential.id);
+    if (unclassified.length > 0) {
+      throw new TrustplaneError('VALIDATION_FAILED', `credential ${unclassified.slice(0, 3).join(', ')} belongs to no class, so no decision rights govern it; import it into a class first (credentials import --class)`);
+    }
+    if (classes.length > 1) throw new TrustplaneError('VALIDATION_FAILED', `the credentials belong to ${classes.length} classes (${classes.join(', ')}); a change governs one class, so request one change per class`);
+    const classId = classes[0] as string;
+    if (stated !== undefined && stated !== classId) throw new TrustplaneError('VALIDATION_FAILED', `the credentials belong to class ${classId}, not ${stated}`);
+    const unfit = credentials.filter((credential) => !activeStatuses.has(credential.status));
+    if (unfit.length > 0) {
+      throw new TrustplaneError('VALIDATION_FAILED', `credential ${unfit[0]?.id} is ${unfit[0]?.status}; a ${action} applies to active or expired credentials only`);
+    }
+    return classId;
+  };
+
+  const dueAtFor = (credentialClass: CredentialClass, trigger: RevocationReason | null, at: Date): string | null =>
+    revocationDueAt(credentialClass.policy, trigger, at)?.toISOString() ?? null;
+
+  const service = {
+    async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
+      checkRequest(input);
+      const created = await step(actor, async (tx, decide, snapshot) => {
+        const { governance, version } = requireGovernance(snapshot);
+        const credentials = await loadCredentials(tx, input.credentialIds);
+        const classId = credentials.length === 0 ? input.classId as string : classOfCredentials(credentials, input.action, input.classId);
+        const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
+        const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
+        if (isDenied(decided)) return decided;
+        const open = await tx.changes.openOn(input.credentialIds);
+        if (open.length > 0) {
+          throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
+        }
+        const now = clock.now();
+        let change: Change = {
+          id: randomId(random, 'ch'), classId, action: input.action, status: 'requested', requester: actor.ref, reason: input.reason,
+          ticket: input.ticket ?? null, trigger: input.trigger ?? null,
+          dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
+          requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
+          governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
+          approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, revision: 1,
+          credentialIds: [...input.credentialIds],
+        };
+        await tx.changes.insert(change);
+        await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt });
+        if (right.preApproved) {
+          // A pre-approved standard change: the system principal approves, under the pre-authorisation of
+          // the accountable person, and Cedar decides that too.
+          const system = { ref: systemPrincipals.automation };
+          const query: AuthzQuery = { principal: system.ref, action: stepAction('approve', input.action), resource: changeResource(change), at: now };
+          const approval = snapshot.decide(query);
+          if (approval.allowed) {
+            change = next(change, { status: 'approved', approvals: [system.ref] });
+            await tx.changes.appendEvent(change.id, {
+              at: now.toISOString(), actor: system.ref, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
+              details: { preAuthorisedBy: right.accountable, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
+            });
+            await tx.changes.update(change);
+            await tx.audit.append({ at: now, actor: system.ref, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, policies: approval.policies.map((policy) => policy.id) } });
+          }
+        } else {
+          await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
+        }
+        await notify(tx, change, 'requested', [...right.consulted, ...right.informed]);
+        return change.id;
+      });
+      return service.show(created);
+    },
+
+    async approve(actor: Actor, id: string, note?: string): Promise<ChangeDetail> {
+      await step(actor, async (tx, decide, snapshot) => {
+        const { governance, version } = requireGovernance(snapshot);
+        const change = await loadChange(tx, id);
+        requireTransition(change, 'approve');
+        const decided = decide({ action: stepAction('approve', change.action), resource: changeResource(change) });
+        if (isDenied(decided)) return decided;
+        const approvals = [...change.approvals, actor.ref];
+        const updated = next(change, { approvals, status: approvals.length >= change.approvalsNeeded ? 'approved' : 'requested' });
+        await tx.changes.update(updated);
+        await record(tx, actor, updated, 'approve', version, decided, { note: note ?? null, approvals: approvals.length, needed: change.approvalsNeeded });
+        const right = governance.classes.find((entry) => entry.id === change.classId)?.decisionRights[change.action];
+        await notify(tx, updated, updated.status === 'approved' ? 'approved' : 'approval_recorded', right?.consulted ?? []);
+        return null;
+      });
+      return service.show(id);
+    },
+
+    async reject(actor: Actor, id: string, note: string): Promise<ChangeDetail> {
+      return service.close(actor, id, 'reject', 'rejected', { note });
+    },
+
+    async cancel(actor: Actor, id: string, note?: string): Promise<ChangeDetail> {
+      return service.close(actor, id, 'cancel', 'cancelled', { note: note ?? null });
+    },
+
+    /** Reject or cancel: a final status, nothing executed. */
+    async close(actor: Actor, id: string, name: 'reject' | 'cancel', status: 'rejected' | 'cancelled', details: Record<string, unknown>): Promise<ChangeDetail> {
+      await step(actor, async (tx, decide, snapshot) => {
+        const { version } = requireGovernance(snapshot);
+        const change = await loadChange(tx, id);
+        requireTransition(change, name);
+        const decided = decide({ action: stepAction(name, change.action), resource: changeResource(change) });
+        if (isDenied(decided)) return decided;
+        const updated = next(change, { status });
+        await tx.changes.update(updated);
+        await record(tx, actor, updated, name, version, decided, details);
+        await notify(tx, updated, status, [updated.requester]);
+        return null;
+      });
+      return service.show(id);
+    },
+
+    async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId = 'manual'): Promise<ChangeDetail> {
+      const connector = connectors.get(connectorId);
+      const claimed = await step(actor, async (tx, decide, snapshot) => {
+        const { version } = requireGovernance(snapshot);
+        const change = await loadChange(tx, id);
+        requireTransition(change, 'execute');
+        const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
+        if (isDenied(decided)) return decided;
+        const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id });
+        await tx.changes.update(updated);
+        await record(tx, actor, updated, 'execute', version, decided, { connector: connector.id });
+        return { change: updated, credentials: await loadCredentials(tx, updated.credentialIds), version };
+      });
+      await service.finishExecution(actor, claimed.change, claimed.credentials, evidence, connector.id);
+      return service.show(id);
+    },
+
+    /** Runs the connector outside any transaction, then records the outcome and its effect on the inventory. */
+    async finishExecution(actor: { ref: string; requestId?: string }, change: Change, credentials: readonly CredentialRecord[], evidence: ExecutionEvidence, connectorId: string): Promise<Change> {
+      const result = await connectors.get(connectorId).execute({ change, credentials, evidence, at: clock.now() })
+        .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${(error as Error).message}`, evidence: {} }));
+      return unitOfWork(async (tx) => {
+        const current = await loadChange(tx, change.id);
+        const now = clock.now().toISOString();
+        const version = (await tx.governance.currentVersion())?.version ?? change.governanceVersion;
+        if (!result.ok) {
+          const failed = next(current, { status: 'failed' });
+          await tx.changes.update(failed);
+          await record(tx, actor, failed, 'fail', version, null, { summary: result.summary, evidence: result.evidence });
+          return failed;
+        }
+        const produced = result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId: change.classId } }, {}, null));
+        if (produced.length > 0) await tx.credentials.upsert(produced, now);
+        if (result.credentialStatus !== null) await tx.credentials.setStatus(change.credentialIds, result.credentialStatus, now);
+        const replacement = produced[0];
+        if (replacement !== undefined && (change.action === 'renew' || change.action === 'rotate')) {
+          for (const previous of change.credentialIds) await tx.credentials.supersede(previous, replacement.id, now);
+        }
+        const executed = next(current, { status: 'executed', executedAt: now, credentialIds: current.credentialIds });
+        await tx.changes.update(executed);
+        await record(tx, actor, executed, 'executed', version, null, { summary: result.summary, evidence: result.evidence, produced: produced.map((upsert) => upsert.id) });
+        await notify(tx, executed, 'executed', [executed.requester]);
+        return executed;
+      });
+    },
+
+    async verify(actor: Actor, id: string, input: { outcome: 'passed' | 'failed'; checks: readonly string[]; note?: string }): Promise<ChangeDetail> {
+      await step(actor, async (tx, decide, snapshot) => {
+        const { version } = requireGovernance(snapshot);
+        const change = await loadChange(tx, id);
+        requireTransition(change, 'verify');
+        const decided = decide({ action: stepAction('verify', change.action), resource: changeResource(change) });
+        if (isDenied(decided)) return decided;
+        const updated = next(change, { status: input.outcome === 'passed' ? 'verified' : 'verification_failed', verifier: actor.ref, verifiedAt: clock.now().toISOString() });
+        await tx.changes.update(updated);
+        await record(tx, actor, updated, 'verify', version, decided, { outcome: input.outcome, checks: input.checks, note: input.note ?? null });
+        await notify(tx, updated, updated.status, [updated.requester, ...(updated.executor === null ? [] : [updated.executor])]);
+        return null;
+      });
+      return service.show(id);
+    },
+
+    /** Expires changes that waited past their stale time without being executed. Returns how many. */
+    async expireStale(): Promise<number> {
+      const now = clock.now();
+      return unitOfWork(async (tx) => {
+        const stale = await tx.changes.stale(now.toISOString(), 500);
+        const version = (await tx.governance.currentVersion())?.version ?? 0;
+        for (const change of stale) {
+          const expired = next(change, { status: 'expired' });
+          await tx.changes.update(expired);
+          await record(tx, { ref: systemPrincipals.automation }, expired, 'expire', version, null, { staleAt: change.staleAt });
+          await notify(tx, expired, 'expired', [expired.requester]);
+        }
+        return stale.length;
+      });
+    },
+
+    async show(id: string): Promise<ChangeDetail> {
+      return unitOfWork(async (tx) => {
+        const change = await loadChange(tx, id);
+        return { ...change, events: await tx.changes.events(id) };
+      });
+    },
+
+    list: (filter: ChangeFilter): Promise<Change[]> => unitOfWork((tx) => tx.changes.list(filter)),
+  };
+  return service;
+};
+
+export type ChangeService = ReturnType<typeof createChangeService>;
+
+export const parseStaleAfter = (text: string): number => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new TrustplaneError('VALIDATION_FAILED', `stale-after: ${parsed.message}`);
+  return parsed.ms;
+};

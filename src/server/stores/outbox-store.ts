@@ -1,0 +1,25 @@
+// The transactional outbox (DESIGN.md, Architecture): messages for the world outside the process are
+// written in the same transaction as the change that causes them, and delivered after commit.
+import type { Transaction } from 'kysely';
+import type { DatabaseSchema } from '../db/schema.ts';
+
+export type OutboxMessage = { topic: string; payload: Record<string, unknown> };
+export type OutboxRow = OutboxMessage & { seq: number; createdAt: string; deliveredAt: string | null };
+
+export const createOutboxStore = (trx: Transaction<DatabaseSchema>, now: () => Date) => ({
+  async add(message: OutboxMessage): Promise<void> {
+    await trx.insertInto('outbox').values({ created_at: now().toISOString(), topic: message.topic, payload: JSON.stringify(message.payload), delivered_at: null }).execute();
+  },
+
+  async list(options: { topic?: string; pendingOnly: boolean; limit: number }): Promise<OutboxRow[]> {
+    let query = trx.selectFrom('outbox').selectAll();
+    if (options.topic !== undefined) query = query.where('topic', '=', options.topic);
+    if (options.pendingOnly) query = query.where('delivered_at', 'is', null);
+    const rows = await query.orderBy('seq').limit(options.limit).execute();
+    return rows.map((row) => ({
+      seq: Number(row.seq), createdAt: row.created_at, topic: row.topic, payload: JSON.parse(row.payload) as Record<string, unknown>, deliveredAt: row.delivered_at,
+    }));
+  },
+});
+
+export type OutboxStore = ReturnType<typeof createOutboxStore>;
