@@ -32,7 +32,7 @@ export const trustplaneVersion: string = (JSON.parse(readFileSync(new URL('../..
 
 export type Services = ReturnType<typeof createServices>;
 
-/** How long a change may wait for approval and execution before it expires, unless configured. */
+/** How long a change may wait for approval and execution before it expires, unless configured (TRUSTPLANE_CHANGE_STALE_AFTER). */
 export const defaultChangeStaleAfterMs = 7 * 86_400_000;
 
 export type ServiceOptions = { clock?: Clock; random?: RandomSource; changeStaleAfterMs?: number };
@@ -83,7 +83,7 @@ export type RunningServer = { app: FastifyInstance; url: string; database: Datab
 export const startServer = async (config: Config, options: { logTo?: NodeJS.WritableStream } = {}): Promise<RunningServer> => {
   const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
   await migrateToLatest(database);
-  const services = createServices(database);
+  const services = createServices(database, { changeStaleAfterMs: config.changeStaleAfterMs });
   const app = await createHttpApp(database, services, {
     logger: config.logLevel === 'silent' ? false : {
       level: config.logLevel,

@@ -1,17 +1,17 @@
-// `trustplane demo`: init, the Acme Corp demo organisation (examples/governance.yaml), about 500
-// credentials, one token per persona, and serve.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `trustplane demo`: init, the Acme Corp demo organisation (examples/governance.yaml with a maintenance
+// window open for the next hours), about 500 credentials, one token per persona, and serve.
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TrustplaneError } from '../../core/errors.ts';
 import { loadConfig } from '../../server/config/config.ts';
+import { demoGovernance } from '../../server/demo/demo-governance.ts';
 import { generateDemoInventory } from '../../server/demo/demo-inventory.ts';
 import { createServices, startServer } from '../../server/main.ts';
 import { action } from '../run-command.ts';
 import { initialiseIn, openFreshDataDir, serveUntilSignalled } from './server-commands.ts';
 
 const demoMarker = '.trustplane-demo';
-const governanceFile = new URL('../../../examples/governance.yaml', import.meta.url);
 
 export const demoPersonas = [
   { principal: 'person:carol', scope: 'full', who: 'Carol Diaz, security lead: administrator; accountable for revoking internal-mtls' },
@@ -47,7 +47,7 @@ export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.Process
     }
     const initialised = await initialiseIn(config, database, services);
     writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
-    await services.governance.apply({ document: readFileSync(governanceFile, 'utf8'), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    await services.governance.apply({ document: demoGovernance(new Date()), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
     const tokens = [];
     for (const persona of demoPersonas) {
       const { token } = await services.tokens.create({ principal: persona.principal, scope: persona.scope, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
@@ -100,6 +100,9 @@ export const registerDemoCommand = (program: Command): void => {
         output.line('  npx trustplane classes list');
         output.line('  npx trustplane credentials list --expiring-within 30d');
         output.line('  npx trustplane credentials list --unclassified');
+        output.line('  npx trustplane changes list');
+        output.line('  npx trustplane can person:gina request-rotate class:internal-mtls');
+        output.line('The README tours a change from request to verification, and an emergency playbook.');
         output.line('');
         output.line('Stop with Ctrl-C.');
       });

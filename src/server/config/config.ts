@@ -1,6 +1,7 @@
 // Configuration, parsed once at start-up from flags and the environment. No secret has a default.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 
 export const defaultPort = 8470;
@@ -12,9 +13,17 @@ const configSchema = z.object({
   host: z.string().min(1).max(255),
   port: z.number().int().min(0).max(65_535),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** How long a change may wait for approval and execution before it expires. */
+  changeStaleAfterMs: z.number().int().min(60_000, 'TRUSTPLANE_CHANGE_STALE_AFTER must be at least 1m').max(366 * 86_400_000, 'TRUSTPLANE_CHANGE_STALE_AFTER must be at most 366d'),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+const durationSetting = (name: string, text: string): number => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new TrustplaneError('VALIDATION_FAILED', `the configuration is not valid: ${name}: ${parsed.message}`);
+  return parsed.ms;
+};
 
 export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string };
 
@@ -25,6 +34,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     host: flags.host ?? env.TRUSTPLANE_HOST ?? defaultHost,
     port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
+    changeStaleAfterMs: durationSetting('TRUSTPLANE_CHANGE_STALE_AFTER', env.TRUSTPLANE_CHANGE_STALE_AFTER ?? '7d'),
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
