@@ -26,7 +26,8 @@ const ensureSchema = (): void => {
 
 const describe = (errors: readonly DetailedError[]): string => errors.map((error) => error.message + (error.help === null ? '' : ` (${error.help})`)).join('; ');
 
-export type PolicySetProblem = { index: number; message: string };
+/** A problem in `policies[index]`, or in the compiled policies when `index` is null. */
+export type PolicySetProblem = { index: number | null; message: string };
 
 /** The organisation's own policies, each entry split into its statements, named `policy-<hash>[-n]`. */
 const organisationPolicies = (governance: Governance): { policies: Record<string, string>; origins: Record<string, PolicyOrigin>; problems: PolicySetProblem[] } => {
@@ -64,14 +65,27 @@ export type CedarDecision = {
   errors: string[];
 };
 
-/** Checks an organisation's policies against the schema; returns one problem per bad entry. */
+/**
+ * Validates the whole policy set a governance would compile to, against the schema in strict mode, so
+ * that an apply is refused rather than leaving a governance version no request could be decided under.
+ * Problems in the organisation's own policies name their entry; a problem in a compiled policy is a bug
+ * in Trustplane and says so.
+ */
 export const checkGovernancePolicies = (governance: Governance): PolicySetProblem[] => {
   const own = organisationPolicies(governance);
-  if (own.problems.length > 0 || Object.keys(own.policies).length === 0) return own.problems;
-  const answer = cedar.validate({ schema: cedarSchema, policies: { staticPolicies: own.policies }, validationSettings: { mode: 'strict' } });
-  if (answer.type !== 'success') return [{ index: 0, message: describe(answer.errors) }];
+  if (own.problems.length > 0) return own.problems;
+  const compiled = compileGovernancePolicies(governance);
+  const policies = { ...compiled.policies, ...own.policies };
+  const answer = cedar.validate({ schema: cedarSchema, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
+  if (answer.type !== 'success') return [{ index: null, message: describe(answer.errors) }];
   const byId = new Map(Object.entries(own.origins).map(([id, origin]) => [id, Number(origin.source.slice('policies['.length, -1))]));
-  return answer.validationErrors.map((error) => ({ index: byId.get(error.policyId) ?? 0, message: `does not match the Trustplane Cedar schema: ${error.error.message}${error.error.help === null ? '' : ` (${error.error.help})`}` }));
+  return answer.validationErrors.map((error) => {
+    const index = byId.get(error.policyId);
+    const help = error.error.help === null ? '' : ` (${error.error.help})`;
+    return index === undefined
+      ? { index: null, message: `the compiled policy ${error.policyId} does not validate, which is a bug in Trustplane; please report it: ${error.error.message}${help}` }
+      : { index, message: `does not match the Trustplane Cedar schema: ${error.error.message}${help}` };
+  });
 };
 
 /** Compiles and pre-parses one governance version; throws if the result does not validate (a bug, or a bad own policy). */

@@ -5,6 +5,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import { exportGovernance, formatGovernanceIssue, formatGovernancePath, governanceSections, lintDecisionRights, parseGovernance, planGovernance } from '../../core/governance/index.ts';
 import type { Governance, GovernancePlan, LocatedFinding } from '../../core/governance/index.ts';
 import { checkGovernancePolicies } from '../auth/cedar-engine.ts';
+import type { PolicySetProblem } from '../auth/cedar-engine.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { governanceFromRows } from '../stores/governance-store.ts';
 import type { GovernanceEntityRow } from '../stores/governance-store.ts';
@@ -15,6 +16,9 @@ export type GovernanceServiceDeps = { unitOfWork: UnitOfWork; clock: Clock };
 export type AppliedGovernance = { version: number; appliedAt: string; appliedBy: string; governance: Governance };
 
 export type ApplyResult = { plan: GovernancePlan; applied: boolean; dryRun: boolean; version: number | null; warnings: string[] };
+
+const formatPolicyProblem = (file: string, problem: PolicySetProblem): string =>
+  problem.index === null ? `${file}: ${problem.message}` : `${file} policies[${problem.index}]: ${problem.message}`;
 
 export type LintReport = { source: string; errors: number; warnings: number; findings: LocatedFinding[] };
 
@@ -78,7 +82,7 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
     const parsed = parseGovernance(document, fileName, { now: clock.now(), current });
     const lines = parsed.ok
       ? [
-        ...checkGovernancePolicies(parsed.governance).map((problem) => `${fileName} policies[${problem.index}]: ${problem.message}`),
+        ...checkGovernancePolicies(parsed.governance).map((problem) => formatPolicyProblem(fileName, problem)),
         ...parsed.findings.filter((finding) => finding.severity === 'error').map(formatFinding),
       ]
       : parsed.issues.map(formatGovernanceIssue);
@@ -143,7 +147,7 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
         source = input.fileName ?? 'governance.yaml';
         const parsed = parseGovernance(input.document, source, { now: clock.now(), current: applied?.governance ?? null });
         if (!parsed.ok) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} does not parse; fix these first`, parsed.issues.map(formatGovernanceIssue));
-        const policyProblems = checkGovernancePolicies(parsed.governance).map((problem) => `${source} policies[${problem.index}]: ${problem.message}`);
+        const policyProblems = checkGovernancePolicies(parsed.governance).map((problem) => formatPolicyProblem(source, problem));
         if (policyProblems.length > 0) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} has Cedar policies that do not validate`, policyProblems);
         findings = parsed.findings;
       }
