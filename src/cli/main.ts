@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // trustplane: the command line. Every command but init, serve and demo is a client of the HTTP API.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { trustplaneVersion } from '../server/main.ts';
+import { registerAuthzCommands } from './commands/authz-commands.ts';
+import { registerChangeCommands } from './commands/change-commands.ts';
 import { registerClassCommands } from './commands/class-commands.ts';
 import { registerCredentialCommands } from './commands/credential-commands.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
+import { registerEmergencyCommands } from './commands/emergency-commands.ts';
 import { registerGovernanceCommands } from './commands/governance-commands.ts';
 import { registerServerCommands } from './commands/server-commands.ts';
 import { registerTokenCommands } from './commands/token-commands.ts';
 import { defaultApiUrl } from './context.ts';
+
+const trustplaneVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const buildProgram = (): Command => {
   const program = new Command('trustplane')
@@ -23,6 +28,9 @@ export const buildProgram = (): Command => {
   registerGovernanceCommands(program);
   registerClassCommands(program);
   registerCredentialCommands(program);
+  registerChangeCommands(program);
+  registerEmergencyCommands(program);
+  registerAuthzCommands(program);
   registerTokenCommands(program);
   return program;
 };

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseTargets } from '../support/databases.ts';
-import { runCli, startCliServer } from '../support/cli-runner.ts';
+import { databaseEnvFor, runCli, startCliServer } from '../support/cli-runner.ts';
 
 const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
@@ -19,7 +19,7 @@ for (const target of databaseTargets) {
 
     before(async () => {
       empty = await target.createEmpty();
-      const databaseEnv = empty.location.kind === 'postgres' ? { TRUSTPLANE_DATABASE_URL: empty.location.url } : { TRUSTPLANE_DATABASE_URL: '' };
+      const databaseEnv = databaseEnvFor(empty.location);
       const dataDir = join(empty.dataDir, 'data');
       const init = await runCli(['init', '--data-dir', dataDir, '--json'], databaseEnv);
       assert.equal(init.code, 0, init.stderr);

@@ -44,3 +44,14 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv): Promise
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
   });
+
+/** The environment that points `trustplane` at a test database: its PostgreSQL URL, or none for SQLite. */
+export const databaseEnvFor = (location: { kind: string; url?: string }): NodeJS.ProcessEnv =>
+  (location.kind === 'postgres' ? { TRUSTPLANE_DATABASE_URL: location.url } : { TRUSTPLANE_DATABASE_URL: '' });
+
+/** `trustplane init` in dataDir; resolves with the bootstrap token. */
+export const initDataDir = async (dataDir: string, databaseEnv: NodeJS.ProcessEnv): Promise<string> => {
+  const init = await runCli(['init', '--data-dir', dataDir, '--json'], databaseEnv);
+  if (init.code !== 0) throw new Error(`trustplane init failed: ${init.stderr}`);
+  return (JSON.parse(init.stdout) as { token: string }).token;
+};

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { TrustplaneError } from '../../core/errors.ts';
 import { action } from '../run-command.ts';
 
-type ApplyResponse = { planText: string; applied: boolean; dryRun: boolean; version: number | null; plan: { hasChanges: boolean } };
+type ApplyResponse = { planText: string; applied: boolean; dryRun: boolean; version: number | null; plan: { hasChanges: boolean }; warnings: string[] };
 
 export const readInputFile = async (path: string): Promise<Buffer> => {
   try {
@@ -28,6 +28,7 @@ export const registerGovernanceCommands = (program: Command): void => {
       });
       output.result(result, () => {
         output.line(result.planText);
+        for (const warning of result.warnings) output.line(`warning ${warning}`);
         if (result.dryRun && result.plan.hasChanges) output.line('Dry run: nothing was applied.');
         else if (result.applied) output.line(`Applied as governance version ${result.version}.`);
       });

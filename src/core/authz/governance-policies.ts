@@ -96,7 +96,8 @@ const compileDecisionRight = (
   permit(['approve', 'reject'], approvers,
     `${approvers.join(', ')} approve${approvers.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}${right.approvals > 1 ? ` (${right.approvals} approvals needed)` : ''}`, 'approve');
   permit('cancel', approvers, `the approvers of ${action} on ${credentialClass.id} may cancel its changes`, 'cancel');
-  permit('execute', right.responsible, `${right.responsible.filter(isCustomer).join(', ')} execute${right.responsible.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}`, 'execute');
+  const executors = right.responsible.filter(isCustomer);
+  permit('execute', executors, `${executors.join(', ')} execute${executors.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}`, 'execute');
   if (verifier !== undefined) permit('verify', [verifier], `${verifier} verifies ${action} on ${credentialClass.id}`, 'verify');
   if (right.preApproved) {
     builder.add(`class.${credentialClass.id}.${action}.pre-approved`, {

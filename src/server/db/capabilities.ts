@@ -11,6 +11,11 @@ export type DatabaseCapabilities = {
   readonly maxBindParameters: number;
   /** Whether a driver error is a unique or primary-key violation (two writers raced for one key). */
   readonly isUniqueViolation: (error: unknown) => boolean;
+  /**
+   * Whether `select … for update` locks rows until the transaction ends. PostgreSQL runs transactions at
+   * once and needs it where a check and a write must not interleave; SQLite lets one writer in at a time.
+   */
+  readonly lockRowsForUpdate: boolean;
 };
 
 const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
@@ -20,6 +25,7 @@ export const sqliteCapabilities: DatabaseCapabilities = {
   autoIncrementPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   maxBindParameters: 32_766,
   isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
+  lockRowsForUpdate: false,
 };
 
 export const postgresCapabilities: DatabaseCapabilities = {
@@ -27,4 +33,5 @@ export const postgresCapabilities: DatabaseCapabilities = {
   autoIncrementPrimaryKey: (column) => column.primaryKey().generatedAlwaysAsIdentity(),
   maxBindParameters: 65_535,
   isUniqueViolation: (error) => errorCode(error) === '23505',
+  lockRowsForUpdate: true,
 };

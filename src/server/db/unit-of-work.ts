@@ -34,7 +34,7 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         tokens: createTokenStore(trx),
         audit: createAuditStore(trx),
         authz: createAuthzStore(trx),
-        changes: createChangeStore(trx),
+        changes: createChangeStore(trx, database.capabilities),
         reviews: createReviewStore(trx),
         outbox: createOutboxStore(trx, now),
       }));

@@ -23,8 +23,10 @@ const formatPolicyProblem = (file: string, problem: PolicySetProblem): string =>
 export type LintReport = { source: string; errors: number; warnings: number; findings: LocatedFinding[] };
 
 /** `governance.yaml:88 classes[1].decisionRights.revoke: … (fix: …)`, as the CLI and problem documents print it. */
-export const formatFinding = (finding: LocatedFinding): string =>
-  `${finding.file}:${finding.line} ${finding.path.length === 0 ? '' : `${formatGovernancePath(finding.path)}: `}${finding.message}; fix: ${finding.fix}`;
+export const formatFinding = (finding: LocatedFinding): string => {
+  const place = finding.line > 0 ? `${finding.file}:${finding.line} ` : `${finding.file}, `;
+  return `${place}${finding.path.length === 0 ? '' : `${formatGovernancePath(finding.path)}: `}${finding.message}; fix: ${finding.fix}`;
+};
 
 type EntitySpec = { id?: string };
 
@@ -142,6 +144,7 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
       if (input.document === undefined) {
         if (applied === null) throw new TrustplaneError('NOT_FOUND', 'no governance has been applied yet; lint a file with `trustplane lint -f governance.yaml`');
         source = `governance version ${applied.version}`;
+        // The governance in force has no file, so no lines: findings name the version and the path.
         findings = lintDecisionRights(applied.governance).map((finding) => ({ ...finding, file: source, line: 0 }));
       } else {
         source = input.fileName ?? 'governance.yaml';

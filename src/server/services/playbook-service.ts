@@ -2,13 +2,14 @@
 // once, within the playbook's scope and blast-radius limit, whether or not the partner who normally
 // executes is available or still delegated. Each class touched gets one change, approved by the
 // playbook's pre-authorisation, executed by the responder, and a review for the class's accountable
-// person, due within `reviewWithin`. The verifier still verifies the change afterwards.
-import { revocationDueAt } from '../../core/changes/change-lifecycle.ts';
+// person, due within `reviewWithin`. Ordinary changes still open on its credentials are cancelled by it.
+// The verifier still verifies the change afterwards.
+import { revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { GovernedAction, Playbook, RevocationReason } from '../../core/governance/index.ts';
-import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
@@ -38,6 +39,32 @@ export type InvokeInput = {
 export type Invocation = { playbookId: string; changes: Change[]; reviews: Review[] };
 
 const inScope = (playbook: Playbook, classId: string): boolean => playbook.classes.includes('*') || playbook.classes.includes(classId);
+
+/**
+ * An emergency does not wait for ordinary changes on its credentials (a partner's renewal, say, whose
+ * partner is gone and whose approver may be asleep): those not yet executing are cancelled by the
+ * invocation and their requesters told. A change executing right now is work in flight; it is refused.
+ */
+const cancelSuperseded = async (
+  tx: UnitOfWorkContext, actor: Actor, by: { playbookId: string; version: number; policies: string[]; at: Date }, credentialIds: readonly string[],
+): Promise<void> => {
+  const open = await tx.changes.openOn(credentialIds);
+  for (const changeId of new Set(open.map((entry) => entry.changeId))) {
+    const pending = await tx.changes.find(changeId);
+    if (pending === null) continue;
+    const problem = transitionProblem(pending, 'cancel');
+    if (problem !== null) throw new TrustplaneError('CONFLICT', `credential ${open.find((entry) => entry.changeId === changeId)?.credentialId} is in change ${changeId}, which the playbook cannot cancel: ${problem}`);
+    const cancelled: Change = { ...pending, status: 'cancelled', updatedAt: by.at.toISOString(), revision: pending.revision + 1 };
+    await tx.changes.update(cancelled);
+    const details = { note: `superseded by emergency playbook ${by.playbookId}`, playbook: by.playbookId };
+    await tx.changes.appendEvent(changeId, { at: by.at.toISOString(), actor: actor.ref, step: 'cancel', governanceVersion: by.version, policies: by.policies, details });
+    await tx.audit.append({
+      at: by.at, actor: actor.ref, action: 'change.cancel', target: `change:${changeId}`, governanceVersion: by.version, ...requestIdOf(actor),
+      details: { status: 'cancelled', classId: pending.classId, action: pending.action, credentials: pending.credentialIds, policies: by.policies, ...details },
+    });
+    await tx.outbox.add({ topic: 'notification', payload: { event: 'cancelled', changeId, classId: pending.classId, action: pending.action, status: 'cancelled', recipients: [pending.requester] } });
+  }
+};
 
 export const createPlaybookService = ({ unitOfWork, clock, random, authz, changes }: PlaybookServiceDeps) => ({
   list: () => unitOfWork(async (tx) => (await authz.snapshot(tx)).governance?.playbooks ?? []),
@@ -75,8 +102,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
       };
       const outcome = authz.decideIn(snapshot, query);
       if (isDenial(outcome)) return outcome;
-      const open = await tx.changes.openOn(input.credentialIds);
-      if (open.length > 0) throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; cancel it first, then invoke the playbook`);
+      await cancelSuperseded(tx, actor, { playbookId: playbook.id, version: snapshot.version, policies: outcome.policies.map((policy) => policy.id), at: now }, input.credentialIds);
       const reviewWithin = parseDuration(playbook.reviewWithin);
       const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review }[] = [];
       for (const classId of classes) {

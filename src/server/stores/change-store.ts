@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Change, ChangeStatus } from '../../core/changes/change-lifecycle.ts';
 import type { GovernedAction, RevocationReason } from '../../core/governance/index.ts';
+import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { DatabaseSchema, ChangeTable } from '../db/schema.ts';
 
 export type ChangeEvent = {
@@ -81,7 +82,7 @@ const toRow = (change: Change): ChangeRow => ({
   revision: change.revision,
 });
 
-export const createChangeStore = (trx: Transaction<DatabaseSchema>) => {
+export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities: Pick<DatabaseCapabilities, 'lockRowsForUpdate'>) => {
   const hydrate = async (rows: readonly ChangeRow[]): Promise<Change[]> => {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
@@ -142,6 +143,11 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>) => {
     /** Changes still open on any of these credentials, so that one credential has one change at a time. */
     async openOn(credentialIds: readonly string[]): Promise<{ changeId: string; credentialId: string }[]> {
       if (credentialIds.length === 0) return [];
+      // Two requests for one credential at once must not both find it free: where transactions run at
+      // once, the second waits here until the first commits, and its next statement sees the first's change.
+      if (capabilities.lockRowsForUpdate) {
+        await trx.selectFrom('credentials').select('id').where('id', 'in', [...credentialIds]).orderBy('id').forUpdate().execute();
+      }
       const rows = await trx.selectFrom('change_credentials')
         .innerJoin('changes', 'changes.id', 'change_credentials.change_id')
         .select(['change_credentials.change_id', 'change_credentials.credential_id'])

@@ -1,0 +1,129 @@
+// The parts of the command line that run Trustplane itself (init, serve, demo) rather than call its API.
+// Commands import this module only when they run, so that API commands start without loading the server.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TrustplaneError } from '../core/errors.ts';
+import { loadConfig } from '../server/config/config.ts';
+import type { Config } from '../server/config/config.ts';
+import { describeLocation, locateDatabase, migrateToLatest, openDatabase } from '../server/db/database.ts';
+import type { Database } from '../server/db/database.ts';
+import { demoGovernance } from '../server/demo/demo-governance.ts';
+import { generateDemoInventory } from '../server/demo/demo-inventory.ts';
+import { createServices } from '../server/main.ts';
+import type { RunningServer, Services } from '../server/main.ts';
+import { demoPersonas } from './demo-personas.ts';
+
+export { startServer } from '../server/main.ts';
+
+export const dataDirMarker = 'trustplane.json';
+
+type DataDirFile = { format: 1; createdAt: string; database: string };
+
+export type Initialised = { dataDir: string; database: string; token: string; tokenId: string; expiresAt: string };
+
+/** Opens the data directory's database, creating the directory; refuses one that `init` already made. */
+export const openFreshDataDir = async (config: Config): Promise<Database> => {
+  if (existsSync(join(config.dataDir, dataDirMarker))) {
+    throw new TrustplaneError('CONFLICT', `${config.dataDir} is already initialised; start it with \`trustplane serve --data-dir ${config.dataDir}\``);
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
+  try {
+    await migrateToLatest(database);
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+};
+
+/** Makes the first administrator token in a migrated database and marks the data directory as initialised. */
+export const initialiseIn = async (config: Config, database: Database, services: Services): Promise<Initialised> => {
+  const existing = await services.tokens.list({ principal: 'system:bootstrap', includeRevoked: true });
+  if (existing.length > 0) {
+    throw new TrustplaneError('CONFLICT', `the database (${describeLocation(database.location)}) was initialised before; create tokens with an existing admin token instead`);
+  }
+  const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap admin (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
+  const marker: DataDirFile = { format: 1, createdAt: record.createdAt, database: database.location.kind };
+  const markerPath = join(config.dataDir, dataDirMarker);
+  writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(markerPath, 0o600);
+  return { dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt };
+};
+
+/** Creates the data directory, the database schema and the first administrator token. */
+export const initialise = async (config: Config): Promise<Initialised> => {
+  const database = await openFreshDataDir(config);
+  try {
+    return await initialiseIn(config, database, createServices(database));
+  } finally {
+    await database.close();
+  }
+};
+
+export const requireInitialised = (config: Config): void => {
+  const markerPath = join(config.dataDir, dataDirMarker);
+  if (!existsSync(markerPath)) {
+    throw new TrustplaneError('NOT_READY', `${config.dataDir} is not a Trustplane data directory; run \`trustplane init --data-dir ${config.dataDir}\` first`);
+  }
+  JSON.parse(readFileSync(markerPath, 'utf8'));
+};
+
+/** Serves until SIGINT or SIGTERM, then closes cleanly. */
+export const serveUntilSignalled = async (server: RunningServer): Promise<void> => {
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close().finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+};
+
+const demoMarker = '.trustplane-demo';
+
+
+/** Clears a previous demo's data directory; refuses to touch a directory the demo did not make. */
+const prepareDataDir = (dataDir: string): void => {
+  if (!existsSync(dataDir)) return;
+  if (existsSync(join(dataDir, demoMarker))) {
+    rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
+  if (readdirSync(dataDir).length > 0) {
+    throw new TrustplaneError('CONFLICT', `${dataDir} exists and is not a demo directory; pass --data-dir with a new or empty directory`);
+  }
+};
+
+export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; scope: string; who: string; token: string }[]; adminToken: string; credentials: number };
+
+export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
+  const config = loadConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir }, options.env, 'trustplane-demo');
+  prepareDataDir(config.dataDir);
+  const database = await openFreshDataDir(config);
+  try {
+    const services = createServices(database);
+    if (await services.governance.current() !== null) {
+      throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
+    }
+    const initialised = await initialiseIn(config, database, services);
+    writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
+    await services.governance.apply({ document: demoGovernance(new Date()), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    const tokens = [];
+    for (const persona of demoPersonas) {
+      const { token } = await services.tokens.create({ principal: persona.principal, scope: persona.scope, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
+      tokens.push({ ...persona, token });
+    }
+    let credentials = 0;
+    for (const demoImport of await generateDemoInventory(new Date())) {
+      const summary = await services.inventory.importFiles([{ name: demoImport.name, bytes: Buffer.from(demoImport.content) }], demoImport.defaults, 'system:bootstrap');
+      credentials += summary.created + summary.updated;
+    }
+    return { dataDir: config.dataDir, database: initialised.database, tokens, adminToken: initialised.token, credentials };
+  } finally {
+    await database.close();
+  }
+};
+
