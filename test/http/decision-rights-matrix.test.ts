@@ -102,7 +102,7 @@ const whileDelegated: readonly Row[] = [
 
   { who: 'carol', role: 'accountable for revoke', step: 'complete-review', on: { review: 'key-compromise' }, expect: 'allowed' },
   { who: 'dave', role: 'technical owner', step: 'complete-review', on: { review: 'key-compromise' }, expect: 'FORBIDDEN' },
-  { who: 'erin', role: 'the responder', step: 'complete-review', on: { review: 'key-compromise' }, expect: 'FORBIDDEN' },
+  { who: 'erin', role: 'the responder', step: 'complete-review', on: { review: 'key-compromise' }, expect: 'SOD_VIOLATION' },
   { who: 'gina', role: 'partner', step: 'complete-review', on: { review: 'key-compromise' }, expect: 'FORBIDDEN' },
 ];
 

@@ -88,13 +88,13 @@ for (const target of databaseTargets) {
       assert.deepEqual(open.json().items.map((item: { id: string }) => item.id), [review.id]);
     });
 
-    test('only the accountable person completes the review, once', async () => {
+    test('only the accountable person completes the review, once, and never the responder who executed the change', async () => {
       const review = invocation.reviews[0]?.id as string;
       const complete = (who: 'carol' | 'dave' | 'erin') => tp.as(who, 'POST', `/api/v1/reviews/${review}/complete`, { outcome: 'accept', note: 'keys rotated, repository purged' });
-      for (const who of ['dave', 'erin'] as const) {
+      for (const [who, code] of [['dave', 'FORBIDDEN'], ['erin', 'SOD_VIOLATION']] as const) {
         const refused = await complete(who);
         assert.equal(refused.statusCode, 403, `${who} may not complete it`);
-        assert.equal(refused.json().code, 'FORBIDDEN');
+        assert.equal(refused.json().code, code);
       }
       const accepted = await complete('carol');
       assert.equal(accepted.statusCode, 200, accepted.body);
@@ -115,6 +115,19 @@ for (const target of databaseTargets) {
       assert.deepEqual(verified.json().events.map((event: { step: string; actor: string }) => `${event.step} by ${event.actor}`), [
         'request by person:erin', 'approve by playbook:key-compromise', 'execute by person:erin', 'executed by person:erin', 'verify by person:lena',
       ]);
+    });
+
+    test('when the accountable person is the responder, the review goes to the next owner who did not execute it', async () => {
+      const credential = tp.freshCredential('internal-mtls');
+      const response = await tp.as('carol', 'POST', '/api/v1/playbooks/key-compromise/invoke', { credentials: [credential], trigger: 'key_compromise', reason: 'carol found the key herself' });
+      assert.equal(response.statusCode, 200, response.body);
+      // Carol is accountable for revoke on internal-mtls and its business owner; Dave is its technical owner.
+      assert.equal(response.json().reviews[0].accountable, 'person:dave');
+      const byCarol = await tp.as('carol', 'POST', `/api/v1/reviews/${response.json().reviews[0].id}/complete`, { outcome: 'accept' });
+      assert.equal(byCarol.json().code, 'SOD_VIOLATION');
+      const byDave = await tp.as('dave', 'POST', `/api/v1/reviews/${response.json().reviews[0].id}/complete`, { outcome: 'flag', note: 'why was the key on a laptop?' });
+      assert.equal(byDave.statusCode, 200, byDave.body);
+      assert.equal(byDave.json().status, 'flagged');
     });
   });
 }

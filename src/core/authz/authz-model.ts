@@ -22,7 +22,7 @@ export type AuthzResource =
   | { type: 'credential'; id: string; classId: string | null }
   | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean }
   | { type: 'playbook'; id: string }
-  | { type: 'review'; id: string; classId: string; accountable: string }
+  | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
   | { type: 'delegation'; id: string; grantedBy: string; partner: string };
 
 export type PlaybookInvocation = { trigger: string; lifecycleAction: GovernedAction; classes: readonly string[]; credentialCount: number };
@@ -115,7 +115,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
       parents: inClass(resource.classId),
     };
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
-    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable }, parents: inClass(resource.classId) };
+    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor }, parents: inClass(resource.classId) };
     case 'delegation': return { uid: uid(entityTypes.delegation, resource.id), attrs: { grantedBy: resource.grantedBy, partner: resource.partner }, parents: governance };
   }
 };

@@ -96,7 +96,7 @@ export const cedarSchema = [
   '  entity Credential in [Class];',
   '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool };',
   '  entity Playbook in [Governance];',
-  '  entity Review in [Class] = { accountable: String };',
+  '  entity Review in [Class] = { accountable: String, executor: String };',
   '  entity Delegation in [Governance] = { grantedBy: String, partner: String };',
   ...actionDeclarations(),
   '}',

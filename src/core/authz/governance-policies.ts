@@ -146,6 +146,8 @@ const compileSeparationOfDuties = (builder: Builder): void => {
     `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
   builder.add('sod.executor-verifies', builtIn('the executor of a change never verifies it'),
     `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource has executor && resource.executor == principal.ref };`);
+  builder.add('sod.executor-reviews', builtIn('whoever executed an emergency change never reviews it'),
+    `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executor == principal.ref };`);
   builder.add('sod.approver-approves-once', builtIn('an approver counts once towards a quorum'),
     `forbid (principal, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
   builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),

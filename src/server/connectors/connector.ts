@@ -38,5 +38,7 @@ export type ConnectorResult =
 export type Connector = {
   id: string;
   description: string;
+  /** Checks the executor's evidence before the change is claimed, so a mistake refuses the step rather than failing the change. */
+  checkEvidence(evidence: ExecutionEvidence): string | null;
   execute(input: ConnectorInput): Promise<ConnectorResult>;
 };

@@ -130,6 +130,8 @@ export type ReviewTable = {
   playbook_id: string;
   class_id: string;
   accountable: string;
+  /** Who executed the emergency change: never its reviewer. */
+  executor: string;
   opened_at: IsoTime;
   due_at: IsoTime;
   status: string;

@@ -49,6 +49,9 @@ export type ChangeDetail = Change & { events: ChangeEvent[] };
 
 const activeStatuses = new Set(['active', 'expired', 'pending']);
 
+/** Issue, renew and rotate produce a new credential; revoke and retire do not. */
+const producesCredential = (action: GovernedAction): boolean => action === 'issue' || action === 'renew' || action === 'rotate';
+
 /** The change as Cedar sees it. */
 export const changeResource = (change: Change): AuthzResource => ({
   type: 'change', id: change.id, classId: change.classId, lifecycleAction: change.action, requester: change.requester,
@@ -98,11 +101,13 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   const record = async (tx: UnitOfWorkContext, actor: Actor | { ref: string }, change: Change, name: string, version: number, outcome: AuthzOutcome | null, details: Record<string, unknown>): Promise<void> => {
     const at = clock.now();
     const policies = outcome?.policies.map((policy) => policy.id) ?? [];
-    await tx.changes.appendEvent(change.id, { at: at.toISOString(), actor: actor.ref, step: name, governanceVersion: version, policies, details });
+    // The Cedar decision in words, beside the ids of the policies that made it.
+    const decided = outcome === null ? details : { ...details, decision: outcome.reason };
+    await tx.changes.appendEvent(change.id, { at: at.toISOString(), actor: actor.ref, step: name, governanceVersion: version, policies, details: decided });
     await tx.audit.append({
       at, actor: actor.ref, action: `change.${name}`, target: `change:${change.id}`, governanceVersion: version,
       ...('requestId' in actor ? requestIdOf(actor) : {}),
-      details: { status: change.status, classId: change.classId, action: change.action, credentials: change.credentialIds, policies, ...details },
+      details: { status: change.status, classId: change.classId, action: change.action, credentials: change.credentialIds, policies, ...decided },
     });
   };
 
@@ -254,10 +259,15 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
     async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId = 'manual'): Promise<ChangeDetail> {
       const connector = connectors.get(connectorId);
+      const problem = connector.checkEvidence(evidence);
+      if (problem !== null) throw new TrustplaneError('VALIDATION_FAILED', `${problem}; the change was not touched`);
       const claimed = await step(actor, async (tx, decide, snapshot) => {
         const { version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
         requireTransition(change, 'execute');
+        if (evidence.pem !== undefined && !producesCredential(change.action)) {
+          throw new TrustplaneError('VALIDATION_FAILED', `a ${change.action} produces no new credential, so it takes no PEM; leave out --pem-file (the change was not touched)`);
+        }
         const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
         if (isDenied(decided)) return decided;
         const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id });

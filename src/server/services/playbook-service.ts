@@ -8,7 +8,7 @@ import { revocationDueAt, transitionProblem } from '../../core/changes/change-li
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
-import type { GovernedAction, Playbook, RevocationReason } from '../../core/governance/index.ts';
+import type { CredentialClass, GovernedAction, Playbook, RevocationReason } from '../../core/governance/index.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -66,6 +66,17 @@ const cancelSuperseded = async (
   }
 };
 
+/**
+ * Who reviews an emergency change: the accountable person for the action on the class; if that is the
+ * responder who executed it, the class's business owner, then its technical owner, because whoever
+ * executed a change never reviews it (sod.executor-reviews).
+ */
+export const reviewerFor = (credentialClass: CredentialClass | undefined, action: GovernedAction, responder: string): string => {
+  const candidates = [credentialClass?.decisionRights[action]?.accountable, credentialClass?.businessOwner, credentialClass?.technicalOwner]
+    .filter((candidate): candidate is string => candidate !== undefined);
+  return candidates.find((candidate) => candidate !== responder) ?? candidates[0] ?? responder;
+};
+
 export const createPlaybookService = ({ unitOfWork, clock, random, authz, changes }: PlaybookServiceDeps) => ({
   list: () => unitOfWork(async (tx) => (await authz.snapshot(tx)).governance?.playbooks ?? []),
 
@@ -107,7 +118,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
       const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review }[] = [];
       for (const classId of classes) {
         const credentialClass = governance.classes.find((entry) => entry.id === classId);
-        const accountable = credentialClass?.decisionRights[action]?.accountable ?? credentialClass?.businessOwner ?? actor.ref;
+        const accountable = reviewerFor(credentialClass, action, actor.ref);
         const own = credentials.filter((credential) => credential.classId === classId);
         const change: Change = {
           id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
@@ -124,7 +135,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
         await event('approve', { preAuthorisedBy: `playbook ${playbook.id} in governance version ${snapshot.version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards' });
         await event('execute', { connector: 'manual', playbook: playbook.id });
         const review: Review = {
-          id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable,
+          id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable, executor: actor.ref,
           openedAt: now.toISOString(), dueAt: new Date(now.getTime() + (reviewWithin.ok ? reviewWithin.ms : 86_400_000)).toISOString(),
           status: 'open', completedBy: null, completedAt: null, note: null,
         };

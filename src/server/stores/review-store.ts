@@ -12,6 +12,7 @@ export type Review = {
   playbookId: string;
   classId: string;
   accountable: string;
+  executor: string;
   openedAt: string;
   dueAt: string;
   status: ReviewStatus;
@@ -23,14 +24,14 @@ export type Review = {
 type ReviewRow = DatabaseSchema['reviews'];
 
 const toReview = (row: ReviewRow): Review => ({
-  id: row.id, changeId: row.change_id, playbookId: row.playbook_id, classId: row.class_id, accountable: row.accountable,
+  id: row.id, changeId: row.change_id, playbookId: row.playbook_id, classId: row.class_id, accountable: row.accountable, executor: row.executor,
   openedAt: row.opened_at, dueAt: row.due_at, status: row.status as ReviewStatus, completedBy: row.completed_by, completedAt: row.completed_at, note: row.note,
 });
 
 export const createReviewStore = (trx: Transaction<DatabaseSchema>) => ({
   async insert(review: Review): Promise<void> {
     await trx.insertInto('reviews').values({
-      id: review.id, change_id: review.changeId, playbook_id: review.playbookId, class_id: review.classId, accountable: review.accountable,
+      id: review.id, change_id: review.changeId, playbook_id: review.playbookId, class_id: review.classId, accountable: review.accountable, executor: review.executor,
       opened_at: review.openedAt, due_at: review.dueAt, status: review.status, completed_by: null, completed_at: null, note: null,
     }).execute();
   },

@@ -63,6 +63,7 @@ export const decisionRightsMigration = (capabilities: DatabaseCapabilities) => (
       .addColumn('playbook_id', 'text', (c) => c.notNull())
       .addColumn('class_id', 'text', (c) => c.notNull())
       .addColumn('accountable', 'text', (c) => c.notNull())
+      .addColumn('executor', 'text', (c) => c.notNull())
       .addColumn('opened_at', 'text', (c) => c.notNull())
       .addColumn('due_at', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())

@@ -1,0 +1,64 @@
+// Executing through the manual connector: evidence is checked before the change is claimed, so a mistake
+// refuses the step and leaves the change approved; a revocation carries its SLA deadline and revokes the
+// credential; a rotation with a new certificate supersedes the old credential.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { databaseTargets } from '../support/databases.ts';
+import { instants, startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
+import type { DecisionRightsFixture } from '../support/decision-rights-fixture.ts';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/inventory/${name}`, import.meta.url), 'utf8');
+
+for (const target of databaseTargets) {
+  describe(`executing changes on ${target.name}`, () => {
+    let tp: DecisionRightsFixture;
+    before(async () => {
+      tp = await startDecisionRightsFixture(target, { credentials: 4 });
+    });
+    after(() => tp.close());
+
+    const approvedRevocation = async (credential: string): Promise<string> => {
+      const requested = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'revoke', credentials: [credential], reason: 'key on a lost laptop', trigger: 'key_compromise' });
+      assert.equal(requested.statusCode, 201, requested.body);
+      // internal-mtls: revocationSla key_compromise 1h.
+      assert.equal(requested.json().dueAt, new Date(instants.tuesdayNight.getTime() + 3_600_000).toISOString());
+      const approved = await tp.as('carol', 'POST', `/api/v1/changes/${requested.json().id}/approve`, {});
+      assert.equal(approved.json().status, 'approved', approved.body);
+      return requested.json().id;
+    };
+
+    test('unreadable evidence, or a certificate on a revocation, is refused and the change stays approved', async () => {
+      const credential = tp.freshCredential('internal-mtls');
+      const id = await approvedRevocation(credential);
+      const before = await tp.change(id);
+      for (const pem of ['-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n', fixture('ed25519-self-signed.pem'), fixture('private-key-pkcs8.pem')]) {
+        const refused = await tp.as('ivan', 'POST', `/api/v1/changes/${id}/execute`, { pem });
+        assert.equal(refused.statusCode, 400, refused.body);
+        assert.equal(refused.json().code, 'VALIDATION_FAILED');
+        assert.match(refused.json().detail, /the change was not touched/);
+      }
+      const after = await tp.change(id);
+      assert.deepEqual({ status: after.status, revision: after.revision }, { status: 'approved', revision: before.revision });
+      const executed = await tp.as('ivan', 'POST', `/api/v1/changes/${id}/execute`, { reference: 'CRL published by hand' });
+      assert.equal(executed.json().status, 'executed', executed.body);
+      const shown = await tp.as('carol', 'GET', `/api/v1/credentials/${credential}`);
+      assert.equal(shown.json().credential.status, 'revoked');
+    });
+
+    test('a rotation with the new certificate records it and supersedes the old credential', async () => {
+      const credential = tp.freshCredential('internal-mtls');
+      const requested = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'rotate', credentials: [credential], reason: 'key older than policy' });
+      await tp.as('dave', 'POST', `/api/v1/changes/${requested.json().id}/approve`, {});
+      const executed = await tp.as('ivan', 'POST', `/api/v1/changes/${requested.json().id}/execute`, { pem: fixture('ed25519-self-signed.pem'), note: 'new key deployed' });
+      assert.equal(executed.json().status, 'executed', executed.body);
+      const done = executed.json().events.at(-1);
+      assert.equal(done.step, 'executed');
+      const [replacement] = done.details.produced as string[];
+      const old = await tp.as('carol', 'GET', `/api/v1/credentials/${credential}`);
+      assert.deepEqual({ status: old.json().credential.status, supersededBy: old.json().credential.supersededBy }, { status: 'superseded', supersededBy: replacement });
+      const fresh = await tp.as('carol', 'GET', `/api/v1/credentials/${replacement}`);
+      assert.deepEqual({ classId: fresh.json().credential.classId, supersedes: fresh.json().credential.supersedes }, { classId: 'internal-mtls', supersedes: credential });
+    });
+  });
+}
