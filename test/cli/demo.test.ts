@@ -68,7 +68,7 @@ for (const target of databaseTargets) {
           child.on('close', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
         });
         const url = /serving at (http:\/\/\S+)/.exec(output)?.[1];
-        const token = /person:frank[\s\S]*?TRUSTPLANE_TOKEN=(tpat_\S+)/.exec(output)?.[1];
+        const token = /export FRANK=(tpat_\S+)/.exec(output)?.[1];
         assert.ok(url && token, output);
         const classes = await runCli(['classes', 'list'], { TRUSTPLANE_URL: url, TRUSTPLANE_TOKEN: token });
         assert.equal(classes.code, 0, classes.stderr);

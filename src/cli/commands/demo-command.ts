@@ -33,11 +33,11 @@ export const registerDemoCommand = (program: Command): void => {
         output.line('Personas (tokens valid 30 days):');
         for (const persona of setup.tokens) {
           output.line(`  ${persona.principal.padEnd(14)} ${persona.scope.padEnd(9)} ${persona.who}`);
-          output.line(`    export TRUSTPLANE_TOKEN=${persona.token}`);
+          output.line(`    export ${persona.principal.slice('person:'.length).toUpperCase()}=${persona.token}`);
         }
         output.line('');
         output.line('Try, in another terminal (npx trustplane … from this checkout):');
-        output.line(`  export TRUSTPLANE_URL=${server.url}`);
+        output.line(`  export TRUSTPLANE_URL=${server.url} TRUSTPLANE_TOKEN=$CAROL   # after the exports above`);
         output.line('  npx trustplane classes list');
         output.line('  npx trustplane credentials list --expiring-within 30d');
         output.line('  npx trustplane credentials list --unclassified');

@@ -14,15 +14,16 @@ export const demoMaintenanceDelegation = 'globex-maintenance';
 
 export const demoGovernance = (now: Date): string => {
   const document = parseDocument(readFileSync(exampleGovernancePath, 'utf8'));
-  const from = formatInstant(Math.floor(now.getTime() / 60_000) * 60_000 - 30 * 60_000);
-  const to = formatInstant(Math.floor(now.getTime() / 60_000) * 60_000 + demoWindowMs);
+  const minute = Math.floor(now.getTime() / 60_000) * 60_000;
+  const from = formatInstant(minute - 30 * 60_000);
+  const to = formatInstant(minute + demoWindowMs);
   document.addIn(['delegations'], document.createNode({
     id: demoMaintenanceDelegation,
     to: 'org:globex',
     classes: ['internal-mtls'],
     actions: ['rotate'],
     windows: [{ from, to }],
-    until: formatInstant(now.getTime() + 30 * 86_400_000),
+    until: formatInstant(minute + 30 * 86_400_000),
     grantedBy: 'person:dave',
   }));
   return document.toString();
