@@ -41,10 +41,10 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const clock = options.clock ?? systemClock;
   const random = options.random ?? secureRandom;
   const unitOfWork = createUnitOfWork(database, () => clock.now());
-  const governance = createGovernanceService({ unitOfWork, clock });
+  const authz = createAuthzService({ unitOfWork, clock });
+  const governance = createGovernanceService({ unitOfWork, clock, onApplied: () => authz.warm() });
   const inventory = createInventoryService({ unitOfWork, clock, governance });
   const tokens = createTokenService({ unitOfWork, clock, random });
-  const authz = createAuthzService({ unitOfWork, clock });
   const connectors = createConnectorRegistry();
   const changes = createChangeService({ unitOfWork, clock, random, authz, connectors, staleAfterMs: options.changeStaleAfterMs ?? defaultChangeStaleAfterMs });
   const playbooks = createPlaybookService({ unitOfWork, clock, random, authz, changes });
@@ -84,6 +84,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
   await migrateToLatest(database);
   const services = createServices(database, { changeStaleAfterMs: config.changeStaleAfterMs });
+  await services.authz.warm();
   const app = await createHttpApp(database, services, {
     logger: config.logLevel === 'silent' ? false : {
       level: config.logLevel,

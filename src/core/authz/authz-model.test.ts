@@ -28,7 +28,8 @@ const delegationContext = (query: AuthzQuery, revocations = none) => {
 test('inside a window the partner\'s delegation is open, and it covers only the delegated actions', () => {
   // Tuesday 24 November 2026, 22:30 in Berlin.
   assert.deepEqual(delegationContext(onClass('person:gina', 'request-renew', '2026-11-24T21:30:00Z')), { openDelegations: [delegation], delegatedHere: true });
-  assert.deepEqual(delegationContext(onClass('person:gina', 'request-rotate', '2026-11-24T21:30:00Z')), { openDelegations: [delegation], delegatedHere: false });
+  assert.deepEqual(delegationContext(onClass('person:gina', 'request-rotate', '2026-11-24T21:30:00Z')), { openDelegations: [], delegatedHere: false },
+    'only delegations that cover the class and action are checked and passed');
   assert.deepEqual(delegationContext(onClass('person:gina', 'approve-renew', '2026-11-24T21:30:00Z')), { openDelegations: [delegation], delegatedHere: true },
     'delegatedHere says what the delegation covers; the built-in forbid keeps partners from approving');
 });
@@ -55,7 +56,8 @@ test('a customer principal carries its teams and organization, and never any del
     parents: [{ type: 'Trustplane::Team', id: 'security' }, { type: 'Trustplane::Organization', id: 'acme' }],
   });
   assert.deepEqual(request.context.openDelegations, []);
-  assert.equal(request.entities.length, 2, 'only the principal and the resource are passed to Cedar');
+  assert.deepEqual(request.entities.slice(2), [{ uid: { type: 'Trustplane::Action', id: 'request-renew' }, attrs: {}, parents: [{ type: 'Trustplane::Action', id: 'request' }] }],
+    'besides the principal and the resource, only the action with its group is passed to Cedar');
   const gina = buildCedarRequest(model, onClass('person:gina', 'request-renew', '2026-11-24T21:30:00Z'), none).entities[0];
   assert.deepEqual(gina?.attrs, { ref: 'person:gina', partner: true });
   assert.deepEqual(gina?.parents, [{ type: 'Trustplane::Organization', id: 'globex' }]);

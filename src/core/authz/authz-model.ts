@@ -1,7 +1,8 @@
 // What Cedar needs from governance for one request, assembled without I/O: the acting principal with its
-// teams and organization, the resource with its class, and a context that says which of the principal's
-// delegations are live and inside a window at the time of the decision. Only these two entities are
-// passed to Cedar (DESIGN.md: the call costs ~60 µs with 3 entities and ten times that with 80).
+// teams and organization, the resource with its class, the action with its group, and a context that
+// says which of the principal's delegations covering this class and action are live and inside a window
+// at the time of the decision. Only these three entities are passed to Cedar (DESIGN.md: the call costs
+// ~60 µs with 3 entities and ten times that with 80).
 import { delegationIsLive, delegationIsOpen, isWindowOpen, nextWindowOpening, delegationEnd } from '../governance/change-windows.ts';
 import type { Delegation, Governance } from '../governance/governance-model.ts';
 import type { GovernedAction } from '../governance/governance-vocabulary.ts';
@@ -120,7 +121,8 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
   }
 };
 
-const resourceClass = (resource: AuthzResource): string | null => {
+/** The class a resource belongs to, or null for resources outside classes. */
+export const resourceClassOf = (resource: AuthzResource): string | null => {
   switch (resource.type) {
     case 'class': case 'change': case 'review': return resource.classId;
     case 'credential': return resource.classId;
@@ -134,18 +136,20 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
     ?? { type: entityTypes.person, id: query.principal.replace(/^[a-z-]+:/, ''), parents: [], partner: null };
   const principalUid = uid(facts.type, facts.id);
   const step = parseStepAction(query.action);
-  const classId = resourceClass(query.resource);
+  const actionUid: EntityUid = { type: 'Trustplane::Action', id: query.action };
+  const classId = resourceClassOf(query.resource);
+  // Only the delegations that cover this class and action can permit it, so only their windows are checked.
   const open = facts.partner === null ? [] : model.delegationsTo(facts.partner)
-    .filter((delegation) => !revoked.has(delegation.id as string) && delegationIsOpen(delegation, query.at));
+    .filter((delegation) => covers(delegation, classId, step?.action ?? null) && !revoked.has(delegation.id as string) && delegationIsOpen(delegation, query.at));
   const lifecycleAction = step?.action ?? query.invocation?.lifecycleAction ?? '';
   return {
     principal: principalUid,
-    action: { type: 'Trustplane::Action', id: query.action },
+    action: actionUid,
     resource: resourceEntity(query.resource).uid,
     context: {
       readOnly: query.readOnly ?? false,
       openDelegations: open.map((delegation) => delegation.id as string),
-      delegatedHere: open.some((delegation) => covers(delegation, classId, step?.action ?? null)),
+      delegatedHere: open.length > 0,
       lifecycleAction,
       trigger: query.invocation?.trigger ?? '',
       classes: [...query.invocation?.classes ?? []],
@@ -154,6 +158,8 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
     entities: [
       { uid: principalUid, attrs: { ref: query.principal, partner: facts.partner !== null }, parents: facts.parents },
       resourceEntity(query.resource),
+      // The action with its group (approve-revoke in approve), so that no schema has to be passed per call.
+      { uid: actionUid, attrs: {}, parents: step === null ? [] : [{ type: 'Trustplane::Action', id: step.step }] },
     ],
   };
 };

@@ -32,16 +32,17 @@ test('each policy is named for where it comes from: built-in rules, decision rig
 
 test('origins say where in governance.yaml each policy comes from, whether it permits or forbids, and why', () => {
   assert.deepEqual(compiled.origins['class.internal-mtls.revoke.approve'], {
-    effect: 'permit', source: 'classes[0] (internal-mtls).decisionRights.revoke', because: 'person:carol approves revoke on internal-mtls',
+    effect: 'permit', scope: ['internal-mtls'], source: 'classes[0] (internal-mtls).decisionRights.revoke', because: 'person:carol approves revoke on internal-mtls',
   });
   assert.deepEqual(compiled.origins['class.internal-mtls.issue.execute'], {
-    effect: 'permit', source: 'classes[0] (internal-mtls).decisionRights.issue', because: 'team:platform executes issue on internal-mtls',
+    effect: 'permit', scope: ['internal-mtls'], source: 'classes[0] (internal-mtls).decisionRights.issue', because: 'team:platform executes issue on internal-mtls',
   });
   assert.deepEqual(compiled.origins['delegation.globex-internal-mtls'], {
-    effect: 'permit', source: 'delegations[0] (globex-internal-mtls)',
+    effect: 'permit', scope: ['internal-mtls'], source: 'delegations[0] (globex-internal-mtls)',
     because: 'person:carol delegated issue, renew on internal-mtls to partner globex, only while the delegation is live and a change window is open',
   });
   assert.equal(compiled.origins['playbook.key-compromise']?.source, 'playbooks[0] (key-compromise)');
+  assert.equal(compiled.origins['playbook.key-compromise']?.scope, 'outside-classes', 'a playbook applies to the playbook, not to a class');
   for (const [id, origin] of Object.entries(compiled.origins).filter(([id]) => id.startsWith('sod.'))) {
     assert.deepEqual({ effect: origin.effect, source: origin.source }, { effect: 'forbid', source: 'built-in separation of duties' }, id);
     assert.match(compiled.policies[id] ?? '', /^forbid /, id);
@@ -73,7 +74,7 @@ test('a pre-approved standard change compiles to a permit for the system princip
   assert.equal(compiled.policies['class.internal-mtls.renew.pre-approved'],
     'permit (principal == Trustplane::System::"automation", action == Trustplane::Action::"approve-renew", resource)\nwhen { resource in Trustplane::Class::"internal-mtls" };');
   assert.deepEqual(compiled.origins['class.internal-mtls.renew.pre-approved'], {
-    effect: 'permit', source: 'classes[0] (internal-mtls).decisionRights.renew.preApproved',
+    effect: 'permit', scope: ['internal-mtls'], source: 'classes[0] (internal-mtls).decisionRights.renew.preApproved',
     because: 'renew on internal-mtls is a pre-approved standard change, pre-authorised by person:dave; the system principal approves it',
   });
   const systemPermits = Object.entries(compiled.policies).filter(([, text]) => text.startsWith('permit') && text.includes('System::"automation"')).map(([id]) => id);

@@ -10,8 +10,17 @@ import { parsePrincipalRef } from '../governance/principal-ref.ts';
 import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './cedar-schema.ts';
 import type { ChangeStep } from './cedar-schema.ts';
 
+/**
+ * Which resources a policy can apply to: any, only those outside every class (governance, playbooks,
+ * delegations), or those in the listed classes ("*": in any class). The engine decides each request
+ * against only the policies that can apply to its resource, because a Cedar call costs time for every
+ * policy in the set it is given.
+ */
+export type PolicyScope = 'everywhere' | 'outside-classes' | readonly string[];
+
 export type PolicyOrigin = {
   effect: 'permit' | 'forbid';
+  scope: PolicyScope;
   /** Where in governance.yaml the policy comes from, or `built-in` for the rules nobody can configure away. */
   source: string;
   /** Why the policy exists, in words. */
@@ -84,7 +93,7 @@ const compileDecisionRight = (
     if (condition === null) return;
     const steps = typeof step === 'string' ? [step] : step;
     const actions = steps.map((name) => stepAction(name, action));
-    builder.add(`class.${credentialClass.id}.${action}.${suffix}`, { effect: 'permit', source, because },
+    builder.add(`class.${credentialClass.id}.${action}.${suffix}`, { effect: 'permit', scope: [credentialClass.id], source, because },
       `permit (principal, action in ${actionList(actions)}, resource)\nwhen { ${inClass} && (${condition}) };`);
   };
   const verifier = verifierOf(credentialClass, right);
@@ -101,7 +110,7 @@ const compileDecisionRight = (
   if (verifier !== undefined) permit('verify', [verifier], `${verifier} verifies ${action} on ${credentialClass.id}`, 'verify');
   if (right.preApproved) {
     builder.add(`class.${credentialClass.id}.${action}.pre-approved`, {
-      effect: 'permit', source: `${source}.preApproved`,
+      effect: 'permit', scope: [credentialClass.id], source: `${source}.preApproved`,
       because: `${action} on ${credentialClass.id} is a pre-approved standard change, pre-authorised by ${right.accountable}; the system principal approves it`,
     }, `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action == ${cedarAction(stepAction('approve', action))}, resource)\nwhen { ${inClass} };`);
   }
@@ -112,7 +121,7 @@ const compileDelegation = (builder: Builder, delegation: Delegation, index: numb
   const partner = delegation.to.slice('org:'.length);
   const actions = delegation.actions.flatMap((action) => [stepAction('request', action), stepAction('execute', action)]);
   builder.add(`delegation.${id}`, {
-    effect: 'permit', source: `delegations[${index}] (${id})`,
+    effect: 'permit', scope: delegation.classes, source: `delegations[${index}] (${id})`,
     because: `${delegation.grantedBy} delegated ${delegation.actions.join(', ')} on ${delegation.classes.join(', ')} to partner ${partner}, only while the delegation is live and a change window is open`,
   }, `permit (principal in ${cedarEntity(entityTypes.organization, partner)}, action in ${actionList(actions)}, resource)\nwhen { context.openDelegations.contains(${JSON.stringify(id)}) && (${resourceInClasses(delegation.classes)}) };`);
 };
@@ -122,7 +131,7 @@ const compilePlaybook = (builder: Builder, playbook: Playbook, index: number, is
   if (responders === null) return;
   const classCheck = playbook.classes.includes('*') ? '' : ` && ${stringSet(playbook.classes)}.containsAll(context.classes)`;
   builder.add(`playbook.${playbook.id}`, {
-    effect: 'permit', source: `playbooks[${index}] (${playbook.id})`,
+    effect: 'permit', scope: 'outside-classes', source: `playbooks[${index}] (${playbook.id})`,
     because: `${playbook.responders.join(', ')} may invoke ${playbook.id} for ${playbook.triggers.join(', ')}: ${playbook.actions.join(', ')} on ${playbook.classes.join(', ')}, at most ${playbook.maxCredentials} credentials`,
   }, [
     `permit (principal, action == ${cedarAction('invoke-playbook')}, resource == ${cedarEntity(entityTypes.playbook, playbook.id)})`,
@@ -131,7 +140,7 @@ const compilePlaybook = (builder: Builder, playbook: Playbook, index: number, is
   ].join('\n'));
 };
 
-const builtIn = (because: string): PolicyOrigin => ({ effect: 'forbid', source: 'built-in separation of duties', because });
+const builtIn = (because: string): PolicyOrigin => ({ effect: 'forbid', scope: 'everywhere', source: 'built-in separation of duties', because });
 
 const stepGroup = (step: ChangeStep): string => cedarAction(step);
 
@@ -161,19 +170,19 @@ const compileSeparationOfDuties = (builder: Builder): void => {
 };
 
 const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (ref: string) => boolean): void => {
-  builder.add('general.read', { effect: 'permit', source: 'built-in', because: 'every principal known to governance may read' },
+  builder.add('general.read', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'every principal known to governance may read' },
     `permit (principal, action == ${cedarAction('read')}, resource);`);
-  builder.add('general.requester-cancels', { effect: 'permit', source: 'built-in', because: 'the requester of a change may cancel it before it is executed' },
+  builder.add('general.requester-cancels', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the requester of a change may cancel it before it is executed' },
     `permit (principal, action in ${stepGroup('cancel')}, resource)\nwhen { resource is ${cedarType(entityTypes.change)} && resource.requester == principal.ref };`);
-  builder.add('general.review-accountable', { effect: 'permit', source: 'built-in', because: 'the accountable person of a class completes the reviews of its emergency changes' },
+  builder.add('general.review-accountable', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the accountable person of a class completes the reviews of its emergency changes' },
     `permit (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.accountable == principal.ref };`);
-  builder.add('general.grantor-revokes-delegation', { effect: 'permit', source: 'built-in', because: 'whoever granted a delegation may revoke it' },
+  builder.add('general.grantor-revokes-delegation', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'whoever granted a delegation may revoke it' },
     `permit (principal, action == ${cedarAction('revoke-delegation')}, resource)\nwhen { resource.grantedBy == principal.ref };`);
-  builder.add('general.bootstrap-administers', { effect: 'permit', source: 'built-in', because: 'the bootstrap principal made by `trustplane init` administers Trustplane' },
+  builder.add('general.bootstrap-administers', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the bootstrap principal made by `trustplane init` administers Trustplane' },
     `permit (principal == ${cedarEntity(entityTypes.system, 'bootstrap')}, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource);`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));
   if (administrators !== null) {
-    builder.add('governance.administrators', { effect: 'permit', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },
+    builder.add('governance.administrators', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },
       `permit (principal, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource)\nwhen { ${administrators} };`);
   }
 };

@@ -146,6 +146,25 @@ const firstOpening = (schedule: CronSchedule, after: number, until: number): num
 
 const isCronWindow = (window: ChangeWindow): window is CronWindow => 'cron' in window;
 
+/** A stretch of time over which a recurring window is either open throughout or closed throughout. */
+type WindowInterval = { from: number; until: number; open: boolean };
+
+// Authorization asks whether a window is open on every decision by a partner, and a cron search costs
+// a few hundred microseconds; the stretch the last answer holds for is kept per window object.
+const intervals = new WeakMap<CronWindow, WindowInterval>();
+
+const cronIntervalAt = (window: CronWindow, schedule: CronSchedule, time: number): WindowInterval => {
+  const known = intervals.get(window);
+  if (known !== undefined && known.from <= time && time < known.until) return known;
+  const opening = latestOpening(schedule, time);
+  const closesAt = opening === null ? Number.NEGATIVE_INFINITY : opening + schedule.durationMs;
+  const interval = opening !== null && time < closesAt
+    ? { from: opening, until: closesAt, open: true }
+    : { from: closesAt, until: firstOpening(schedule, time, Number.POSITIVE_INFINITY) ?? Number.POSITIVE_INFINITY, open: false };
+  intervals.set(window, interval);
+  return interval;
+};
+
 export const isWindowOpen = (window: ChangeWindow, at: Date): boolean => {
   const time = at.getTime();
   if (!isCronWindow(window)) {
@@ -153,9 +172,7 @@ export const isWindowOpen = (window: ChangeWindow, at: Date): boolean => {
     return from !== null && to !== null && from <= time && time < to;
   }
   const check = checkCronWindow(window);
-  if (!check.ok) return false;
-  const opening = latestOpening(check.schedule, time);
-  return opening !== null && time < opening + check.schedule.durationMs;
+  return check.ok && cronIntervalAt(window, check.schedule, time).open;
 };
 
 /** When the window next opens, strictly after `after` and before `until`; null if it does not. */
@@ -168,8 +185,10 @@ export const nextWindowOpening = (window: ChangeWindow, after: Date, until?: Dat
   }
   const check = checkCronWindow(window);
   if (!check.ok) return null;
-  const opening = firstOpening(check.schedule, after.getTime(), limit);
-  return opening === null ? null : new Date(opening);
+  const interval = cronIntervalAt(window, check.schedule, after.getTime());
+  // Closed now: the stretch ends at the next opening. Open now: the next opening comes after this one.
+  const opening = !interval.open && Number.isFinite(interval.until) ? interval.until : firstOpening(check.schedule, after.getTime(), limit);
+  return opening === null || opening >= limit ? null : new Date(opening);
 };
 
 /** The first instant the delegation no longer holds, or null when it has no end. */

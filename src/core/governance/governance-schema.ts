@@ -201,7 +201,7 @@ const playbookSchema = z.strictObject({
 /** The document as written, before delegation ids are derived; exposes `.shape` for key suggestions. */
 export const governanceDocumentSchema = z.strictObject({
   organization: organizationSchema,
-  partners: list(partnerSchema, 100).default(emptyList),
+  partners: list(partnerSchema, 1000).default(emptyList),
   teams: list(teamSchema, 1000).default(emptyList),
   people: list(personSchema, 10_000).default(emptyList),
   serviceAccounts: list(serviceAccountSchema, 10_000).default(emptyList),

@@ -1,11 +1,11 @@
-// The one place cedar-wasm is called. The schema is parsed once per process and each governance
-// version's policy set once (preparsePolicySet), so a decision costs one stateful call with the two
-// entities of the request. The organisation's own `policies:` are split, validated against the schema
+// The one place cedar-wasm is called. Each governance version's policies are pre-parsed once, in one set
+// per class (preparsePolicySet), so a decision costs one stateful call with the request's principal,
+// resource and action. The organisation's own `policies:` are split, validated against the schema
 // in strict mode and added beside the compiled ones; a policy that fails validation refuses the apply.
 import { createHash } from 'node:crypto';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
-import { buildCedarRequest, createAuthzModel } from '../../core/authz/authz-model.ts';
+import { buildCedarRequest, createAuthzModel, resourceClassOf } from '../../core/authz/authz-model.ts';
 import type { AuthzModel, AuthzQuery, DelegationRevocation } from '../../core/authz/authz-model.ts';
 import { cedarSchema } from '../../core/authz/cedar-schema.ts';
 import { compileGovernancePolicies } from '../../core/authz/governance-policies.ts';
@@ -13,16 +13,6 @@ import type { PolicyOrigin } from '../../core/authz/governance-policies.ts';
 import { policyId } from '../../core/governance/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { TrustplaneError } from '../../core/errors.ts';
-
-const schemaName = 'trustplane';
-let schemaParsed = false;
-
-const ensureSchema = (): void => {
-  if (schemaParsed) return;
-  const answer = cedar.preparseSchema(schemaName, cedarSchema);
-  if (answer.type !== 'success') throw new Error(`the built-in Cedar schema does not parse: ${answer.errors.map((error) => error.message).join('; ')}`);
-  schemaParsed = true;
-};
 
 const describe = (errors: readonly DetailedError[]): string => errors.map((error) => error.message + (error.help === null ? '' : ` (${error.help})`)).join('; ');
 
@@ -44,7 +34,7 @@ const organisationPolicies = (governance: Governance): { policies: Record<string
     parts.policies.forEach((policy, part) => {
       const id = parts.policies.length === 1 ? policyId(text) : `${policyId(text)}-${part + 1}`;
       policies[id] = policy;
-      origins[id] = { effect: /^\s*(@[^\n]*\n\s*)*forbid/.test(policy) ? 'forbid' : 'permit', source: `policies[${index}]`, because: `the organisation's own policy ${id}` };
+      origins[id] = { effect: /^\s*(@[^\n]*\n\s*)*forbid/.test(policy) ? 'forbid' : 'permit', scope: 'everywhere', source: `policies[${index}]`, because: `the organisation's own policy ${id}` };
     });
   });
   return { policies, origins, problems };
@@ -52,10 +42,11 @@ const organisationPolicies = (governance: Governance): { policies: Record<string
 
 export type CompiledGovernance = {
   version: number;
-  policySetId: string;
   model: AuthzModel;
   origins: Record<string, PolicyOrigin>;
   policies: Record<string, string>;
+  /** The pre-parsed policy set for resources in each class, and for those outside every class. */
+  policySetFor(classId: string | null): string;
 };
 
 export type CedarDecision = {
@@ -88,23 +79,57 @@ export const checkGovernancePolicies = (governance: Governance): PolicySetProble
   });
 };
 
-/** Compiles and pre-parses one governance version; throws if the result does not validate (a bug, or a bad own policy). */
+// Pre-parsed policy sets live in cedar-wasm's memory for the life of the process. They are named by their
+// content, so a set that a new governance version leaves unchanged (most classes, most applies) is parsed
+// once, and one process serving several databases (tests do) never confuses two.
+const preparsed = new Set<string>();
+
+const preparse = (policies: Record<string, string>): string => {
+  const id = `set-${createHash('sha256').update(JSON.stringify(Object.entries(policies).sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex').slice(0, 24)}`;
+  if (preparsed.has(id)) return id;
+  const answer = cedar.preparsePolicySet(id, { staticPolicies: policies });
+  if (answer.type !== 'success') throw new TrustplaneError('INTERNAL', `the compiled policies do not parse: ${describe(answer.errors)}`);
+  preparsed.add(id);
+  return id;
+};
+
+/**
+ * Splits the policies by the resources they can apply to and pre-parses one set per class (the policies
+ * for every resource, the class's own, and the delegations that cover it) and one for resources outside
+ * classes. A Cedar call costs a few microseconds for every policy in its set, so a decision on one class
+ * never pays for the other classes' policies (docs/benchmarks.md).
+ */
+const partition = (policies: Record<string, string>, origins: Record<string, PolicyOrigin>, classIds: readonly string[]): Map<string | null, string> => {
+  const everywhere: Record<string, string> = {};
+  const outside: Record<string, string> = {};
+  const byClass = new Map<string, Record<string, string>>(classIds.map((id) => [id, {}]));
+  const inEveryClass: Record<string, string> = {};
+  for (const [id, text] of Object.entries(policies)) {
+    const scope = origins[id]?.scope ?? 'everywhere';
+    if (scope === 'everywhere') everywhere[id] = text;
+    else if (scope === 'outside-classes') outside[id] = text;
+    else if (scope.includes('*')) inEveryClass[id] = text;
+    else {
+      for (const classId of scope) {
+        const own = byClass.get(classId);
+        if (own !== undefined) own[id] = text;
+      }
+    }
+  }
+  const sets = new Map<string | null, string>([[null, preparse({ ...everywhere, ...outside })]]);
+  for (const [classId, own] of byClass) sets.set(classId, preparse({ ...everywhere, ...inEveryClass, ...own }));
+  return sets;
+};
+
+/** Compiles and pre-parses one governance version (validated when it was applied: see checkGovernancePolicies). */
 export const compileGovernance = (version: number, governance: Governance): CompiledGovernance => {
-  ensureSchema();
   const compiled = compileGovernancePolicies(governance);
   const own = organisationPolicies(governance);
   const policies = { ...compiled.policies, ...own.policies };
   const origins = { ...compiled.origins, ...own.origins };
-  const validation = cedar.validate({ schema: cedarSchema, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
-  if (validation.type !== 'success') throw new TrustplaneError('INTERNAL', `governance version ${version} does not compile to Cedar: ${describe(validation.errors)}`);
-  if (validation.validationErrors.length > 0) {
-    throw new TrustplaneError('INTERNAL', `governance version ${version} compiles to Cedar that does not validate`, validation.validationErrors.map((error) => `${error.policyId}: ${error.error.message}`));
-  }
-  // Named by content as well as version: one process may serve several databases (tests do).
-  const policySetId = `governance-${version}-${createHash('sha256').update(JSON.stringify(policies)).digest('hex').slice(0, 16)}`;
-  const answer = cedar.preparsePolicySet(policySetId, { staticPolicies: policies });
-  if (answer.type !== 'success') throw new TrustplaneError('INTERNAL', `governance version ${version} policies do not parse: ${describe(answer.errors)}`);
-  return { version, policySetId, model: createAuthzModel(governance), origins, policies };
+  const sets = partition(policies, origins, governance.classes.map((entry) => entry.id));
+  const outside = sets.get(null) as string;
+  return { version, model: createAuthzModel(governance), origins, policies, policySetFor: (classId) => (classId === null ? outside : sets.get(classId) ?? outside) };
 };
 
 export const decide = (compiled: CompiledGovernance, query: AuthzQuery, revoked: ReadonlyMap<string, DelegationRevocation>): CedarDecision => {
@@ -115,15 +140,14 @@ export const decide = (compiled: CompiledGovernance, query: AuthzQuery, revoked:
     resource: request.resource,
     context: request.context,
     entities: request.entities,
-    preparsedPolicySetId: compiled.policySetId,
-    preparsedSchemaName: schemaName,
+    preparsedPolicySetId: compiled.policySetFor(resourceClassOf(query.resource)),
     validateRequest: false,
   });
   if (answer.type !== 'success') return { allowed: false, policies: [], errors: answer.errors.map((error) => error.message) };
   const { decision, diagnostics } = answer.response;
   return {
     allowed: decision === 'allow',
-    policies: diagnostics.reason.map((id) => ({ id, origin: compiled.origins[id] ?? { effect: 'permit', source: 'unknown', because: id } })),
+    policies: diagnostics.reason.map((id) => ({ id, origin: compiled.origins[id] ?? { effect: 'permit', scope: 'everywhere', source: 'unknown', because: id } })),
     errors: diagnostics.errors.map((error) => `${error.policyId}: ${error.error.message}`),
   };
 };

@@ -34,14 +34,16 @@ const noGovernance = (query: AuthzQuery): AuthzOutcome => (query.principal === '
 export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
   let cached: CompiledGovernance | null = null;
 
-  const compiledFor = async (tx: UnitOfWorkContext, version: number): Promise<CompiledGovernance> => {
+  const remember = (version: number, governance: Governance): CompiledGovernance => {
     if (cached?.version === version) return cached;
-    const governance = governanceFromRows(await tx.governance.listEntities());
     const compiled = compileGovernance(version, governance);
     // Versions only grow; an older compilation (a slow request) never replaces a newer one.
     if (cached === null || cached.version < version) cached = compiled;
     return compiled;
   };
+
+  const compiledFor = async (tx: UnitOfWorkContext, version: number): Promise<CompiledGovernance> =>
+    cached?.version === version ? cached : remember(version, governanceFromRows(await tx.governance.listEntities()));
 
   const snapshot = async (tx: UnitOfWorkContext): Promise<AuthzSnapshot> => {
     const current = await tx.governance.currentVersion();
@@ -79,6 +81,18 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
   return {
     snapshot,
     recordDenial,
+
+    /**
+     * Compiles the governance in force ahead of the first decision (at start-up and after an apply), with
+     * no transaction open, so that no request waits for a compilation inside its own.
+     */
+    async warm(): Promise<void> {
+      const current = await unitOfWork(async (tx) => {
+        const version = await tx.governance.currentVersion();
+        return version === null || cached?.version === version.version ? null : { version: version.version, rows: await tx.governance.listEntities() };
+      });
+      if (current !== null) remember(current.version, governanceFromRows(current.rows));
+    },
     refusal,
 
     /** Decides inside a transaction: the outcome when allowed, a Denial to return from the transaction otherwise. */

@@ -11,7 +11,12 @@ import { governanceFromRows } from '../stores/governance-store.ts';
 import type { GovernanceEntityRow } from '../stores/governance-store.ts';
 import type { Clock } from '../platform.ts';
 
-export type GovernanceServiceDeps = { unitOfWork: UnitOfWork; clock: Clock };
+export type GovernanceServiceDeps = {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  /** Runs after a version is committed (authorization compiles it ahead of the next decision). */
+  onApplied?: () => Promise<void>;
+};
 
 export type AppliedGovernance = { version: number; appliedAt: string; appliedBy: string; governance: Governance };
 
@@ -78,7 +83,7 @@ const strandedCredentials = async (tx: UnitOfWorkContext, current: Governance | 
   return lines;
 };
 
-export const createGovernanceService = ({ unitOfWork, clock }: GovernanceServiceDeps) => {
+export const createGovernanceService = ({ unitOfWork, clock, onApplied }: GovernanceServiceDeps) => {
   /** Parses, checks the organisation's Cedar policies, and lints; throws on any error, returns the lint findings. */
   const check = (document: string, fileName: string, current: Governance | null): { governance: Governance; findings: LocatedFinding[] } => {
     const parsed = parseGovernance(document, fileName, { now: clock.now(), current });
@@ -104,7 +109,7 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
       const warnings = findings.map(formatFinding);
       const documentSha256 = createHash('sha256').update(input.document, 'utf8').digest('hex');
       const now = clock.now();
-      return unitOfWork(async (tx) => {
+      const result = await unitOfWork(async (tx) => {
         const { applied, rows } = await loadCurrent(tx);
         if (applied?.version !== before?.version) {
           throw new TrustplaneError('CONFLICT', `governance version ${applied?.version} was applied while ${input.fileName} was being checked; run the apply again to see its plan against it`);
@@ -131,6 +136,8 @@ export const createGovernanceService = ({ unitOfWork, clock }: GovernanceService
         });
         return { plan, applied: true, dryRun: false, version, warnings };
       });
+      if (result.applied) await onApplied?.();
+      return result;
     },
 
     /**

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseGovernance } from '../../core/governance/index.ts';
+import type { Governance } from '../../core/governance/index.ts';
+import { checkGovernancePolicies, compileGovernance, decide } from './cedar-engine.ts';
+
+const example = readFileSync(new URL('../../../examples/governance.yaml', import.meta.url), 'utf8');
+const at = new Date('2026-11-24T12:00:00Z');
+
+const governanceOf = (text: string): Governance => {
+  const parsed = parseGovernance(text, 'governance.yaml', { now: at });
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.issues.slice(0, 3)));
+  return parsed.governance;
+};
+
+test('each class is decided against its own pre-parsed set; an unchanged class keeps its set across versions', () => {
+  const first = compileGovernance(1, governanceOf(example));
+  const mtls = first.policySetFor('internal-mtls');
+  assert.notEqual(mtls, first.policySetFor('public-tls'));
+  assert.notEqual(mtls, first.policySetFor(null));
+  assert.equal(first.policySetFor('no-such-class'), first.policySetFor(null), 'a class governance no longer declares gets only the policies for every resource');
+  const edited = example.replace('maxCredentials: 500', 'maxCredentials: 400');
+  const second = compileGovernance(2, governanceOf(edited));
+  assert.equal(second.policySetFor('internal-mtls'), mtls, 'a playbook edit leaves the class sets as they were');
+  assert.notEqual(second.policySetFor(null), first.policySetFor(null), 'and changes the set for playbooks');
+});
+
+test('decisions on a class see that class\'s decision rights and the built-in rules', () => {
+  const compiled = compileGovernance(1, governanceOf(example));
+  const approve = (principal: string, classId: string) => decide(compiled, {
+    principal, action: 'approve-revoke', at,
+    resource: { type: 'change', id: 'ch_1', classId, lifecycleAction: 'revoke', requester: 'person:ivan', approvers: [], executor: null, preApproved: false },
+  }, new Map());
+  assert.deepEqual(approve('person:carol', 'internal-mtls').policies.map((policy) => policy.id), ['class.internal-mtls.revoke.approve']);
+  assert.equal(approve('person:carol', 'code-signing').allowed, false, 'lena, not carol, is accountable for revoking code-signing');
+  assert.deepEqual(approve('person:ivan', 'internal-mtls').policies.map((policy) => policy.id), ['sod.requester-approves']);
+});
+
+test('an organisation policy that does not match the schema names its entry', () => {
+  const withPolicy = `${example}\npolicies:\n  - |\n    forbid (principal, action, resource) when { principal.clearance > 3 };\n`;
+  const problems = checkGovernancePolicies(governanceOf(withPolicy));
+  assert.ok(problems.length > 0);
+  assert.ok(problems.every((problem) => problem.index === 0 && /clearance/.test(problem.message)), JSON.stringify(problems));
+  assert.deepEqual(checkGovernancePolicies(governanceOf(example)), [], 'the compiled policies of the example validate');
+});
