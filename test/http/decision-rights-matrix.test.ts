@@ -255,9 +255,11 @@ for (const target of databaseTargets) {
       const change = await tp.change(created.id);
       assert.equal(change.status, 'approved');
       assert.deepEqual(change.approvals, ['system:automation']);
-      const approval = change.events.find((event) => event.step === 'approve') as unknown as { actor: string; details: { preAuthorisedBy: string } };
+      const approval = change.events.find((event) => event.step === 'approve') as unknown as { actor: string; details: { preAuthorisedBy: string; preAuthorisedAt: string } };
       assert.equal(approval.actor, 'system:automation');
       assert.equal(approval.details.preAuthorisedBy, 'person:dave');
+      const applied = await tp.as('carol', 'GET', '/api/v1/governance');
+      assert.equal(approval.details.preAuthorisedAt, applied.json().appliedAt, 'when: the governance version that carries the pre-authorisation was applied');
       const explained = await tp.services.explainer.explain({ principal: 'system:automation', action: 'approve', resource: `change:${created.id}`, at: instants.tuesdayNight });
       assert.deepEqual({ allowed: explained.allowed, code: explained.code }, { allowed: false, code: 'SOD_VIOLATION' }, 'it counts once towards the quorum it already met');
     });

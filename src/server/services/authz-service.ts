@@ -23,6 +23,8 @@ export type AuthzServiceDeps = { unitOfWork: UnitOfWork; clock: Clock };
 /** What one transaction needs to decide: the compiled governance in force and the revoked delegations. */
 export type AuthzSnapshot = {
   version: number | null;
+  /** When the governance in force was applied: when its pre-authorisations were given. */
+  appliedAt: string | null;
   governance: Governance | null;
   decide(query: AuthzQuery): AuthzOutcome;
 };
@@ -47,11 +49,12 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
 
   const snapshot = async (tx: UnitOfWorkContext): Promise<AuthzSnapshot> => {
     const current = await tx.governance.currentVersion();
-    if (current === null) return { version: null, governance: null, decide: noGovernance };
+    if (current === null) return { version: null, appliedAt: null, governance: null, decide: noGovernance };
     const compiled = await compiledFor(tx, current.version);
     const revoked: ReadonlyMap<string, DelegationRevocation> = await tx.authz.revocations();
     return {
       version: current.version,
+      appliedAt: current.appliedAt,
       governance: compiled.model.governance,
       decide: (query) => explainDecision(compiled.model, query, decide(compiled, query, revoked), revoked),
     };

@@ -200,10 +200,10 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
             change = next(change, { status: 'approved', approvals: [system.ref] });
             await tx.changes.appendEvent(change.id, {
               at: now.toISOString(), actor: system.ref, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
-              details: { preAuthorisedBy: right.accountable, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
+              details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
             });
             await tx.changes.update(change);
-            await tx.audit.append({ at: now, actor: system.ref, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, policies: approval.policies.map((policy) => policy.id) } });
+            await tx.audit.append({ at: now, actor: system.ref, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
           }
         } else {
           await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
