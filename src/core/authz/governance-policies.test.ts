@@ -42,7 +42,7 @@ test('origins say where in governance.yaml each policy comes from, whether it pe
     because: 'person:carol delegated issue, renew on internal-mtls to partner globex, only while the delegation is live and a change window is open',
   });
   assert.equal(compiled.origins['playbook.key-compromise']?.source, 'playbooks[0] (key-compromise)');
-  assert.equal(compiled.origins['playbook.key-compromise']?.scope, 'outside-classes', 'a playbook applies to the playbook, not to a class');
+  assert.deepEqual(compiled.origins['playbook.key-compromise']?.scope, { playbook: 'key-compromise' }, 'a playbook\'s policy applies to that playbook alone');
   for (const [id, origin] of Object.entries(compiled.origins).filter(([id]) => id.startsWith('sod.'))) {
     assert.deepEqual({ effect: origin.effect, source: origin.source }, { effect: 'forbid', source: 'built-in separation of duties' }, id);
     assert.match(compiled.policies[id] ?? '', /^forbid /, id);

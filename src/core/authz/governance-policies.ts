@@ -11,12 +11,12 @@ import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './
 import type { ChangeStep } from './cedar-schema.ts';
 
 /**
- * Which resources a policy can apply to: any, only those outside every class (governance, playbooks,
- * delegations), or those in the listed classes ("*": in any class). The engine decides each request
+ * Which resources a policy can apply to: any, only those outside every class (governance, delegations),
+ * one playbook, or those in the listed classes ("*": in any class). The engine decides each request
  * against only the policies that can apply to its resource, because a Cedar call costs time for every
  * policy in the set it is given.
  */
-export type PolicyScope = 'everywhere' | 'outside-classes' | readonly string[];
+export type PolicyScope = 'everywhere' | 'outside-classes' | { playbook: string } | readonly string[];
 
 export type PolicyOrigin = {
   effect: 'permit' | 'forbid';
@@ -131,7 +131,7 @@ const compilePlaybook = (builder: Builder, playbook: Playbook, index: number, is
   if (responders === null) return;
   const classCheck = playbook.classes.includes('*') ? '' : ` && ${stringSet(playbook.classes)}.containsAll(context.classes)`;
   builder.add(`playbook.${playbook.id}`, {
-    effect: 'permit', scope: 'outside-classes', source: `playbooks[${index}] (${playbook.id})`,
+    effect: 'permit', scope: { playbook: playbook.id }, source: `playbooks[${index}] (${playbook.id})`,
     because: `${playbook.responders.join(', ')} may invoke ${playbook.id} for ${playbook.triggers.join(', ')}: ${playbook.actions.join(', ')} on ${playbook.classes.join(', ')}, at most ${playbook.maxCredentials} credentials`,
   }, [
     `permit (principal, action == ${cedarAction('invoke-playbook')}, resource == ${cedarEntity(entityTypes.playbook, playbook.id)})`,

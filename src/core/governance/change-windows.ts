@@ -150,18 +150,21 @@ const isCronWindow = (window: ChangeWindow): window is CronWindow => 'cron' in w
 type WindowInterval = { from: number; until: number; open: boolean };
 
 // Authorization asks whether a window is open on every decision by a partner, and a cron search costs
-// a few hundred microseconds; the stretch the last answer holds for is kept per window object.
-const intervals = new WeakMap<CronWindow, WindowInterval>();
+// a few hundred microseconds; the stretches found so far are kept per window object (the latest few
+// dozen: a daily window has two a day), so a question about a time already seen needs no search.
+const intervals = new WeakMap<CronWindow, WindowInterval[]>();
+const intervalsKept = 64;
 
 const cronIntervalAt = (window: CronWindow, schedule: CronSchedule, time: number): WindowInterval => {
-  const known = intervals.get(window);
-  if (known !== undefined && known.from <= time && time < known.until) return known;
+  const known = intervals.get(window) ?? [];
+  const hit = known.find((interval) => interval.from <= time && time < interval.until);
+  if (hit !== undefined) return hit;
   const opening = latestOpening(schedule, time);
   const closesAt = opening === null ? Number.NEGATIVE_INFINITY : opening + schedule.durationMs;
   const interval = opening !== null && time < closesAt
     ? { from: opening, until: closesAt, open: true }
     : { from: closesAt, until: firstOpening(schedule, time, Number.POSITIVE_INFINITY) ?? Number.POSITIVE_INFINITY, open: false };
-  intervals.set(window, interval);
+  intervals.set(window, [interval, ...known.slice(0, intervalsKept - 1)]);
   return interval;
 };
 

@@ -16,14 +16,17 @@ const governanceOf = (text: string): Governance => {
 
 test('each class is decided against its own pre-parsed set; an unchanged class keeps its set across versions', () => {
   const first = compileGovernance(1, governanceOf(example));
-  const mtls = first.policySetFor('internal-mtls');
-  assert.notEqual(mtls, first.policySetFor('public-tls'));
-  assert.notEqual(mtls, first.policySetFor(null));
-  assert.equal(first.policySetFor('no-such-class'), first.policySetFor(null), 'a class governance no longer declares gets only the policies for every resource');
+  const setOf = (compiled: typeof first, classId: string) => compiled.policySetFor({ type: 'class', classId });
+  const playbook = (compiled: typeof first) => compiled.policySetFor({ type: 'playbook', id: 'key-compromise' });
+  const mtls = setOf(first, 'internal-mtls');
+  assert.notEqual(mtls, setOf(first, 'public-tls'));
+  assert.notEqual(mtls, first.policySetFor({ type: 'governance' }));
+  assert.equal(setOf(first, 'no-such-class'), first.policySetFor({ type: 'governance' }), 'a class governance no longer declares gets only the policies for every resource');
   const edited = example.replace('maxCredentials: 500', 'maxCredentials: 400');
   const second = compileGovernance(2, governanceOf(edited));
-  assert.equal(second.policySetFor('internal-mtls'), mtls, 'a playbook edit leaves the class sets as they were');
-  assert.notEqual(second.policySetFor(null), first.policySetFor(null), 'and changes the set for playbooks');
+  assert.equal(setOf(second, 'internal-mtls'), mtls, 'a playbook edit leaves the class sets as they were');
+  assert.notEqual(playbook(second), playbook(first), 'and changes the playbook\'s own set');
+  assert.equal(second.policySetFor({ type: 'governance' }), first.policySetFor({ type: 'governance' }));
 });
 
 test('decisions on a class see that class\'s decision rights and the built-in rules', () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
 import { buildCedarRequest, createAuthzModel, resourceClassOf } from '../../core/authz/authz-model.ts';
-import type { AuthzModel, AuthzQuery, DelegationRevocation } from '../../core/authz/authz-model.ts';
+import type { AuthzModel, AuthzQuery, AuthzResource, DelegationRevocation } from '../../core/authz/authz-model.ts';
 import { cedarSchema } from '../../core/authz/cedar-schema.ts';
 import { compileGovernancePolicies } from '../../core/authz/governance-policies.ts';
 import type { PolicyOrigin } from '../../core/authz/governance-policies.ts';
@@ -45,8 +45,8 @@ export type CompiledGovernance = {
   model: AuthzModel;
   origins: Record<string, PolicyOrigin>;
   policies: Record<string, string>;
-  /** The pre-parsed policy set for resources in each class, and for those outside every class. */
-  policySetFor(classId: string | null): string;
+  /** The pre-parsed policy set for a resource: its class's, its playbook's, or the one for everything else. */
+  policySetFor(resource: AuthzResource): string;
 };
 
 export type CedarDecision = {
@@ -95,19 +95,21 @@ const preparse = (policies: Record<string, string>): string => {
 
 /**
  * Splits the policies by the resources they can apply to and pre-parses one set per class (the policies
- * for every resource, the class's own, and the delegations that cover it) and one for resources outside
- * classes. A Cedar call costs a few microseconds for every policy in its set, so a decision on one class
+ * for every resource, the class's own, and the delegations that cover it), one per playbook, and one for
+ * everything else. A Cedar call costs a few microseconds for every policy in its set, so a decision on one class
  * never pays for the other classes' policies (docs/benchmarks.md).
  */
-const partition = (policies: Record<string, string>, origins: Record<string, PolicyOrigin>, classIds: readonly string[]): Map<string | null, string> => {
+type PolicySets = { outside: string; byClass: Map<string, string>; byPlaybook: Map<string, string> };
+
+const partition = (policies: Record<string, string>, origins: Record<string, PolicyOrigin>, classIds: readonly string[]): PolicySets => {
   const everywhere: Record<string, string> = {};
-  const outside: Record<string, string> = {};
   const byClass = new Map<string, Record<string, string>>(classIds.map((id) => [id, {}]));
   const inEveryClass: Record<string, string> = {};
+  const byPlaybook = new Map<string, Record<string, string>>();
   for (const [id, text] of Object.entries(policies)) {
     const scope = origins[id]?.scope ?? 'everywhere';
-    if (scope === 'everywhere') everywhere[id] = text;
-    else if (scope === 'outside-classes') outside[id] = text;
+    if (scope === 'everywhere' || scope === 'outside-classes') everywhere[id] = text;
+    else if ('playbook' in scope) byPlaybook.set(scope.playbook, { ...byPlaybook.get(scope.playbook), [id]: text });
     else if (scope.includes('*')) inEveryClass[id] = text;
     else {
       for (const classId of scope) {
@@ -116,9 +118,11 @@ const partition = (policies: Record<string, string>, origins: Record<string, Pol
       }
     }
   }
-  const sets = new Map<string | null, string>([[null, preparse({ ...everywhere, ...outside })]]);
-  for (const [classId, own] of byClass) sets.set(classId, preparse({ ...everywhere, ...inEveryClass, ...own }));
-  return sets;
+  return {
+    outside: preparse(everywhere),
+    byClass: new Map([...byClass].map(([classId, own]) => [classId, preparse({ ...everywhere, ...inEveryClass, ...own })])),
+    byPlaybook: new Map([...byPlaybook].map(([playbookId, own]) => [playbookId, preparse({ ...everywhere, ...own })])),
+  };
 };
 
 /** Compiles and pre-parses one governance version (validated when it was applied: see checkGovernancePolicies). */
@@ -128,8 +132,12 @@ export const compileGovernance = (version: number, governance: Governance): Comp
   const policies = { ...compiled.policies, ...own.policies };
   const origins = { ...compiled.origins, ...own.origins };
   const sets = partition(policies, origins, governance.classes.map((entry) => entry.id));
-  const outside = sets.get(null) as string;
-  return { version, model: createAuthzModel(governance), origins, policies, policySetFor: (classId) => (classId === null ? outside : sets.get(classId) ?? outside) };
+  const policySetFor = (resource: AuthzResource): string => {
+    const classId = resourceClassOf(resource);
+    if (classId !== null) return sets.byClass.get(classId) ?? sets.outside;
+    return resource.type === 'playbook' ? sets.byPlaybook.get(resource.id) ?? sets.outside : sets.outside;
+  };
+  return { version, model: createAuthzModel(governance), origins, policies, policySetFor };
 };
 
 export const decide = (compiled: CompiledGovernance, query: AuthzQuery, revoked: ReadonlyMap<string, DelegationRevocation>): CedarDecision => {
@@ -140,7 +148,7 @@ export const decide = (compiled: CompiledGovernance, query: AuthzQuery, revoked:
     resource: request.resource,
     context: request.context,
     entities: request.entities,
-    preparsedPolicySetId: compiled.policySetFor(resourceClassOf(query.resource)),
+    preparsedPolicySetId: compiled.policySetFor(query.resource),
     validateRequest: false,
   });
   if (answer.type !== 'success') return { allowed: false, policies: [], errors: answer.errors.map((error) => error.message) };
