@@ -69,7 +69,7 @@ export const createHttpApp = (database: Database, services: Services, options: A
     governanceRoutes(services.governance),
     directoryRoutes(services.governance, services.inventory),
     credentialRoutes(services.inventory),
-    tokenRoutes(services.tokens),
+    tokenRoutes(services.tokens, services.authz),
     changeRoutes(services.changes),
     emergencyRoutes({ playbooks: services.playbooks, reviews: services.reviews, delegations: services.delegations }),
     authzRoutes({ explainer: services.explainer, authz: services.authz }),

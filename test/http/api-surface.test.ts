@@ -72,6 +72,22 @@ for (const target of databaseTargets) {
       assert.match(undeclared.json().detail, /person "zed" is not declared/);
     });
 
+    test('a full token is made by its principal or the owner of a service account; administrators make read-only ones', async () => {
+      const token = async (by: string, principal: string, scope: 'full' | 'read-only') =>
+        server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: bearer(by), payload: { principal, scope, expiresIn: '1d' } });
+      const ivanFull = await token(server.adminToken, 'person:ivan', 'full');
+      assert.equal(ivanFull.statusCode, 403, 'carol, an administrator, cannot act as ivan');
+      assert.equal(ivanFull.json().code, 'FORBIDDEN');
+      assert.equal((await token(server.adminToken, 'person:ivan', 'read-only')).statusCode, 201);
+      const carolFull = await token(server.adminToken, 'person:carol', 'full');
+      assert.equal(carolFull.statusCode, 201, 'carol makes a full token for herself');
+      const dave = (await server.services.tokens.create({ principal: 'person:dave', scope: 'full', name: 'test', expiresInMs: 86_400_000, actor: 'system:bootstrap' })).token;
+      assert.equal((await token(dave, 'service-account:renewal-bot', 'full')).statusCode, 201, 'dave owns the renewal bot');
+      assert.equal((await token(dave, 'service-account:ci-deployer', 'full')).statusCode, 403, 'ivan owns the CI deployer');
+      const denied = await server.app.inject({ method: 'GET', url: '/api/v1/authz/denied?principal=person:carol&limit=5', headers: bearer(server.adminToken) });
+      assert.ok(denied.json().items.some((item: { action: string }) => item.action === 'create-token'), 'the refusal is recorded');
+    });
+
     test('malformed input gets a validation problem naming the field; oversize bodies a 413', async () => {
       const badQuery = await server.app.inject({ method: 'GET', url: '/api/v1/credentials?pageSize=5000&kind=nope', headers: bearer(server.adminToken) });
       assert.equal(badQuery.statusCode, 400);

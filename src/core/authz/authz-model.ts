@@ -24,7 +24,8 @@ export type AuthzResource =
   | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean }
   | { type: 'playbook'; id: string }
   | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
-  | { type: 'delegation'; id: string; grantedBy: string; partner: string };
+  | { type: 'delegation'; id: string; grantedBy: string; partner: string }
+  | { type: 'token'; principal: string; owner: string | null; readOnly: boolean };
 
 export type PlaybookInvocation = { trigger: string; lifecycleAction: GovernedAction; classes: readonly string[]; credentialCount: number };
 
@@ -118,6 +119,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
     case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor }, parents: inClass(resource.classId) };
     case 'delegation': return { uid: uid(entityTypes.delegation, resource.id), attrs: { grantedBy: resource.grantedBy, partner: resource.partner }, parents: governance };
+    case 'token': return { uid: uid(entityTypes.tokenGrant, resource.principal), attrs: { principal: resource.principal, owner: resource.owner ?? '', readOnly: resource.readOnly }, parents: governance };
   }
 };
 
@@ -126,7 +128,7 @@ export const resourceClassOf = (resource: AuthzResource): string | null => {
   switch (resource.type) {
     case 'class': case 'change': case 'review': return resource.classId;
     case 'credential': return resource.classId;
-    case 'governance': case 'playbook': case 'delegation': return null;
+    case 'governance': case 'playbook': case 'delegation': case 'token': return null;
   }
 };
 

@@ -11,7 +11,7 @@ export const changeSteps = ['request', 'approve', 'reject', 'execute', 'verify',
 export type ChangeStep = (typeof changeSteps)[number];
 
 /** Actions that are not steps of a change. */
-export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'read', 'import', 'administer'] as const;
+export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'create-token', 'read', 'import', 'administer'] as const;
 export type OtherAction = (typeof otherActions)[number];
 
 export type StepAction = `${ChangeStep}-${GovernedAction}`;
@@ -48,6 +48,7 @@ export const entityTypes = {
   playbook: 'Playbook',
   review: 'Review',
   delegation: 'Delegation',
+  tokenGrant: 'TokenGrant',
 } as const;
 
 const principalTypes = 'Person, ServiceAccount, Agent, System';
@@ -64,6 +65,7 @@ const actionDeclarations = (): string[] => [
   `  action "invoke-playbook" appliesTo { principal: [${principalTypes}], resource: [Playbook], context: RequestContext };`,
   `  action "complete-review" appliesTo { principal: [${principalTypes}], resource: [Review], context: RequestContext };`,
   `  action "revoke-delegation" appliesTo { principal: [${principalTypes}], resource: [Delegation], context: RequestContext };`,
+  `  action "create-token" appliesTo { principal: [${principalTypes}], resource: [TokenGrant], context: RequestContext };`,
   `  action "read" appliesTo { principal: [${principalTypes}], resource: [Governance, Class, Credential, Change, Playbook, Review, Delegation], context: RequestContext };`,
   `  action "import" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
   `  action "administer" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
@@ -98,6 +100,9 @@ export const cedarSchema = [
   '  entity Playbook in [Governance];',
   '  entity Review in [Class] = { accountable: String, executor: String };',
   '  entity Delegation in [Governance] = { grantedBy: String, partner: String };',
+  // A token about to be created: for whom, who owns that principal (service accounts and agents), and
+  // whether it only reads. A full token carries its principal's authority, so who may mint one matters.
+  '  entity TokenGrant in [Governance] = { principal: String, owner: String, readOnly: Bool };',
   ...actionDeclarations(),
   '}',
 ].join('\n');

@@ -20,10 +20,13 @@ test('each policy is named for where it comes from: built-in rules, decision rig
   assert.deepEqual(Object.keys(compiled.policies), [
     'sod.requester-approves', 'sod.approver-executes', 'sod.approver-verifies', 'sod.executor-verifies', 'sod.executor-reviews', 'sod.approver-approves-once',
     'sod.partner-holds-no-authority', 'sod.partner-only-inside-delegation', 'sod.system-approves-only-pre-approved', 'sod.read-only-token',
-    'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers',
+    'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers', 'general.own-tokens',
     'class.internal-mtls.issue.request', 'class.internal-mtls.issue.approve', 'class.internal-mtls.issue.cancel', 'class.internal-mtls.issue.execute', 'class.internal-mtls.issue.verify',
-    'class.internal-mtls.renew.request', 'class.internal-mtls.renew.approve', 'class.internal-mtls.renew.cancel', 'class.internal-mtls.renew.verify', 'class.internal-mtls.renew.pre-approved',
+    'class.internal-mtls.issue.only-approvers', 'class.internal-mtls.issue.only-verifier',
+    'class.internal-mtls.renew.request', 'class.internal-mtls.renew.approve', 'class.internal-mtls.renew.cancel', 'class.internal-mtls.renew.verify',
+    'class.internal-mtls.renew.only-approvers', 'class.internal-mtls.renew.only-verifier', 'class.internal-mtls.renew.pre-approved',
     'class.internal-mtls.revoke.request', 'class.internal-mtls.revoke.approve', 'class.internal-mtls.revoke.cancel', 'class.internal-mtls.revoke.execute', 'class.internal-mtls.revoke.verify',
+    'class.internal-mtls.revoke.only-approvers', 'class.internal-mtls.revoke.only-verifier',
     'delegation.globex-internal-mtls',
     'playbook.key-compromise',
   ]);

@@ -108,6 +108,18 @@ const compileDecisionRight = (
   const executors = right.responsible.filter(isCustomer);
   permit('execute', executors, `${executors.join(', ')} execute${executors.length === 1 ? 's' : ''} ${action} on ${credentialClass.id}`, 'execute');
   if (verifier !== undefined) permit('verify', [verifier], `${verifier} verifies ${action} on ${credentialClass.id}`, 'verify');
+  // The approver is the accountable person or a named approver, and the verifier the one governance
+  // names (DESIGN.md): bounds that an organisation's own permit cannot widen.
+  const only = (steps: readonly ChangeStep[], refs: readonly string[], also: string | null, because: string, suffix: string): void => {
+    const allowed = [principalIn(refs.filter(isCustomer)), also].filter((part): part is string => part !== null);
+    const actions = steps.map((name) => stepAction(name, action));
+    builder.add(`class.${credentialClass.id}.${action}.${suffix}`, { effect: 'forbid', scope: [credentialClass.id], source, because },
+      `forbid (principal, action in ${actionList(actions)}, resource)\nwhen { ${inClass} }${allowed.length === 0 ? '' : `\nunless { ${allowed.join(' || ')} }`};`);
+  };
+  only(['approve', 'reject'], approvers, right.preApproved ? `principal == ${cedarEntity(entityTypes.system, 'automation')}` : null,
+    `only ${approvers.join(', ')}${right.preApproved ? ' (or the system principal, pre-approved)' : ''} may approve or reject ${action} on ${credentialClass.id}`, 'only-approvers');
+  only(['verify'], verifier === undefined ? [] : [verifier], null,
+    verifier === undefined ? `nobody is named to verify ${action} on ${credentialClass.id}` : `only ${verifier} may verify ${action} on ${credentialClass.id}`, 'only-verifier');
   if (right.preApproved) {
     builder.add(`class.${credentialClass.id}.${action}.pre-approved`, {
       effect: 'permit', scope: [credentialClass.id], source: `${source}.preApproved`,
@@ -178,12 +190,18 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
     `permit (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.accountable == principal.ref };`);
   builder.add('general.grantor-revokes-delegation', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'whoever granted a delegation may revoke it' },
     `permit (principal, action == ${cedarAction('revoke-delegation')}, resource)\nwhen { resource.grantedBy == principal.ref };`);
-  builder.add('general.bootstrap-administers', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the bootstrap principal made by `trustplane init` administers Trustplane' },
-    `permit (principal == ${cedarEntity(entityTypes.system, 'bootstrap')}, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource);`);
+  builder.add('general.bootstrap-administers', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the bootstrap principal made by `trustplane init` administers Trustplane and makes the first tokens' },
+    `permit (principal == ${cedarEntity(entityTypes.system, 'bootstrap')}, action in ${actionList(['administer', 'import', 'revoke-delegation', 'create-token'])}, resource);`);
+  builder.add('general.own-tokens', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'a principal makes its own tokens, and those of the service accounts and agents it owns' },
+    `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { resource.principal == principal.ref || resource.owner == principal.ref };`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));
   if (administrators !== null) {
     builder.add('governance.administrators', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },
       `permit (principal, action in ${actionList(['administer', 'import', 'revoke-delegation'])}, resource)\nwhen { ${administrators} };`);
+    // A full token acts with its principal's authority: an administrator who could mint one for anyone
+    // could approve a change as themselves and execute it as someone else.
+    builder.add('governance.administrators.read-only-tokens', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} make read-only tokens for anyone; a full token only its principal (or the owner of a service account or agent) makes` },
+      `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { (${administrators}) && resource.readOnly };`);
   }
 };
 

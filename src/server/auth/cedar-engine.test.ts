@@ -37,7 +37,7 @@ test('decisions on a class see that class\'s decision rights and the built-in ru
   }, new Map());
   assert.deepEqual(approve('person:carol', 'internal-mtls').policies.map((policy) => policy.id), ['class.internal-mtls.revoke.approve']);
   assert.equal(approve('person:carol', 'code-signing').allowed, false, 'lena, not carol, is accountable for revoking code-signing');
-  assert.deepEqual(approve('person:ivan', 'internal-mtls').policies.map((policy) => policy.id), ['sod.requester-approves']);
+  assert.deepEqual(approve('person:ivan', 'internal-mtls').policies.map((policy) => policy.id).sort(), ['class.internal-mtls.revoke.only-approvers', 'sod.requester-approves']);
 });
 
 test('an organisation policy that does not match the schema names its entry', () => {
@@ -46,4 +46,16 @@ test('an organisation policy that does not match the schema names its entry', ()
   assert.ok(problems.length > 0);
   assert.ok(problems.every((problem) => problem.index === 0 && /clearance/.test(problem.message)), JSON.stringify(problems));
   assert.deepEqual(checkGovernancePolicies(governanceOf(example)), [], 'the compiled policies of the example validate');
+});
+
+test('an organisation\'s own permit cannot make anyone else an approver or a verifier', () => {
+  const widened = `${example}\npolicies:\n  - |\n    permit (principal, action in [Trustplane::Action::"approve", Trustplane::Action::"verify"], resource);\n`;
+  const governance = governanceOf(widened);
+  assert.deepEqual(checkGovernancePolicies(governance), []);
+  const compiled = compileGovernance(1, governance);
+  const change = { type: 'change' as const, id: 'ch_1', classId: 'internal-mtls', lifecycleAction: 'rotate' as const, requester: 'person:ivan', approvers: ['person:dave'], executor: 'person:ivan', preApproved: false };
+  const hana = decide(compiled, { principal: 'person:hana', action: 'approve-rotate', at, resource: { ...change, approvers: [] } }, new Map());
+  assert.deepEqual({ allowed: hana.allowed, by: hana.policies.map((policy) => policy.id) }, { allowed: false, by: ['class.internal-mtls.rotate.only-approvers'] });
+  const frank = decide(compiled, { principal: 'person:frank', action: 'verify-rotate', at, resource: change }, new Map());
+  assert.deepEqual({ allowed: frank.allowed, by: frank.policies.map((policy) => policy.id) }, { allowed: false, by: ['class.internal-mtls.rotate.only-verifier'] });
 });

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import { tokenScopes } from '../auth/principal.ts';
+import type { AuthzService } from '../services/authz-service.ts';
 import type { TokenService } from '../services/token-service.ts';
 import { requirePrincipal } from './authentication.ts';
 import { durationTextSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, principalRefSchema, shortText } from './schemas.ts';
@@ -20,14 +21,14 @@ const tokenSchema = z.object({
   lastUsedAt: isoTimeSchema.nullable(),
 });
 
-export const tokenRoutes = (tokens: TokenService) => (app: FastifyInstance): void => {
+export const tokenRoutes = (tokens: TokenService, authz: Pick<AuthzService, 'check' | 'now'>) => (app: FastifyInstance): void => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.post('/api/v1/tokens', {
-    config: { action: 'administer' },
+    config: { action: 'use-case' },
     schema: {
       tags: ['tokens'],
-      summary: 'Create an API token for a person or service account; the token is shown once',
+      summary: 'Create an API token for a person, service account or agent; the token is shown once. A full token only its principal (or the owner of a service account or agent) may create; administrators create read-only ones',
       body: z.object({
         principal: principalRefSchema,
         scope: z.enum(tokenScopes).default('read-only'),
@@ -39,6 +40,11 @@ export const tokenRoutes = (tokens: TokenService) => (app: FastifyInstance): voi
   }, async (request, reply) => {
     const expires = parseDuration(request.body.expiresIn);
     if (!expires.ok) throw new TrustplaneError('VALIDATION_FAILED', `body.expiresIn: ${expires.message}`);
+    const principal = requirePrincipal(request);
+    await authz.check({
+      principal: principal.ref, action: 'create-token', resource: await tokens.grantFor(request.body.principal, request.body.scope),
+      at: authz.now(), readOnly: principal.scope === 'read-only',
+    }, { enforce: true, requestId: request.id });
     const created = await tokens.create({
       principal: request.body.principal,
       scope: request.body.scope,

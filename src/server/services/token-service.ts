@@ -69,6 +69,15 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
   return {
     create: (input: CreateTokenInput) => issue(input, true),
 
+    /** The token about to be created, as authorization sees it: for whom, that principal's owner, its scope. */
+    async grantFor(principal: string, scope: TokenScope): Promise<{ type: 'token'; principal: string; owner: string | null; readOnly: boolean }> {
+      const ref = parsePrincipalRef(principal);
+      const entityKind = ref === null ? null : principalEntityKind(ref.kind);
+      const declared = ref === null || entityKind === null ? null : await unitOfWork((tx) => tx.governance.findEntity(entityKind, ref.id));
+      const owner = (declared?.spec as { owner?: unknown } | undefined)?.owner;
+      return { type: 'token', principal, owner: typeof owner === 'string' ? owner : null, readOnly: scope === 'read-only' };
+    },
+
     /** The first administrator token, made by `init` before any governance exists. */
     createBootstrap: (input: Omit<CreateTokenInput, 'principal' | 'scope'>) => issue({ ...input, principal: 'system:bootstrap', scope: 'full' }, false),
 
