@@ -60,5 +60,34 @@ for (const target of databaseTargets) {
       const fresh = await tp.as('carol', 'GET', `/api/v1/credentials/${replacement}`);
       assert.deepEqual({ classId: fresh.json().credential.classId, supersedes: fresh.json().credential.supersedes }, { classId: 'internal-mtls', supersedes: credential });
     });
+
+    test('evidence that the inventory already holds is refused: no credential moves class or supersedes itself', async () => {
+      const credential = tp.freshCredential('internal-mtls');
+      const requested = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'rotate', credentials: [credential], reason: 'again' });
+      await tp.as('dave', 'POST', `/api/v1/changes/${requested.json().id}/approve`, {});
+      // The first rotation recorded this certificate already.
+      const refused = await tp.as('ivan', 'POST', `/api/v1/changes/${requested.json().id}/execute`, { pem: fixture('ed25519-self-signed.pem') });
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.match(refused.json().detail, /which the inventory already holds/);
+      assert.equal((await tp.change(requested.json().id)).status, 'approved');
+    });
+
+    test('a change whose connector never reports fails when its lease runs out, and frees its credential for a playbook', async () => {
+      tp.services.connectors.register({ id: 'hung', description: 'never answers', checkEvidence: () => ({ fingerprints: [] }), execute: () => new Promise(() => undefined) });
+      const credential = tp.freshCredential('internal-mtls');
+      const id = await approvedRevocation(credential);
+      void tp.as('ivan', 'POST', `/api/v1/changes/${id}/execute`, { connector: 'hung' });
+      for (let wait = 0; (await tp.change(id)).status !== 'executing' && wait < 50; wait += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await tp.change(id)).status, 'executing');
+      const blocked = await tp.as('erin', 'POST', '/api/v1/playbooks/key-compromise/invoke', { credentials: [credential], trigger: 'key_compromise', reason: 'still compromised' });
+      assert.equal(blocked.statusCode, 409, 'the execution is still under way');
+      tp.clock.advance(16 * 60_000);
+      assert.equal(await tp.services.changes.expireStale(), 1);
+      const failed = await tp.change(id);
+      assert.equal(failed.status, 'failed');
+      assert.match(JSON.stringify(failed.events.at(-1)), /no outcome was recorded within the execution lease/);
+      const invoked = await tp.as('erin', 'POST', '/api/v1/playbooks/key-compromise/invoke', { credentials: [credential], trigger: 'key_compromise', reason: 'still compromised' });
+      assert.equal(invoked.statusCode, 200, invoked.body);
+    });
   });
 }

@@ -173,8 +173,8 @@ const compileSeparationOfDuties = (builder: Builder): void => {
     `forbid (principal, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
   builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),
     `forbid (principal, action in ${actionList(['approve', 'reject', 'verify', 'invoke-playbook', 'complete-review', 'revoke-delegation', 'import', 'administer'])}, resource)\nwhen { principal.partner };`);
-  builder.add('sod.partner-only-inside-delegation', builtIn('a partner requests and executes only what a live delegation allows, inside an open change window'),
-    `forbid (principal, action in [${stepGroup('request')}, ${stepGroup('execute')}], resource)\nwhen { principal.partner && !context.delegatedHere };`);
+  builder.add('sod.partner-only-inside-delegation', builtIn('a partner requests, executes and cancels only what a live delegation allows, inside an open change window'),
+    `forbid (principal, action in [${stepGroup('request')}, ${stepGroup('execute')}, ${stepGroup('cancel')}], resource)\nwhen { principal.partner && !context.delegatedHere };`);
   builder.add('sod.system-approves-only-pre-approved', builtIn('the system principal approves only what a policy pre-authorised'),
     `forbid (principal is ${cedarType(entityTypes.system)}, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && !resource.preApproved };`);
   builder.add('sod.read-only-token', builtIn('a read-only token only reads'),

@@ -33,7 +33,8 @@ test('each status allows exactly its steps; a change is never requested again', 
 test('a refused transition says where the change stands and what would let it move', () => {
   assert.equal(transitionProblem(change('requested'), 'execute'), 'change ch_1 is requested with 1 of 2 approvals; it cannot be executed until it is approved');
   assert.equal(transitionProblem(change('approved'), 'verify'), 'change ch_1 is approved; it must be executed before it can be verified');
-  assert.equal(transitionProblem(change('executing'), 'cancel'), 'change ch_1 is executing right now; wait for the execution to finish');
+  assert.equal(transitionProblem(change('approved'), 'approve'), 'change ch_1 is approved: its approvals are complete, so it can no longer be approved; execute or cancel it');
+  assert.equal(transitionProblem(change('executing'), 'cancel'), 'change ch_1 is executing right now; wait for the execution to finish (a change with no outcome after its execution lease fails)');
   assert.equal(transitionProblem(change('executed'), 'cancel'), 'change ch_1 is executed and waits for its verifier; it can no longer be cancelled');
   assert.equal(transitionProblem(change('verification_failed'), 'verify'), 'change ch_1 is verification failed, which is final; it can no longer be verified');
   for (const status of ['verified', 'rejected', 'cancelled', 'failed', 'expired'] as const) {

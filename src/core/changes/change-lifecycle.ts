@@ -65,8 +65,10 @@ export const transitionProblem = (change: Pick<Change, 'id' | 'status' | 'approv
   const now = `change ${change.id} is ${change.status.replace('_', ' ')}`;
   switch (change.status) {
     case 'requested': return `${now} with ${change.approvals.length} of ${change.approvalsNeeded} approvals; it cannot be ${stepWords[step]} until it is approved`;
-    case 'approved': return `${now}; it must be executed before it can be ${stepWords[step]}`;
-    case 'executing': return `${now} right now; wait for the execution to finish`;
+    case 'approved': return step === 'approve' || step === 'reject'
+      ? `${now}: its approvals are complete, so it can no longer be ${stepWords[step]}; execute or cancel it`
+      : `${now}; it must be executed before it can be ${stepWords[step]}`;
+    case 'executing': return `${now} right now; wait for the execution to finish (a change with no outcome after its execution lease fails)`;
     case 'executed': return `${now} and waits for its verifier; it can no longer be ${stepWords[step]}`;
     default: return `${now}, which is final; it can no longer be ${stepWords[step]}`;
   }

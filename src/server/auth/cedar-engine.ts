@@ -34,7 +34,8 @@ const organisationPolicies = (governance: Governance): { policies: Record<string
     parts.policies.forEach((policy, part) => {
       const id = parts.policies.length === 1 ? policyId(text) : `${policyId(text)}-${part + 1}`;
       policies[id] = policy;
-      origins[id] = { effect: /^\s*(@[^\n]*\n\s*)*forbid/.test(policy) ? 'forbid' : 'permit', scope: 'everywhere', source: `policies[${index}]`, because: `the organisation's own policy ${id}` };
+      const parsed = cedar.policyToJson(policy);
+      origins[id] = { effect: parsed.type === 'success' ? parsed.json.effect : 'permit', scope: 'everywhere', source: `policies[${index}]`, because: `the organisation's own policy ${id}` };
     });
   });
   return { policies, origins, problems };

@@ -38,7 +38,10 @@ export type ConnectorResult =
 export type Connector = {
   id: string;
   description: string;
-  /** Checks the executor's evidence before the change is claimed, so a mistake refuses the step rather than failing the change. */
-  checkEvidence(evidence: ExecutionEvidence): string | null;
+  /**
+   * Checks the executor's evidence before the change is claimed, so a mistake refuses the step rather
+   * than failing the change; says which credentials (by fingerprint) the evidence would add.
+   */
+  checkEvidence(evidence: ExecutionEvidence): { problem: string } | { fingerprints: readonly string[] };
   execute(input: ConnectorInput): Promise<ConnectorResult>;
 };

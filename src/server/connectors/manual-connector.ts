@@ -30,7 +30,7 @@ export const manualConnector: Connector = {
 
   checkEvidence(evidence) {
     const reading = readEvidence(evidence);
-    return reading.ok ? null : reading.problem;
+    return reading.ok ? { fingerprints: reading.produced.map((entry) => entry.facts.fingerprint) } : { problem: reading.problem };
   },
 
   async execute({ change, evidence }): Promise<ConnectorResult> {

@@ -13,6 +13,7 @@ import { systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, DecisionRight, Governance, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
+import { credentialIdFor } from '../../core/inventory/index.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { ExecutionEvidence } from '../connectors/connector.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
@@ -25,6 +26,9 @@ import { requestIdOf } from './actor.ts';
 import { isDenial as isDenied } from './authz-service.ts';
 import type { AuthzService, AuthzSnapshot, Denial as Denied } from './authz-service.ts';
 import { toUpsert } from './inventory-service.ts';
+
+/** How long an execution may take before the change is failed as having no known outcome. */
+export const executionLeaseMs = 15 * 60_000;
 
 export type ChangeServiceDeps = {
   unitOfWork: UnitOfWork;
@@ -47,7 +51,8 @@ export type ChangeRequestInput = {
 
 export type ChangeDetail = Change & { events: ChangeEvent[] };
 
-const activeStatuses = new Set(['active', 'expired', 'pending']);
+/** The stored statuses a change may act on: a revoked, retired or superseded credential is done with. */
+export const changeableStatuses: ReadonlySet<string> = new Set(['active', 'expired', 'pending']);
 
 /** Issue, renew and rotate produce a new credential; revoke and retire do not. */
 const producesCredential = (action: GovernedAction): boolean => action === 'issue' || action === 'renew' || action === 'rotate';
@@ -154,9 +159,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     if (classes.length > 1) throw new TrustplaneError('VALIDATION_FAILED', `the credentials belong to ${classes.length} classes (${classes.join(', ')}); a change governs one class, so request one change per class`);
     const classId = classes[0] as string;
     if (stated !== undefined && stated !== classId) throw new TrustplaneError('VALIDATION_FAILED', `the credentials belong to class ${classId}, not ${stated}`);
-    const unfit = credentials.filter((credential) => !activeStatuses.has(credential.status));
+    const unfit = credentials.filter((credential) => !changeableStatuses.has(credential.status));
     if (unfit.length > 0) {
-      throw new TrustplaneError('VALIDATION_FAILED', `credential ${unfit[0]?.id} is ${unfit[0]?.status}; a ${action} applies to active or expired credentials only`);
+      throw new TrustplaneError('VALIDATION_FAILED', `credential ${unfit[0]?.id} is ${unfit[0]?.status}; a ${action} applies to pending, active or expired credentials only`);
     }
     return classId;
   };
@@ -259,8 +264,8 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
     async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId = 'manual'): Promise<ChangeDetail> {
       const connector = connectors.get(connectorId);
-      const problem = connector.checkEvidence(evidence);
-      if (problem !== null) throw new TrustplaneError('VALIDATION_FAILED', `${problem}; the change was not touched`);
+      const checked = connector.checkEvidence(evidence);
+      if ('problem' in checked) throw new TrustplaneError('VALIDATION_FAILED', `${checked.problem}; the change was not touched`);
       const claimed = await step(actor, async (tx, decide, snapshot) => {
         const { version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
@@ -268,9 +273,19 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         if (evidence.pem !== undefined && !producesCredential(change.action)) {
           throw new TrustplaneError('VALIDATION_FAILED', `a ${change.action} produces no new credential, so it takes no PEM; leave out --pem-file (the change was not touched)`);
         }
+        // New material only: evidence naming a credential the inventory already holds would move it into
+        // this class, or make a credential supersede itself.
+        for (const fingerprint of checked.fingerprints) {
+          const known = await tx.credentials.findById(credentialIdFor(fingerprint), clock.now().toISOString());
+          if (known !== null) {
+            throw new TrustplaneError('VALIDATION_FAILED', `the evidence is credential ${known.id} (${known.name}, class ${known.classId ?? 'none'}), which the inventory already holds; a ${change.action} records new material (the change was not touched)`);
+          }
+        }
         const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
         if (isDenied(decided)) return decided;
-        const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id });
+        // A lease: if no outcome is recorded by then (the process died, the connector hung), the sweep
+        // fails the change so that its credentials are free again, for a playbook above all.
+        const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id, staleAt: new Date(clock.now().getTime() + executionLeaseMs).toISOString() });
         await tx.changes.update(updated);
         await record(tx, actor, updated, 'execute', version, decided, { connector: connector.id });
         return { change: updated, credentials: await loadCredentials(tx, updated.credentialIds), version };
@@ -281,10 +296,14 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
     /** Runs the connector outside any transaction, then records the outcome and its effect on the inventory. */
     async finishExecution(actor: { ref: string; requestId?: string }, change: Change, credentials: readonly CredentialRecord[], evidence: ExecutionEvidence, connectorId: string): Promise<Change> {
-      const result = await connectors.get(connectorId).execute({ change, credentials, evidence, at: clock.now() })
-        .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${(error as Error).message}`, evidence: {} }));
+      const result = await Promise.resolve()
+        .then(() => connectors.get(connectorId).execute({ change, credentials, evidence, at: clock.now() }))
+        .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
       return unitOfWork(async (tx) => {
         const current = await loadChange(tx, change.id);
+        if (current.status !== 'executing') {
+          throw new TrustplaneError('CONFLICT', `change ${change.id} is ${current.status}: its execution lease ran out before the connector reported (${result.ok ? 'it succeeded' : result.summary}); check the system it acted on and request a new change`);
+        }
         const now = clock.now().toISOString();
         const version = (await tx.governance.currentVersion())?.version ?? change.governanceVersion;
         if (!result.ok) {
@@ -324,20 +343,33 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       return service.show(id);
     },
 
-    /** Expires changes that waited past their stale time without being executed. Returns how many. */
+    /**
+     * Expires changes that waited past their stale time without being executed, and fails those whose
+     * execution lease ran out without an outcome. One transaction per change, so that a change moved by
+     * someone else at the same moment costs only itself. Returns how many.
+     */
     async expireStale(): Promise<number> {
       const now = clock.now();
-      return unitOfWork(async (tx) => {
-        const stale = await tx.changes.stale(now.toISOString(), 500);
-        const version = (await tx.governance.currentVersion())?.version ?? 0;
-        for (const change of stale) {
-          const expired = next(change, { status: 'expired' });
-          await tx.changes.update(expired);
-          await record(tx, { ref: systemPrincipals.automation }, expired, 'expire', version, null, { staleAt: change.staleAt });
-          await notify(tx, expired, 'expired', [expired.requester]);
-        }
-        return stale.length;
-      });
+      const stale = await unitOfWork((tx) => tx.changes.stale(now.toISOString(), 500));
+      let swept = 0;
+      for (const change of stale) {
+        const done = await unitOfWork(async (tx) => {
+          const version = (await tx.governance.currentVersion())?.version ?? 0;
+          const lapsed = change.status === 'executing';
+          const ended = next(change, { status: lapsed ? 'failed' : 'expired' });
+          await tx.changes.update(ended);
+          await record(tx, { ref: systemPrincipals.automation }, ended, lapsed ? 'fail' : 'expire', version, null, lapsed
+            ? { summary: `no outcome was recorded within the execution lease (${change.staleAt}); what the connector did is unknown: check the system it acted on`, staleAt: change.staleAt }
+            : { staleAt: change.staleAt });
+          await notify(tx, ended, ended.status, [ended.requester, ...(lapsed && ended.executor !== null ? [ended.executor] : [])]);
+          return true;
+        }).catch((error: unknown) => {
+          if (error instanceof TrustplaneError && error.code === 'CONFLICT') return false;
+          throw error;
+        });
+        if (done) swept += 1;
+      }
+      return swept;
     },
 
     async show(id: string): Promise<ChangeDetail> {

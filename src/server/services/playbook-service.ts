@@ -18,6 +18,7 @@ import type { Actor } from './actor.ts';
 import { requestIdOf } from './actor.ts';
 import { isDenial } from './authz-service.ts';
 import type { AuthzService } from './authz-service.ts';
+import { changeableStatuses, executionLeaseMs } from './change-service.ts';
 import type { ChangeService } from './change-service.ts';
 
 export type PlaybookServiceDeps = {
@@ -103,7 +104,11 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
         if (credential === null) throw new TrustplaneError('NOT_FOUND', `no credential ${id}; nothing was done`);
         if (credential.classId === null) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} belongs to no class; a playbook acts only within its classes`);
         if (!inScope(playbook, credential.classId)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is in class ${credential.classId}, outside playbook ${playbook.id}'s scope (${playbook.classes.join(', ')})`);
-        if (!['active', 'expired', 'pending'].includes(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is ${credential.status}; there is nothing to ${action}`);
+        // The change still needs its verifier and its review: both come from the class's decision right.
+        if (governance.classes.find((entry) => entry.id === credential.classId)?.decisionRights[action] === undefined) {
+          throw new TrustplaneError('VALIDATION_FAILED', `class ${credential.classId} has no decision rights for ${action}, so nobody could verify or review it; invoke the playbook with an action the class governs, or add decisionRights.${action} to the class`);
+        }
+        if (!changeableStatuses.has(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is ${credential.status}; there is nothing to ${action}`);
         credentials.push(credential);
       }
       const classes = [...new Set(credentials.map((credential) => credential.classId as string))];
@@ -124,7 +129,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
           id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
           trigger: action === 'revoke' ? input.trigger : null,
           dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
-          requestedAt: now.toISOString(), staleAt: now.toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
+          requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
           approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
           verifier: null, verifiedAt: null, playbookId: playbook.id, connector: 'manual', revision: 1, credentialIds: own.map((credential) => credential.id),
         };

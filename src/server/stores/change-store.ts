@@ -134,9 +134,9 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
       return hydrate(rows);
     },
 
-    /** Changes not yet executed whose stale time has passed. */
+    /** Changes not yet executed, or executing, whose stale time (or execution lease) has passed. */
     async stale(now: string, limit: number): Promise<Change[]> {
-      const rows = await trx.selectFrom('changes').selectAll().where('status', 'in', ['requested', 'approved']).where('stale_at', '<=', now).orderBy('stale_at').limit(limit).execute();
+      const rows = await trx.selectFrom('changes').selectAll().where('status', 'in', ['requested', 'approved', 'executing']).where('stale_at', '<=', now).orderBy('stale_at').limit(limit).execute();
       return hydrate(rows);
     },
 
