@@ -105,7 +105,7 @@ const policySets = (compiled: CompiledGovernance, governance: Governance): { cou
   const own = new Map<string, number>();
   for (const origin of Object.values(compiled.origins)) {
     const scope = origin.scope;
-    if (scope === 'everywhere' || scope === 'outside-classes') everywhere += 1;
+    if (scope === 'everywhere') everywhere += 1;
     else if ('playbook' in scope) own.set(`playbook:${scope.playbook}`, (own.get(`playbook:${scope.playbook}`) ?? 0) + 1);
     else if (scope.includes('*')) inEveryClass += 1;
     else for (const classId of scope) own.set(classId, (own.get(classId) ?? 0) + 1);

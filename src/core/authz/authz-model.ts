@@ -166,9 +166,6 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
   };
 };
 
-/** The lifecycle action a step action is about, or null for other actions. */
-export const parseStepActionOf = (action: AuthzAction): GovernedAction | null => parseStepAction(action)?.action ?? null;
-
 export type DelegationDenial = { code: 'OUTSIDE_CHANGE_WINDOW' | 'DELEGATION_EXPIRED' | 'DELEGATION_REVOKED' | 'FORBIDDEN'; message: string };
 
 /**

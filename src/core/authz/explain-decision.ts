@@ -1,7 +1,8 @@
 // Turns a Cedar decision into what a person needs: allowed or not, the stable error code of a refusal,
 // and a sentence that says why, traced to the governance entries behind the deciding policies.
 import type { ErrorCode } from '../errors.ts';
-import { explainDelegationDenial, parseStepActionOf } from './authz-model.ts';
+import { explainDelegationDenial, resourceClassOf } from './authz-model.ts';
+import { parseStepAction } from './cedar-schema.ts';
 import type { AuthzModel, AuthzQuery, AuthzResource, DelegationRevocation } from './authz-model.ts';
 import type { PolicyOrigin } from './governance-policies.ts';
 
@@ -29,9 +30,6 @@ export const describeResource = (resource: AuthzResource): string => {
   }
 };
 
-const classOf = (resource: AuthzResource): string | null =>
-  'classId' in resource ? resource.classId : null;
-
 export const explainDecision = (
   model: AuthzModel, query: AuthzQuery, decision: { allowed: boolean; policies: DecidingPolicy[] }, revoked: ReadonlyMap<string, DelegationRevocation>,
 ): AuthzOutcome => {
@@ -41,7 +39,7 @@ export const explainDecision = (
   }
   const forbids = decision.policies.filter((policy) => policy.origin.effect === 'forbid');
   const delegation = (): AuthzOutcome | null => {
-    const denial = explainDelegationDenial(model, query.principal, classOf(query.resource), parseStepActionOf(query.action), query.at, revoked);
+    const denial = explainDelegationDenial(model, query.principal, resourceClassOf(query.resource), parseStepAction(query.action)?.action ?? null, query.at, revoked);
     return denial === null ? null : { allowed: false, code: denial.code, policies: decision.policies, reason: `denied: ${denial.message}` };
   };
   const sod = forbids.find((policy) => policy.id.startsWith('sod.') && !policy.id.startsWith('sod.partner-') && policy.id !== 'sod.read-only-token' && policy.id !== 'sod.system-approves-only-pre-approved');

@@ -11,12 +11,11 @@ import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './
 import type { ChangeStep } from './cedar-schema.ts';
 
 /**
- * Which resources a policy can apply to: any, only those outside every class (governance, delegations),
- * one playbook, or those in the listed classes ("*": in any class). The engine decides each request
- * against only the policies that can apply to its resource, because a Cedar call costs time for every
- * policy in the set it is given.
+ * Which resources a policy can apply to: any, one playbook, or those in the listed classes ("*": in any
+ * class). The engine decides each request against only the policies that can apply to its resource,
+ * because a Cedar call costs time for every policy in the set it is given.
  */
-export type PolicyScope = 'everywhere' | 'outside-classes' | { playbook: string } | readonly string[];
+export type PolicyScope = 'everywhere' | { playbook: string } | readonly string[];
 
 export type PolicyOrigin = {
   effect: 'permit' | 'forbid';

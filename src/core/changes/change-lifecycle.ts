@@ -31,7 +31,7 @@ export type Change = {
   updatedAt: string;
   governanceVersion: number;
   approvalsNeeded: number;
-  /** The accountable person who pre-authorised a pre-approved standard change or a playbook. */
+  /** Who pre-authorised the approval: the accountable person of a pre-approved standard change, or `playbook:ID`. */
   preApprovedBy: string | null;
   approvals: readonly string[];
   executor: string | null;

@@ -109,7 +109,7 @@ const partition = (policies: Record<string, string>, origins: Record<string, Pol
   const byPlaybook = new Map<string, Record<string, string>>();
   for (const [id, text] of Object.entries(policies)) {
     const scope = origins[id]?.scope ?? 'everywhere';
-    if (scope === 'everywhere' || scope === 'outside-classes') everywhere[id] = text;
+    if (scope === 'everywhere') everywhere[id] = text;
     else if ('playbook' in scope) byPlaybook.set(scope.playbook, { ...byPlaybook.get(scope.playbook), [id]: text });
     else if (scope.includes('*')) inEveryClass[id] = text;
     else {

@@ -3,6 +3,7 @@
 // denied attempt in its own transaction, because the transaction of the refused request rolls back.
 import { explainDecision } from '../../core/authz/explain-decision.ts';
 import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
+import { resourceClassOf } from '../../core/authz/authz-model.ts';
 import type { AuthzQuery, DelegationRevocation } from '../../core/authz/authz-model.ts';
 import { describeResource } from '../../core/authz/explain-decision.ts';
 import { TrustplaneError } from '../../core/errors.ts';
@@ -62,7 +63,7 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
 
   const recordDenial = async (query: AuthzQuery, outcome: AuthzOutcome, version: number | null, requestId?: string): Promise<void> => {
     const resource = describeResource(query.resource);
-    const classId = 'classId' in query.resource ? query.resource.classId : null;
+    const classId = resourceClassOf(query.resource);
     await unitOfWork(async (tx) => {
       await tx.authz.recordDenial({
         at: clock.now().toISOString(), principal: query.principal, action: query.action, resource, classId,

@@ -23,8 +23,8 @@ import type { ChangeEvent, ChangeFilter } from '../stores/change-store.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
 import type { Actor } from './actor.ts';
 import { requestIdOf } from './actor.ts';
-import { isDenial as isDenied } from './authz-service.ts';
-import type { AuthzService, AuthzSnapshot, Denial as Denied } from './authz-service.ts';
+import { isDenial } from './authz-service.ts';
+import type { AuthzService, AuthzSnapshot, Denial } from './authz-service.ts';
 import { toUpsert } from './inventory-service.ts';
 
 /** How long an execution may take before the change is failed as having no known outcome. */
@@ -77,10 +77,10 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   const { unitOfWork, clock, random, authz, connectors } = deps;
 
   /** Runs a step in one transaction; a refusal commits nothing, is recorded on its own, and throws. */
-  const step = async <T>(actor: Actor, work: (tx: UnitOfWorkContext, decide: (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>) => AuthzOutcome | Denied, snapshot: AuthzSnapshot) => Promise<T | Denied>): Promise<T> => {
+  const step = async <T>(actor: Actor, work: (tx: UnitOfWorkContext, decide: (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>) => AuthzOutcome | Denial, snapshot: AuthzSnapshot) => Promise<T | Denial>): Promise<T> => {
     const result = await unitOfWork(async (tx) => {
       const snapshot = await authz.snapshot(tx);
-      const decide = (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>): AuthzOutcome | Denied =>
+      const decide = (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>): AuthzOutcome | Denial =>
         authz.decideIn(snapshot, { ...query, principal: actor.ref, at: clock.now(), readOnly: actor.readOnly });
       return work(tx, decide, snapshot);
     });
@@ -176,9 +176,10 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const { governance, version } = requireGovernance(snapshot);
         const credentials = await loadCredentials(tx, input.credentialIds);
         const classId = credentials.length === 0 ? input.classId as string : classOfCredentials(credentials, input.action, input.classId);
-        const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
+        // Cedar first, so that whoever may not request here is refused and recorded whatever else is wrong.
         const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
-        if (isDenied(decided)) return decided;
+        if (isDenial(decided)) return decided;
+        const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
         const open = await tx.changes.openOn(input.credentialIds);
         if (open.length > 0) {
           throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
@@ -195,22 +196,23 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         };
         await tx.changes.insert(change);
         await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt });
-        if (right.preApproved) {
-          // A pre-approved standard change: the system principal approves, under the pre-authorisation of
-          // the accountable person, and Cedar decides that too.
-          const system = { ref: systemPrincipals.automation };
-          const query: AuthzQuery = { principal: system.ref, action: stepAction('approve', input.action), resource: changeResource(change), at: now };
-          const approval = snapshot.decide(query);
-          if (approval.allowed) {
-            change = next(change, { status: 'approved', approvals: [system.ref] });
-            await tx.changes.appendEvent(change.id, {
-              at: now.toISOString(), actor: system.ref, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
-              details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
-            });
-            await tx.changes.update(change);
-            await tx.audit.append({ at: now, actor: system.ref, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
-          }
+        // A pre-approved standard change: the system principal approves, under the pre-authorisation of
+        // the accountable person, and Cedar decides that too. Should Cedar refuse (an organisation's own
+        // forbid, say), the change waits for its approvers like any other, and they are told.
+        const system = systemPrincipals.automation;
+        const approval = right.preApproved
+          ? snapshot.decide({ principal: system, action: stepAction('approve', input.action), resource: changeResource(change), at: now })
+          : null;
+        if (approval?.allowed === true) {
+          change = next(change, { status: 'approved', approvals: [system] });
+          await tx.changes.appendEvent(change.id, {
+            at: now.toISOString(), actor: system, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
+            details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
+          });
+          await tx.changes.update(change);
+          await tx.audit.append({ at: now, actor: system, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
         } else {
+          if (approval !== null) await tx.audit.append({ at: now, actor: system, action: 'authz.denied', target: `change:${change.id}`, governanceVersion: version, details: { action: stepAction('approve', input.action), code: approval.code, reason: approval.reason, policies: approval.policies.map((policy) => policy.id) } });
           await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
         }
         await notify(tx, change, 'requested', [...right.consulted, ...right.informed]);
@@ -223,9 +225,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       await step(actor, async (tx, decide, snapshot) => {
         const { governance, version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
-        requireTransition(change, 'approve');
         const decided = decide({ action: stepAction('approve', change.action), resource: changeResource(change) });
-        if (isDenied(decided)) return decided;
+        if (isDenial(decided)) return decided;
+        requireTransition(change, 'approve');
         const approvals = [...change.approvals, actor.ref];
         const updated = next(change, { approvals, status: approvals.length >= change.approvalsNeeded ? 'approved' : 'requested' });
         await tx.changes.update(updated);
@@ -250,9 +252,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       await step(actor, async (tx, decide, snapshot) => {
         const { version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
-        requireTransition(change, name);
         const decided = decide({ action: stepAction(name, change.action), resource: changeResource(change) });
-        if (isDenied(decided)) return decided;
+        if (isDenial(decided)) return decided;
+        requireTransition(change, name);
         const updated = next(change, { status });
         await tx.changes.update(updated);
         await record(tx, actor, updated, name, version, decided, details);
@@ -282,7 +284,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           }
         }
         const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
-        if (isDenied(decided)) return decided;
+        if (isDenial(decided)) return decided;
         // A lease: if no outcome is recorded by then (the process died, the connector hung), the sweep
         // fails the change so that its credentials are free again, for a playbook above all.
         const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id, staleAt: new Date(clock.now().getTime() + executionLeaseMs).toISOString() });
@@ -319,7 +321,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         if (replacement !== undefined && (change.action === 'renew' || change.action === 'rotate')) {
           for (const previous of change.credentialIds) await tx.credentials.supersede(previous, replacement.id, now);
         }
-        const executed = next(current, { status: 'executed', executedAt: now, credentialIds: current.credentialIds });
+        const executed = next(current, { status: 'executed', executedAt: now });
         await tx.changes.update(executed);
         await record(tx, actor, executed, 'executed', version, null, { summary: result.summary, evidence: result.evidence, produced: produced.map((upsert) => upsert.id) });
         await notify(tx, executed, 'executed', [executed.requester]);
@@ -331,9 +333,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       await step(actor, async (tx, decide, snapshot) => {
         const { version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
-        requireTransition(change, 'verify');
         const decided = decide({ action: stepAction('verify', change.action), resource: changeResource(change) });
-        if (isDenied(decided)) return decided;
+        if (isDenial(decided)) return decided;
+        requireTransition(change, 'verify');
         const updated = next(change, { status: input.outcome === 'passed' ? 'verified' : 'verification_failed', verifier: actor.ref, verifiedAt: clock.now().toISOString() });
         await tx.changes.update(updated);
         await record(tx, actor, updated, 'verify', version, decided, { outcome: input.outcome, checks: input.checks, note: input.note ?? null });
