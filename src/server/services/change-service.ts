@@ -169,6 +169,23 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   const dueAtFor = (credentialClass: CredentialClass, trigger: RevocationReason | null, at: Date): string | null =>
     revocationDueAt(credentialClass.policy, trigger, at)?.toISOString() ?? null;
 
+  /** Reject or cancel: a final status, nothing executed. */
+  const close = async (actor: Actor, id: string, name: 'reject' | 'cancel', status: 'rejected' | 'cancelled', details: Record<string, unknown>): Promise<ChangeDetail> => {
+    await step(actor, async (tx, decide, snapshot) => {
+      const { version } = requireGovernance(snapshot);
+      const change = await loadChange(tx, id);
+      const decided = decide({ action: stepAction(name, change.action), resource: changeResource(change) });
+      if (isDenial(decided)) return decided;
+      requireTransition(change, name);
+      const updated = next(change, { status });
+      await tx.changes.update(updated);
+      await record(tx, actor, updated, name, version, decided, details);
+      await notify(tx, updated, status, [updated.requester]);
+      return null;
+    });
+    return service.show(id);
+  };
+
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
       checkRequest(input);
@@ -240,28 +257,11 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     },
 
     async reject(actor: Actor, id: string, note: string): Promise<ChangeDetail> {
-      return service.close(actor, id, 'reject', 'rejected', { note });
+      return close(actor, id, 'reject', 'rejected', { note });
     },
 
     async cancel(actor: Actor, id: string, note?: string): Promise<ChangeDetail> {
-      return service.close(actor, id, 'cancel', 'cancelled', { note: note ?? null });
-    },
-
-    /** Reject or cancel: a final status, nothing executed. */
-    async close(actor: Actor, id: string, name: 'reject' | 'cancel', status: 'rejected' | 'cancelled', details: Record<string, unknown>): Promise<ChangeDetail> {
-      await step(actor, async (tx, decide, snapshot) => {
-        const { version } = requireGovernance(snapshot);
-        const change = await loadChange(tx, id);
-        const decided = decide({ action: stepAction(name, change.action), resource: changeResource(change) });
-        if (isDenial(decided)) return decided;
-        requireTransition(change, name);
-        const updated = next(change, { status });
-        await tx.changes.update(updated);
-        await record(tx, actor, updated, name, version, decided, details);
-        await notify(tx, updated, status, [updated.requester]);
-        return null;
-      });
-      return service.show(id);
+      return close(actor, id, 'cancel', 'cancelled', { note: note ?? null });
     },
 
     async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId = 'manual'): Promise<ChangeDetail> {
