@@ -3,6 +3,7 @@
 // partners acting inside and outside their windows, reads of governance and playbook invocations. Each
 // query's time falls somewhere in the two weeks after the governance was applied. Seeded, so every run
 // asks the same questions.
+import { seeded } from '../../src/server/demo/demo-inventory.ts';
 import type { AuthzQuery, AuthzResource, DelegationRevocation } from '../../src/core/authz/authz-model.ts';
 import { stepAction } from '../../src/core/authz/cedar-schema.ts';
 import type { Governance, GovernedAction } from '../../src/core/governance/index.ts';
@@ -20,17 +21,6 @@ export type BenchQuery = { kind: QueryKind; query: AuthzQuery };
 // Share of each kind in the mix, in percent.
 const mix: Record<QueryKind, number> = { request: 15, approve: 15, execute: 15, verify: 10, partner: 20, read: 15, 'invoke-playbook': 10 };
 
-/** mulberry32: a small seeded generator, so the mix is the same on every run. */
-const seeded = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
 
 /** One delegation in ten partners' worth is revoked, as an operator would after an incident. */
 export const revokedDelegations = (size: GovernanceSize): ReadonlyMap<string, DelegationRevocation> => new Map(

@@ -9,8 +9,8 @@ export type DemoImport = { name: string; content: string; defaults: ImportDefaul
 
 const day = 86_400_000;
 
-/** A seeded generator (mulberry32) so that every demo has the same shape; not for anything secret. */
-const seeded = (seed: number): (() => number) => {
+/** A seeded generator (mulberry32) so that every demo (and benchmark) has the same shape; not for anything secret. */
+export const seeded = (seed: number): (() => number) => {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
