@@ -10,7 +10,6 @@ import { stepAction } from '../../core/authz/cedar-schema.ts';
 import type { ChangeStep } from '../../core/authz/cedar-schema.ts';
 import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
 import { systemPrincipals } from '../../core/authz/governance-policies.ts';
-import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, DecisionRight, Governance, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
 import { credentialIdFor } from '../../core/inventory/index.ts';
@@ -22,7 +21,7 @@ import type { Clock, RandomSource } from '../platform.ts';
 import type { ChangeEvent, ChangeFilter } from '../stores/change-store.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
 import type { Actor } from './actor.ts';
-import { requestIdOf } from './actor.ts';
+import { createChangeJournal } from './change-journal.ts';
 import { isDenial } from './authz-service.ts';
 import type { AuthzService, AuthzSnapshot, Denial } from './authz-service.ts';
 import { toUpsert } from './inventory-service.ts';
@@ -103,26 +102,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     if (problem !== null) throw new TrustplaneError('INVALID_TRANSITION', problem);
   };
 
-  const record = async (tx: UnitOfWorkContext, actor: Actor | { ref: string }, change: Change, name: string, version: number, outcome: AuthzOutcome | null, details: Record<string, unknown>): Promise<void> => {
-    const at = clock.now();
-    const policies = outcome?.policies.map((policy) => policy.id) ?? [];
-    // The Cedar decision in words, beside the ids of the policies that made it.
-    const decided = outcome === null ? details : { ...details, decision: outcome.reason };
-    await tx.changes.appendEvent(change.id, { at: at.toISOString(), actor: actor.ref, step: name, governanceVersion: version, policies, details: decided });
-    await tx.audit.append({
-      at, actor: actor.ref, action: `change.${name}`, target: `change:${change.id}`, governanceVersion: version,
-      ...('requestId' in actor ? requestIdOf(actor) : {}),
-      details: { status: change.status, classId: change.classId, action: change.action, credentials: change.credentialIds, policies, ...decided },
-    });
-  };
-
-  const notify = async (tx: UnitOfWorkContext, change: Change, event: string, recipients: readonly string[]): Promise<void> => {
-    const unique = [...new Set(recipients)];
-    if (unique.length === 0) return;
-    await tx.outbox.add({ topic: 'notification', payload: { event, changeId: change.id, classId: change.classId, action: change.action, status: change.status, recipients: unique } });
-  };
-
-  const next = (change: Change, patch: Partial<Change>): Change => ({ ...change, ...patch, updatedAt: clock.now().toISOString(), revision: change.revision + 1 });
+  const { record, notify, advance: next } = createChangeJournal(clock);
 
   const loadCredentials = async (tx: UnitOfWorkContext, ids: readonly string[]): Promise<CredentialRecord[]> => {
     const now = clock.now().toISOString();
@@ -387,9 +367,3 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 };
 
 export type ChangeService = ReturnType<typeof createChangeService>;
-
-export const parseStaleAfter = (text: string): number => {
-  const parsed = parseDuration(text);
-  if (!parsed.ok) throw new TrustplaneError('VALIDATION_FAILED', `stale-after: ${parsed.message}`);
-  return parsed.ms;
-};

@@ -6,6 +6,7 @@
 // The verifier still verifies the change afterwards.
 import { revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
+import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, GovernedAction, Playbook, RevocationReason } from '../../core/governance/index.ts';
@@ -20,6 +21,8 @@ import { isDenial } from './authz-service.ts';
 import type { AuthzService } from './authz-service.ts';
 import { changeableStatuses, executionLeaseMs } from './change-service.ts';
 import type { ChangeService } from './change-service.ts';
+import { createChangeJournal } from './change-journal.ts';
+import type { ChangeJournal } from './change-journal.ts';
 
 export type PlaybookServiceDeps = {
   unitOfWork: UnitOfWork;
@@ -47,7 +50,7 @@ const inScope = (playbook: Playbook, classId: string): boolean => playbook.class
  * invocation and their requesters told. A change executing right now is work in flight; it is refused.
  */
 const cancelSuperseded = async (
-  tx: UnitOfWorkContext, actor: Actor, by: { playbookId: string; version: number; policies: string[]; at: Date }, credentialIds: readonly string[],
+  tx: UnitOfWorkContext, journal: ChangeJournal, actor: Actor, by: { playbookId: string; version: number; outcome: AuthzOutcome }, credentialIds: readonly string[],
 ): Promise<void> => {
   const open = await tx.changes.openOn(credentialIds);
   for (const changeId of new Set(open.map((entry) => entry.changeId))) {
@@ -55,15 +58,10 @@ const cancelSuperseded = async (
     if (pending === null) continue;
     const problem = transitionProblem(pending, 'cancel');
     if (problem !== null) throw new TrustplaneError('CONFLICT', `credential ${open.find((entry) => entry.changeId === changeId)?.credentialId} is in change ${changeId}, which the playbook cannot cancel: ${problem}`);
-    const cancelled: Change = { ...pending, status: 'cancelled', updatedAt: by.at.toISOString(), revision: pending.revision + 1 };
+    const cancelled = journal.advance(pending, { status: 'cancelled' });
     await tx.changes.update(cancelled);
-    const details = { note: `superseded by emergency playbook ${by.playbookId}`, playbook: by.playbookId };
-    await tx.changes.appendEvent(changeId, { at: by.at.toISOString(), actor: actor.ref, step: 'cancel', governanceVersion: by.version, policies: by.policies, details });
-    await tx.audit.append({
-      at: by.at, actor: actor.ref, action: 'change.cancel', target: `change:${changeId}`, governanceVersion: by.version, ...requestIdOf(actor),
-      details: { status: 'cancelled', classId: pending.classId, action: pending.action, credentials: pending.credentialIds, policies: by.policies, ...details },
-    });
-    await tx.outbox.add({ topic: 'notification', payload: { event: 'cancelled', changeId, classId: pending.classId, action: pending.action, status: 'cancelled', recipients: [pending.requester] } });
+    await journal.record(tx, actor, cancelled, 'cancel', by.version, by.outcome, { note: `superseded by emergency playbook ${by.playbookId}`, playbook: by.playbookId });
+    await journal.notify(tx, cancelled, 'cancelled', [pending.requester]);
   }
 };
 
@@ -78,88 +76,91 @@ export const reviewerFor = (credentialClass: CredentialClass | undefined, action
   return candidates.find((candidate) => candidate !== responder) ?? candidates[0] ?? responder;
 };
 
-export const createPlaybookService = ({ unitOfWork, clock, random, authz, changes }: PlaybookServiceDeps) => ({
-  list: () => unitOfWork(async (tx) => (await authz.snapshot(tx)).governance?.playbooks ?? []),
+export const createPlaybookService = ({ unitOfWork, clock, random, authz, changes }: PlaybookServiceDeps) => {
+  const journal = createChangeJournal(clock);
+  return {
+    list: () => unitOfWork(async (tx) => (await authz.snapshot(tx)).governance?.playbooks ?? []),
 
-  async invoke(actor: Actor, input: InvokeInput): Promise<Invocation> {
-    if (input.credentialIds.length === 0) throw new TrustplaneError('VALIDATION_FAILED', 'name the credentials the playbook acts on (--credential ID, repeatable)');
-    if (new Set(input.credentialIds).size !== input.credentialIds.length) throw new TrustplaneError('VALIDATION_FAILED', 'a credential is named twice; name each once');
-    const claimed = await unitOfWork(async (tx) => {
-      const snapshot = await authz.snapshot(tx);
-      const governance = snapshot.governance;
-      if (governance === null || snapshot.version === null) throw new TrustplaneError('CONFLICT', 'no governance is applied yet');
-      const playbook = governance.playbooks.find((entry) => entry.id === input.playbookId);
-      if (playbook === undefined) throw new TrustplaneError('NOT_FOUND', `no playbook ${input.playbookId}; \`trustplane playbooks list\` shows them`);
-      const action = input.action ?? (playbook.actions.includes('revoke') ? 'revoke' : playbook.actions[0] as GovernedAction);
-      // Scope first, in words: what the playbook allows, before Cedar decides who may invoke it.
-      if (!playbook.triggers.includes(input.trigger)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} is for ${playbook.triggers.join(', ')}, not ${input.trigger}`);
-      if (!playbook.actions.includes(action)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} allows ${playbook.actions.join(', ')}, not ${action}`);
-      if (input.credentialIds.length > playbook.maxCredentials) {
-        throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} acts on at most ${playbook.maxCredentials} credentials (its blast-radius limit); ${input.credentialIds.length} were named`);
-      }
-      const now = clock.now();
-      const credentials: CredentialRecord[] = [];
-      for (const id of input.credentialIds) {
-        const credential = await tx.credentials.findById(id, now.toISOString());
-        if (credential === null) throw new TrustplaneError('NOT_FOUND', `no credential ${id}; nothing was done`);
-        if (credential.classId === null) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} belongs to no class; a playbook acts only within its classes`);
-        if (!inScope(playbook, credential.classId)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is in class ${credential.classId}, outside playbook ${playbook.id}'s scope (${playbook.classes.join(', ')})`);
-        // The change still needs its verifier and its review: both come from the class's decision right.
-        if (governance.classes.find((entry) => entry.id === credential.classId)?.decisionRights[action] === undefined) {
-          throw new TrustplaneError('VALIDATION_FAILED', `class ${credential.classId} has no decision rights for ${action}, so nobody could verify or review it; invoke the playbook with an action the class governs, or add decisionRights.${action} to the class`);
+    async invoke(actor: Actor, input: InvokeInput): Promise<Invocation> {
+      if (input.credentialIds.length === 0) throw new TrustplaneError('VALIDATION_FAILED', 'name the credentials the playbook acts on (--credential ID, repeatable)');
+      if (new Set(input.credentialIds).size !== input.credentialIds.length) throw new TrustplaneError('VALIDATION_FAILED', 'a credential is named twice; name each once');
+      const claimed = await unitOfWork(async (tx) => {
+        const snapshot = await authz.snapshot(tx);
+        const governance = snapshot.governance;
+        if (governance === null || snapshot.version === null) throw new TrustplaneError('CONFLICT', 'no governance is applied yet');
+        const playbook = governance.playbooks.find((entry) => entry.id === input.playbookId);
+        if (playbook === undefined) throw new TrustplaneError('NOT_FOUND', `no playbook ${input.playbookId}; \`trustplane playbooks list\` shows them`);
+        const action = input.action ?? (playbook.actions.includes('revoke') ? 'revoke' : playbook.actions[0] as GovernedAction);
+        // Scope first, in words: what the playbook allows, before Cedar decides who may invoke it.
+        if (!playbook.triggers.includes(input.trigger)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} is for ${playbook.triggers.join(', ')}, not ${input.trigger}`);
+        if (!playbook.actions.includes(action)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} allows ${playbook.actions.join(', ')}, not ${action}`);
+        if (input.credentialIds.length > playbook.maxCredentials) {
+          throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} acts on at most ${playbook.maxCredentials} credentials (its blast-radius limit); ${input.credentialIds.length} were named`);
         }
-        if (!changeableStatuses.has(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is ${credential.status}; there is nothing to ${action}`);
-        credentials.push(credential);
-      }
-      const classes = [...new Set(credentials.map((credential) => credential.classId as string))];
-      const query = {
-        principal: actor.ref, action: 'invoke-playbook' as const, resource: { type: 'playbook' as const, id: playbook.id }, at: now, readOnly: actor.readOnly,
-        invocation: { trigger: input.trigger, lifecycleAction: action, classes, credentialCount: credentials.length },
-      };
-      const outcome = authz.decideIn(snapshot, query);
-      if (isDenial(outcome)) return outcome;
-      await cancelSuperseded(tx, actor, { playbookId: playbook.id, version: snapshot.version, policies: outcome.policies.map((policy) => policy.id), at: now }, input.credentialIds);
-      const reviewWithin = parseDuration(playbook.reviewWithin);
-      const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review }[] = [];
-      for (const classId of classes) {
-        const credentialClass = governance.classes.find((entry) => entry.id === classId);
-        const accountable = reviewerFor(credentialClass, action, actor.ref);
-        const own = credentials.filter((credential) => credential.classId === classId);
-        const change: Change = {
-          id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
-          trigger: action === 'revoke' ? input.trigger : null,
-          dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
-          requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
-          approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
-          verifier: null, verifiedAt: null, playbookId: playbook.id, connector: 'manual', revision: 1, credentialIds: own.map((credential) => credential.id),
+        const now = clock.now();
+        const credentials: CredentialRecord[] = [];
+        for (const id of input.credentialIds) {
+          const credential = await tx.credentials.findById(id, now.toISOString());
+          if (credential === null) throw new TrustplaneError('NOT_FOUND', `no credential ${id}; nothing was done`);
+          if (credential.classId === null) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} belongs to no class; a playbook acts only within its classes`);
+          if (!inScope(playbook, credential.classId)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is in class ${credential.classId}, outside playbook ${playbook.id}'s scope (${playbook.classes.join(', ')})`);
+          // The change still needs its verifier and its review: both come from the class's decision right.
+          if (governance.classes.find((entry) => entry.id === credential.classId)?.decisionRights[action] === undefined) {
+            throw new TrustplaneError('VALIDATION_FAILED', `class ${credential.classId} has no decision rights for ${action}, so nobody could verify or review it; invoke the playbook with an action the class governs, or add decisionRights.${action} to the class`);
+          }
+          if (!changeableStatuses.has(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is ${credential.status}; there is nothing to ${action}`);
+          credentials.push(credential);
+        }
+        const classes = [...new Set(credentials.map((credential) => credential.classId as string))];
+        const query = {
+          principal: actor.ref, action: 'invoke-playbook' as const, resource: { type: 'playbook' as const, id: playbook.id }, at: now, readOnly: actor.readOnly,
+          invocation: { trigger: input.trigger, lifecycleAction: action, classes, credentialCount: credentials.length },
         };
-        await tx.changes.insert(change);
-        const policies = outcome.policies.map((policy) => policy.id);
-        const event = (step: string, details: Record<string, unknown>) => tx.changes.appendEvent(change.id, { at: now.toISOString(), actor: step === 'approve' ? `playbook:${playbook.id}` : actor.ref, step, governanceVersion: snapshot.version as number, policies, details });
-        await event('request', { reason: input.reason, trigger: input.trigger, playbook: playbook.id });
-        await event('approve', { preAuthorisedBy: `playbook ${playbook.id} in governance version ${snapshot.version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards' });
-        await event('execute', { connector: 'manual', playbook: playbook.id });
-        const review: Review = {
-          id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable, executor: actor.ref,
-          openedAt: now.toISOString(), dueAt: new Date(now.getTime() + (reviewWithin.ok ? reviewWithin.ms : 86_400_000)).toISOString(),
-          status: 'open', completedBy: null, completedAt: null, note: null,
-        };
-        await tx.reviews.insert(review);
-        await tx.audit.append({
-          at: now, actor: actor.ref, action: 'playbook.invoke', target: `playbook:${playbook.id}`, governanceVersion: snapshot.version, ...requestIdOf(actor),
-          details: { change: change.id, classId, action, trigger: input.trigger, credentials: change.credentialIds, review: review.id, reviewDueAt: review.dueAt, policies },
-        });
-        await tx.outbox.add({ topic: 'notification', payload: { event: 'review_opened', reviewId: review.id, changeId: change.id, recipients: [accountable] } });
-        claimedChanges.push({ change, credentials: own, review });
+        const outcome = authz.decideIn(snapshot, query);
+        if (isDenial(outcome)) return outcome;
+        await cancelSuperseded(tx, journal, actor, { playbookId: playbook.id, version: snapshot.version, outcome }, input.credentialIds);
+        const reviewWithin = parseDuration(playbook.reviewWithin);
+        const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review }[] = [];
+        for (const classId of classes) {
+          const credentialClass = governance.classes.find((entry) => entry.id === classId);
+          const accountable = reviewerFor(credentialClass, action, actor.ref);
+          const own = credentials.filter((credential) => credential.classId === classId);
+          const change: Change = {
+            id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
+            trigger: action === 'revoke' ? input.trigger : null,
+            dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
+            requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
+            approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
+            verifier: null, verifiedAt: null, playbookId: playbook.id, connector: 'manual', revision: 1, credentialIds: own.map((credential) => credential.id),
+          };
+          await tx.changes.insert(change);
+          const policies = outcome.policies.map((policy) => policy.id);
+          const event = (step: string, details: Record<string, unknown>) => tx.changes.appendEvent(change.id, { at: now.toISOString(), actor: step === 'approve' ? `playbook:${playbook.id}` : actor.ref, step, governanceVersion: snapshot.version as number, policies, details });
+          await event('request', { reason: input.reason, trigger: input.trigger, playbook: playbook.id });
+          await event('approve', { preAuthorisedBy: `playbook ${playbook.id} in governance version ${snapshot.version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards' });
+          await event('execute', { connector: 'manual', playbook: playbook.id });
+          const review: Review = {
+            id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable, executor: actor.ref,
+            openedAt: now.toISOString(), dueAt: new Date(now.getTime() + (reviewWithin.ok ? reviewWithin.ms : 86_400_000)).toISOString(),
+            status: 'open', completedBy: null, completedAt: null, note: null,
+          };
+          await tx.reviews.insert(review);
+          await tx.audit.append({
+            at: now, actor: actor.ref, action: 'playbook.invoke', target: `playbook:${playbook.id}`, governanceVersion: snapshot.version, ...requestIdOf(actor),
+            details: { change: change.id, classId, action, trigger: input.trigger, credentials: change.credentialIds, review: review.id, reviewDueAt: review.dueAt, policies },
+          });
+          await tx.outbox.add({ topic: 'notification', payload: { event: 'review_opened', reviewId: review.id, changeId: change.id, recipients: [accountable] } });
+          claimedChanges.push({ change, credentials: own, review });
+        }
+        return claimedChanges;
+      }).then((result) => authz.settle(result, actor.requestId));
+      const done: Change[] = [];
+      for (const { change, credentials } of claimed) {
+        done.push(await changes.finishExecution(actor, change, credentials, { note: `emergency playbook ${input.playbookId}: ${input.reason}` }, 'manual'));
       }
-      return claimedChanges;
-    }).then((result) => authz.settle(result, actor.requestId));
-    const done: Change[] = [];
-    for (const { change, credentials } of claimed) {
-      done.push(await changes.finishExecution(actor, change, credentials, { note: `emergency playbook ${input.playbookId}: ${input.reason}` }, 'manual'));
-    }
-    return { playbookId: input.playbookId, changes: done, reviews: claimed.map((entry) => entry.review) };
-  },
-});
+      return { playbookId: input.playbookId, changes: done, reviews: claimed.map((entry) => entry.review) };
+    },
+  };
+};
 
 export type PlaybookService = ReturnType<typeof createPlaybookService>;
