@@ -41,9 +41,9 @@ export const openFreshDataDir = async (config: Config): Promise<Database> => {
 export const initialiseIn = async (config: Config, database: Database, services: Services): Promise<Initialised> => {
   const existing = await services.tokens.list({ principal: 'system:bootstrap', includeRevoked: true });
   if (existing.length > 0) {
-    throw new TrustplaneError('CONFLICT', `the database (${describeLocation(database.location)}) was initialised before; create tokens with an existing admin token instead`);
+    throw new TrustplaneError('CONFLICT', `the database (${describeLocation(database.location)}) was initialised before; create tokens with an existing token instead (trustplane tokens create)`);
   }
-  const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap admin (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
+  const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
   const marker: DataDirFile = { format: 1, createdAt: record.createdAt, database: database.location.kind };
   const markerPath = join(config.dataDir, dataDirMarker);
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });

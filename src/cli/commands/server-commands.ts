@@ -13,7 +13,7 @@ const serverFlags = (options: { dataDir?: string; host?: string; port?: string; 
 
 export const registerServerCommands = (program: Command): void => {
   program.command('init')
-    .description('create a data directory and database, and print the first admin token once')
+    .description('create a data directory and database, and print the bootstrap token once')
     .option('--data-dir <dir>', 'where Trustplane keeps its files (default $TRUSTPLANE_DATA_DIR or ./trustplane-data)')
     .action(action(async ({ output }, options: { dataDir?: string }) => {
       const config = loadConfig(serverFlags(options), process.env);
@@ -21,7 +21,7 @@ export const registerServerCommands = (program: Command): void => {
       const result = await initialise(config);
       output.result(result, () => {
         output.line(`Initialised Trustplane in ${result.dataDir} (${result.database}).`);
-        output.line(`Admin token ${result.tokenId}, shown once, valid until ${result.expiresAt}:`);
+        output.line(`Bootstrap token ${result.tokenId} (system:bootstrap), shown once, valid until ${result.expiresAt}:`);
         output.line(`  ${result.token}`);
         output.line('Next:');
         output.line(`  trustplane serve --data-dir ${result.dataDir}`);
