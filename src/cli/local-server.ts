@@ -3,13 +3,16 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrustplaneError } from '../core/errors.ts';
-import { loadConfig } from '../server/config/config.ts';
+import { loadConfig, publicUrlOf } from '../server/config/config.ts';
 import type { Config } from '../server/config/config.ts';
 import { describeLocation, locateDatabase, migrateToLatest, openDatabase } from '../server/db/database.ts';
 import type { Database } from '../server/db/database.ts';
 import { demoGovernance } from '../server/demo/demo-governance.ts';
 import { generateDemoInventory } from '../server/demo/demo-inventory.ts';
 import { createServices } from '../server/main.ts';
+import { loadMasterKey } from '../server/keys/master-key.ts';
+import { pkcs11SettingsFromEnv } from '../server/signers/pkcs11-signer.ts';
+import type { CaKeyAlgorithm } from '../core/pki/signer.ts';
 import type { RunningServer, Services } from '../server/main.ts';
 import { demoPersonas } from './demo-personas.ts';
 
@@ -19,7 +22,26 @@ export const dataDirMarker = 'trustplane.json';
 
 type DataDirFile = { format: 1; createdAt: string; database: string };
 
-export type Initialised = { dataDir: string; database: string; token: string; tokenId: string; expiresAt: string };
+export type Initialised = {
+  dataDir: string; database: string; token: string; tokenId: string; expiresAt: string;
+  masterKey: { origin: 'environment' | 'file'; path?: string };
+  ca: { id: string; root: string; algorithm: CaKeyAlgorithm; backend: 'software' | 'pkcs11'; certificateUrl: string } | null;
+};
+
+/** The CA hierarchy init makes, unless told not to (--no-ca). */
+export type InitialCa = { source: string; name: string; algorithm: CaKeyAlgorithm; backend: 'software' | 'pkcs11' };
+
+export const defaultInitialCa: InitialCa = { source: 'internal-ca', name: 'Trustplane Internal CA', algorithm: 'ECDSA-P256', backend: 'software' };
+
+/**
+ * Services for init and the demo: the master key is made now if there is none (<data dir>/master.key,
+ * mode 0600, unless TRUSTPLANE_MASTER_KEY is set), and CA certificates point at where `serve` will listen.
+ */
+export const localServices = (config: Config, database: Database, env: NodeJS.ProcessEnv) => {
+  const masterKey = loadMasterKey({ env, dataDir: config.dataDir, create: true });
+  const services = createServices(database, { masterKey: masterKey.kek, pkcs11: pkcs11SettingsFromEnv(env), publicUrl: () => publicUrlOf(config, config.port) });
+  return { services, masterKey: { origin: masterKey.origin, ...(masterKey.path === undefined ? {} : { path: masterKey.path }) } };
+};
 
 /** Opens the data directory's database, creating the directory; refuses one that `init` already made. */
 export const openFreshDataDir = async (config: Config): Promise<Database> => {
@@ -38,24 +60,37 @@ export const openFreshDataDir = async (config: Config): Promise<Database> => {
 };
 
 /** Makes the first administrator token in a migrated database and marks the data directory as initialised. */
-export const initialiseIn = async (config: Config, database: Database, services: Services): Promise<Initialised> => {
+export const initialiseIn = async (
+  config: Config, database: Database, local: { services: Services; masterKey: Initialised['masterKey'] }, initialCa: InitialCa | null,
+): Promise<Initialised> => {
+  const { services } = local;
   const existing = await services.tokens.list({ principal: 'system:bootstrap', includeRevoked: true });
   if (existing.length > 0) {
     throw new TrustplaneError('CONFLICT', `the database (${describeLocation(database.location)}) was initialised before; create tokens with an existing token instead (trustplane tokens create)`);
   }
+  const created = initialCa === null ? null : await services.ca.createAuthority({
+    sourceId: initialCa.source, name: initialCa.name, algorithm: initialCa.algorithm, backend: initialCa.backend, actor: 'system:init',
+  });
+  if (created !== null) await services.revocation.publishAll([created.root.id, created.issuing.id]);
   const { token, record } = await services.tokens.createBootstrap({ name: 'bootstrap (init)', expiresInMs: 30 * 86_400_000, actor: 'system:init' });
   const marker: DataDirFile = { format: 1, createdAt: record.createdAt, database: database.location.kind };
   const markerPath = join(config.dataDir, dataDirMarker);
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
   chmodSync(markerPath, 0o600);
-  return { dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt };
+  return {
+    dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt, masterKey: local.masterKey,
+    ca: created === null || initialCa === null ? null : {
+      id: created.issuing.id, root: created.root.id, algorithm: initialCa.algorithm, backend: initialCa.backend,
+      certificateUrl: `${services.publicUrl()}/pki/ca/${created.root.id}.crt`,
+    },
+  };
 };
 
-/** Creates the data directory, the database schema and the first administrator token. */
-export const initialise = async (config: Config): Promise<Initialised> => {
+/** Creates the data directory, the database schema, the master key, the first CA and the bootstrap token. */
+export const initialise = async (config: Config, env: NodeJS.ProcessEnv, initialCa: InitialCa | null = defaultInitialCa): Promise<Initialised> => {
   const database = await openFreshDataDir(config);
   try {
-    return await initialiseIn(config, database, createServices(database));
+    return await initialiseIn(config, database, localServices(config, database, env), initialCa);
   } finally {
     await database.close();
   }
@@ -99,16 +134,22 @@ const prepareDataDir = (dataDir: string): void => {
 
 export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; scope: string; who: string; token: string }[]; adminToken: string; credentials: number };
 
-export const setUpDemo = async (options: { dataDir?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
-  const config = loadConfig(options.dataDir === undefined ? {} : { dataDir: options.dataDir }, options.env, 'trustplane-demo');
+export const setUpDemo = async (options: { dataDir?: string; host?: string; port?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
+  // Host and port matter already: the demo CA's certificates point at where the demo will serve.
+  const config = loadConfig({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  }, options.env, 'trustplane-demo');
   prepareDataDir(config.dataDir);
   const database = await openFreshDataDir(config);
   try {
-    const services = createServices(database);
+    const local = localServices(config, database, options.env);
+    const { services } = local;
     if (await services.governance.current() !== null) {
       throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
     }
-    const initialised = await initialiseIn(config, database, services);
+    const initialised = await initialiseIn(config, database, local, { ...defaultInitialCa, name: 'Acme Internal CA' });
     writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
     await services.governance.apply({ document: demoGovernance(new Date()), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
     const tokens = [];

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuthzCommands } from './commands/authz-commands.ts';
+import { registerCaCommands } from './commands/ca-commands.ts';
+import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerChangeCommands } from './commands/change-commands.ts';
 import { registerClassCommands } from './commands/class-commands.ts';
 import { registerCredentialCommands } from './commands/credential-commands.ts';
@@ -32,6 +34,8 @@ export const buildProgram = (): Command => {
   registerEmergencyCommands(program);
   registerAuthzCommands(program);
   registerTokenCommands(program);
+  registerCaCommands(program);
+  registerKeyCommands(program);
   return program;
 };
 

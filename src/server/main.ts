@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { TrustplaneError } from '../core/errors.ts';
 import { cedarRouteAuthorizer } from './auth/authorizer.ts';
+import { publicUrlOf } from './config/config.ts';
 import type { Config } from './config/config.ts';
 import { locateDatabase, migrateToLatest, openDatabase } from './db/database.ts';
 import type { Database } from './db/database.ts';
@@ -15,9 +16,25 @@ import { emergencyRoutes } from './http/emergency-routes.ts';
 import { directoryRoutes } from './http/directory-routes.ts';
 import { governanceRoutes } from './http/governance-routes.ts';
 import { tokenRoutes } from './http/token-routes.ts';
+import { pkiRoutes } from './http/pki-routes.ts';
+import { caRoutes } from './http/ca-routes.ts';
+import { secretRoutes } from './http/secret-routes.ts';
+import type { KeyEncryptionKey } from './keys/key-envelope.ts';
 import { systemClock, secureRandom } from './platform.ts';
 import type { Clock, RandomSource } from './platform.ts';
 import { createConnectorRegistry } from './connectors/registry.ts';
+import { createSecretStoreConnector } from './connectors/secret-store-connector.ts';
+import { createBuiltinCaConnector } from './connectors/builtin-ca-connector.ts';
+import { createCertificateProbes, networkPkiFetch } from './connectors/certificate-probes.ts';
+import type { PkiFetch } from './connectors/certificate-probes.ts';
+import { createSignerRegistry } from './signers/signer-backend.ts';
+import type { SignerBackend } from './signers/signer-backend.ts';
+import { softwareSignerBackend } from './signers/software-signer.ts';
+import { pkcs11SettingsFromEnv, pkcs11SignerBackend } from './signers/pkcs11-signer.ts';
+import { loadMasterKey, masterKeyFileName } from './keys/master-key.ts';
+import type { Pkcs11Settings } from './signers/pkcs11-signer.ts';
+import { createCaService } from './services/ca-service.ts';
+import { createRevocationService } from './services/revocation-service.ts';
 import { createAuthzService } from './services/authz-service.ts';
 import { createChangeService } from './services/change-service.ts';
 import { createDecisionExplainer } from './services/decision-explainer.ts';
@@ -27,6 +44,7 @@ import { createPlaybookService } from './services/playbook-service.ts';
 import { createReviewService } from './services/review-service.ts';
 import { createInventoryService } from './services/inventory-service.ts';
 import { createTokenService } from './services/token-service.ts';
+import { createSecretService } from './services/secret-service.ts';
 
 export const trustplaneVersion: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -35,7 +53,22 @@ export type Services = ReturnType<typeof createServices>;
 /** How long a change may wait for approval and execution before it expires, unless configured (TRUSTPLANE_CHANGE_STALE_AFTER). */
 export const defaultChangeStaleAfterMs = 7 * 86_400_000;
 
-export type ServiceOptions = { clock?: Clock; random?: RandomSource; changeStaleAfterMs?: number };
+export type ServiceOptions = {
+  clock?: Clock; random?: RandomSource; changeStaleAfterMs?: number;
+  /** Seals and opens secrets and keys at rest. Without it they can be neither made nor revealed (NOT_READY); none is ever made up. */
+  masterKey?: KeyEncryptionKey;
+  /** A PKCS #11 token (SoftHSM2, an HSM) for CA keys, besides or instead of software keys. */
+  pkcs11?: Pkcs11Settings | null;
+  /** The base URL certificates point relying parties at (CRL, CA certificate, OCSP). */
+  publicUrl?: () => string;
+  /** How verification probes reach the /pki URLs; over the network unless a test serves them in-process. */
+  pkiFetch?: PkiFetch;
+  /** Told when a side effect after commit fails (publishing a CRL after a revocation, say). */
+  onSideEffectError?: (error: unknown, context: string) => void;
+};
+
+/** Until a server listens, certificates can only point at where it will: the default address. */
+export const defaultPublicUrl = 'http://127.0.0.1:8470';
 
 export const createServices = (database: Database, options: ServiceOptions = {}) => {
   const clock = options.clock ?? systemClock;
@@ -45,13 +78,36 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const governance = createGovernanceService({ unitOfWork, clock, onApplied: () => authz.warm() });
   const inventory = createInventoryService({ unitOfWork, clock, governance });
   const tokens = createTokenService({ unitOfWork, clock, random });
+  const masterKey = (): KeyEncryptionKey => {
+    if (options.masterKey === undefined) throw new TrustplaneError('NOT_READY', 'no master key is configured, so secrets can be neither sealed nor opened; set TRUSTPLANE_MASTER_KEY, or run `trustplane init` to create <data dir>/master.key');
+    return options.masterKey;
+  };
+  const backends: SignerBackend[] = [
+    ...(options.masterKey === undefined ? [] : [softwareSignerBackend({ kek: options.masterKey })]),
+    ...(options.pkcs11 === undefined || options.pkcs11 === null ? [] : [pkcs11SignerBackend(options.pkcs11)]),
+  ];
+  const signers = backends.length === 0 ? null : createSignerRegistry(backends);
+  const ca = createCaService({ unitOfWork, clock, random, signers, publicUrl: () => (options.publicUrl ?? (() => defaultPublicUrl))() });
+  const revocation = createRevocationService({ unitOfWork, clock, ca, ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }) });
+  const probes = createCertificateProbes({
+    unitOfWork, random, fetchPki: options.pkiFetch ?? networkPkiFetch,
+    classPolicy: async (classId) => (await unitOfWork((tx) => authz.snapshot(tx))).governance?.classes.find((entry) => entry.id === classId)?.policy ?? null,
+  });
   const connectors = createConnectorRegistry();
-  const changes = createChangeService({ unitOfWork, clock, random, authz, connectors, staleAfterMs: options.changeStaleAfterMs ?? defaultChangeStaleAfterMs });
+  // The CA first: a certificate whose key it generated also has a sealed secret, but the CA holds it.
+  connectors.register(createBuiltinCaConnector({ ca, publishCrls: (caIds) => revocation.publishAll(caIds), masterKey, probes }));
+  connectors.register(createSecretStoreConnector({ masterKey, random, unitOfWork }));
+  const changes = createChangeService({
+    unitOfWork, clock, random, authz, connectors, staleAfterMs: options.changeStaleAfterMs ?? defaultChangeStaleAfterMs,
+    ...(options.onSideEffectError === undefined ? {} : { onSideEffectError: options.onSideEffectError }),
+  });
   const playbooks = createPlaybookService({ unitOfWork, clock, random, authz, changes });
   const reviews = createReviewService({ unitOfWork, clock, authz });
   const delegations = createDelegationService({ unitOfWork, clock, authz });
   const explainer = createDecisionExplainer({ unitOfWork, authz });
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer };
+  const secrets = createSecretService({ unitOfWork, clock, authz, masterKey });
+  const publicUrl = options.publicUrl ?? (() => defaultPublicUrl);
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -71,6 +127,9 @@ export const createHttpApp = (database: Database, services: Services, options: A
     credentialRoutes(services.inventory),
     tokenRoutes(services.tokens, services.authz),
     changeRoutes(services.changes),
+    secretRoutes(services.secrets),
+    pkiRoutes({ ca: services.ca, revocation: services.revocation, publicUrl: services.publicUrl }),
+    caRoutes({ ca: services.ca, publicUrl: services.publicUrl }),
     emergencyRoutes({ playbooks: services.playbooks, reviews: services.reviews, delegations: services.delegations }),
     authzRoutes({ explainer: services.explainer, authz: services.authz }),
   ]);
@@ -79,11 +138,33 @@ const sweepIntervalMs = 60_000;
 
 export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
 
+/**
+ * The keys the server may use: the master key (TRUSTPLANE_MASTER_KEY, else <data dir>/master.key, which
+ * init makes) and a PKCS #11 token (TRUSTPLANE_PKCS11_*). A data directory without a master key still
+ * serves; only the CA and the secret store refuse.
+ */
+export const keyConfiguration = (config: Pick<Config, 'dataDir'>, env: NodeJS.ProcessEnv): { masterKey?: KeyEncryptionKey; pkcs11: Pkcs11Settings | null } => {
+  const pkcs11 = pkcs11SettingsFromEnv(env);
+  try {
+    return { masterKey: loadMasterKey({ env, dataDir: config.dataDir, create: false }).kek, pkcs11 };
+  } catch (error) {
+    if (error instanceof TrustplaneError && error.code === 'NOT_READY') return { pkcs11 };
+    throw error;
+  }
+};
+
 /** Opens and migrates the configured database, then serves the API until closed. */
 export const startServer = async (config: Config, options: { logTo?: NodeJS.WritableStream } = {}): Promise<RunningServer> => {
   const database = await openDatabase(locateDatabase(config.dataDir, config.databaseUrl));
   await migrateToLatest(database);
-  const services = createServices(database, { changeStaleAfterMs: config.changeStaleAfterMs });
+  // Certificates carry URLs under the public URL; until the server listens (on port 0, say) it is where
+  // the configuration says it will.
+  let publicUrl = publicUrlOf(config, config.port);
+  const keys = keyConfiguration(config, process.env);
+  let log: (error: unknown, context: string) => void = () => undefined;
+  const services = createServices(database, {
+    changeStaleAfterMs: config.changeStaleAfterMs, ...keys, publicUrl: () => publicUrl, onSideEffectError: (error, context) => log(error, context),
+  });
   await services.authz.warm();
   const app = await createHttpApp(database, services, {
     logger: config.logLevel === 'silent' ? false : {
@@ -102,14 +183,19 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new TrustplaneError('VALIDATION_FAILED', `cannot listen on ${config.host}: no such address on this machine`);
     throw error;
   }
+  log = (error, context) => app.log.error({ err: error }, `${context} failed`);
+  if (keys.masterKey === undefined && keys.pkcs11 === null) app.log.warn(`no master key (TRUSTPLANE_MASTER_KEY or ${masterKeyFileName} in the data directory): the built-in CA and the secret store answer NOT_READY`);
   // Changes that waited past their stale time expire; every node may sweep, as each expiry is a
   // compare-and-set on the change's revision and only one of them wins.
   const sweep = setInterval(() => {
     services.changes.expireStale().catch((error: unknown) => app.log.error({ err: error }, 'expiring stale changes failed'));
+    services.secrets.expireOverlapping().catch((error: unknown) => app.log.error({ err: error }, 'ending the overlap of rotated secrets failed'));
+    services.revocation.refreshDue().catch((error: unknown) => app.log.error({ err: error }, 'refreshing CRLs failed'));
   }, sweepIntervalMs);
   sweep.unref();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  publicUrl = publicUrlOf(config, port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,

@@ -73,7 +73,7 @@ for (const target of databaseTargets) {
     });
 
     test('a change whose connector never reports fails when its lease runs out, and frees its credential for a playbook', async () => {
-      tp.services.connectors.register({ id: 'hung', description: 'never answers', checkEvidence: () => ({ fingerprints: [] }), execute: () => new Promise(() => undefined) });
+      tp.services.connectors.register({ id: 'hung', description: 'never answers', sourceKinds: [], holds: async () => false, checkEvidence: () => ({ fingerprints: [] }), execute: () => new Promise(() => undefined) });
       const credential = tp.freshCredential('internal-mtls');
       const id = await approvedRevocation(credential);
       void tp.as('ivan', 'POST', `/api/v1/changes/${id}/execute`, { connector: 'hung' });

@@ -159,7 +159,7 @@ for (const target of databaseTargets) {
         return id;
       }
       if (approver !== null) await ok(tp.as(approver, 'POST', `/api/v1/changes/${id}/approve`, { note: 'fine' }));
-      if (stage === 'executed') await ok(tp.as(executor, 'POST', `/api/v1/changes/${id}/execute`, { note: 'done by hand' }));
+      if (stage === 'executed') await ok(tp.as(executor, 'POST', `/api/v1/changes/${id}/execute`, { connector: 'manual', note: 'done by hand' }));
       assert.equal((await tp.change(id)).status, stage);
       return id;
     };
@@ -191,7 +191,7 @@ for (const target of databaseTargets) {
       const id = await prepareChange(on.change, on.stage, on.requester);
       const bodies: Record<string, Record<string, unknown>> = {
         approve: { note: 'looks right' }, reject: { note: 'not now' }, cancel: { note: 'no longer needed' },
-        execute: { note: 'done by hand' }, verify: { outcome: 'passed', checks: ['the service presents the new certificate'] },
+        execute: { connector: 'manual', note: 'done by hand' }, verify: { outcome: 'passed', checks: ['the service presents the new certificate'] },
       };
       return { url: `/api/v1/changes/${id}/${row.step}`, body: bodies[row.step] ?? {}, changeId: id };
     };

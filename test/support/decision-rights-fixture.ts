@@ -3,10 +3,13 @@
 // keys in the inventory, and one full-scope token per person. Every step goes through the API as the
 // person named, so what a test asserts is what a user of the API would see.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createHttpApp, createServices } from '../../src/server/main.ts';
 import type { Services } from '../../src/server/main.ts';
 import { fixedClock } from '../../src/server/platform.ts';
+import { keyEncryptionKey } from '../../src/server/keys/key-envelope.ts';
+import type { PkiFetch } from '../../src/server/connectors/certificate-probes.ts';
 import type { DatabaseTarget, TestDatabase } from './databases.ts';
 import { bearer, exampleGovernance } from './server-fixture.ts';
 
@@ -20,6 +23,9 @@ export const instants = {
   wednesdayNoon: new Date('2026-11-25T11:00:00Z'),
   wednesdayWindowOpens: '2026-11-25T21:00:00Z',
 } as const;
+
+/** Where certificates issued in tests say Trustplane is. */
+export const fixturePublicUrl = 'http://trustplane.test';
 
 export const people = ['carol', 'dave', 'ivan', 'erin', 'lena', 'frank', 'hana', 'kofi', 'gina', 'tom'] as const;
 export type Person = (typeof people)[number];
@@ -56,8 +62,19 @@ export const startDecisionRightsFixture = async (
 ): Promise<DecisionRightsFixture> => {
   const database = await target.create();
   const clock = fixedClock(options.at ?? instants.tuesdayNight);
-  const services = createServices(database.database, { clock });
+  // Verification probes fetch /pki URLs as a relying party would; here they reach the app in-process.
+  let served: FastifyInstance | null = null;
+  const pkiFetch: PkiFetch = async (url, init) => {
+    if (served === null || !url.startsWith(fixturePublicUrl)) throw new Error(`the fixture serves only ${fixturePublicUrl}, not ${url}`);
+    const response = await served.inject({
+      method: init?.method ?? 'GET', url: url.slice(fixturePublicUrl.length),
+      ...(init === undefined ? {} : { headers: { 'content-type': init.contentType }, payload: Buffer.from(init.body) }),
+    });
+    return { status: response.statusCode, body: response.rawPayload };
+  };
+  const services = createServices(database.database, { clock, masterKey: keyEncryptionKey(randomBytes(32)), publicUrl: () => fixturePublicUrl, pkiFetch });
   const app = await createHttpApp(database.database, services);
+  served = app;
   await services.governance.apply({ document: options.governance ?? exampleGovernance, fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
   const count = options.credentials ?? 40;
   const pools: Pools = { 'internal-mtls': [], 'payments-api-keys': [] };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { changeStatuses } from '../../core/changes/change-lifecycle.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import { parseInstant } from '../../core/governance/governance-time.ts';
-import { governedActions, revocationReasons } from '../../core/governance/governance-vocabulary.ts';
+import { governedActions, policyKeyAlgorithms, revocationReasons } from '../../core/governance/governance-vocabulary.ts';
 import { ApiError } from '../api-client.ts';
 import type { ApiClient } from '../api-client.ts';
 import type { Output } from '../output.ts';
@@ -103,6 +103,12 @@ const describeDetails = (details: Record<string, unknown>): string => {
   return parts.length === 0 ? '-' : parts.join('; ');
 };
 
+type ProbeView = { name: string; passed: boolean; detail: string };
+
+const printProbes = (output: Output, probes: readonly ProbeView[]): void => {
+  for (const probe of probes) output.line(`  ${probe.passed ? 'pass' : 'FAIL'}  ${probe.name}: ${probe.detail}`);
+};
+
 const path = (id: string, step = ''): string => `/api/v1/changes/${encodeURIComponent(id)}${step === '' ? '' : `/${step}`}`;
 
 export const registerChangeCommands = (program: Command): void => {
@@ -116,19 +122,39 @@ export const registerChangeCommands = (program: Command): void => {
     .option('--reason <text>', 'why, in a few words (required)')
     .option('--ticket <id>', 'the external ticket the change belongs to')
     .option('--trigger <reason>', `why a revocation is needed, which sets its SLA: ${revocationReasons.join(', ')}`)
-    .action(action(async ({ client, output }, actionName: string, options: { credential?: string[]; class?: string; reason?: string; ticket?: string; trigger?: string }) => {
+    .option('--csr <file>', 'issue or rotate: a certificate signing request (PEM); you keep the private key')
+    .option('--dns <name>', 'issue: a DNS name to certify (repeatable); without --csr Trustplane generates the key and the executor reveals it once', collect)
+    .option('--key-algorithm <algorithm>', `issue or rotate without a CSR: the key to generate (${policyKeyAlgorithms.join(', ')}); default: the class policy's first`)
+    .option('--lifetime <duration>', 'issue: how long the certificate is valid (e.g. 7d); default: the class policy\'s maxLifetime')
+    .option('--workload <id>', 'issue: the workload the new credential serves')
+    .option('--source <id>', 'issue: the source to issue from; default: the class policy\'s first allowed')
+    .option('--secret-name <name>', 'issue on a secret class: the name of the API key, password or token to generate')
+    .action(action(async ({ client, output }, actionName: string, options: {
+      credential?: string[]; class?: string; reason?: string; ticket?: string; trigger?: string;
+      csr?: string; dns?: string[]; keyAlgorithm?: string; lifetime?: string; workload?: string; source?: string; secretName?: string;
+    }) => {
       const lifecycleAction = oneOf('ACTION', actionName, governedActions);
       const reason = requireFlag('--reason', options.reason, 'say why, in a few words');
       if (options.credential === undefined && options.class === undefined) {
         throw new TrustplaneError('VALIDATION_FAILED', 'name the credentials with --credential ID (repeatable), or the class with --class ID for an issue');
       }
       const trigger = options.trigger === undefined ? undefined : oneOf('--trigger', options.trigger, revocationReasons);
+      const spec = {
+        ...(options.csr === undefined ? {} : { csr: (await readInputFile(options.csr)).toString('utf8') }),
+        ...(options.dns === undefined ? {} : { names: options.dns }),
+        ...(options.keyAlgorithm === undefined ? {} : { keyAlgorithm: oneOf('--key-algorithm', options.keyAlgorithm, policyKeyAlgorithms) }),
+        ...(options.lifetime === undefined ? {} : { lifetime: options.lifetime }),
+        ...(options.workload === undefined ? {} : { workload: options.workload }),
+        ...(options.source === undefined ? {} : { source: options.source }),
+        ...(options.secretName === undefined ? {} : { name: options.secretName }),
+      };
       const api = client();
       const change = await api.post<ChangeDetail>('/api/v1/changes', {
         action: lifecycleAction, credentials: options.credential ?? [], reason,
         ...(options.class === undefined ? {} : { class: options.class }),
         ...(options.ticket === undefined ? {} : { ticket: options.ticket }),
         ...(trigger === undefined ? {} : { trigger }),
+        ...(Object.keys(spec).length === 0 ? {} : { spec }),
       });
       const approvers = output.json || change.status !== 'requested' ? [] : await approversOf(api, change);
       output.result(change, () => output.line(`Requested change ${change.id} (${describeScope(change)}): ${describeStatus(change, approvers)}.`));
@@ -163,16 +189,16 @@ export const registerChangeCommands = (program: Command): void => {
     }));
 
   changes.command('execute')
-    .description('execute an approved change; with the manual connector, record what was done and the evidence')
+    .description('execute an approved change: the built-in CA or secret store acts itself; with the manual connector, record what was done and the evidence')
     .argument('<id>', 'the change id (ch_…)')
-    .option('--connector <id>', 'the connector that does the work', 'manual')
+    .option('--connector <id>', 'the connector that does the work (builtin-ca, secret-store, manual); default: the one that holds the credentials or serves the class\'s source, else manual')
     .option('--reference <text>', 'evidence: a ticket, console log or run id')
     .option('--pem-file <file>', 'evidence: the new certificate or public key (PEM) an issue, renew or rotate produced')
     .option('--note <text>', 'a note recorded with the execution')
-    .action(action(async ({ client, output }, id: string, options: { connector: string; reference?: string; pemFile?: string; note?: string }) => {
+    .action(action(async ({ client, output }, id: string, options: { connector?: string; reference?: string; pemFile?: string; note?: string }) => {
       const pem = options.pemFile === undefined ? undefined : (await readInputFile(options.pemFile)).toString('utf8');
       const change = await client().post<ChangeDetail>(path(id, 'execute'), {
-        connector: options.connector,
+        ...(options.connector === undefined ? {} : { connector: options.connector }),
         ...(options.reference === undefined ? {} : { reference: options.reference }),
         ...(pem === undefined ? {} : { pem }),
         ...(options.note === undefined ? {} : { note: options.note }),
@@ -181,25 +207,49 @@ export const registerChangeCommands = (program: Command): void => {
       // The API answers with the change either way; a failed execution is still a failed command.
       if (change.status === 'failed') process.exitCode = 1;
       output.result(change, () => {
-        if (change.status === 'failed') return output.line(`Execution of change ${change.id} through ${options.connector} failed: ${String(outcome.summary ?? 'no reason given')}.`);
-        output.line(`Executed change ${change.id} (${describeScope(change)}) through ${options.connector}: ${String(outcome.summary ?? change.status)}.`);
+        const connector = change.connector ?? options.connector ?? 'manual';
+        if (change.status === 'failed') return output.line(`Execution of change ${change.id} through ${connector} failed: ${String(outcome.summary ?? 'no reason given')}.`);
+        output.line(`Executed change ${change.id} (${describeScope(change)}) through ${connector}: ${String(outcome.summary ?? change.status)}.`);
         const produced = Array.isArray(outcome.produced) ? outcome.produced.map(String) : [];
         if (produced.length > 0) output.line(`New credential: ${produced.join(', ')}.`);
+        if (produced.length > 0 && /reveal once/.test(String(outcome.summary))) output.line(`Reveal its private key once with: trustplane credentials reveal ${produced[0]} --out key.pem`);
         output.line(`Now ${describeStatus(change)}.`);
       });
     }));
 
   changes.command('verify')
-    .description('verify an executed change: the checks you made and the outcome')
+    .description('verify an executed change: the connector\'s probes run and are recorded with the checks you made; without --outcome the probes decide')
     .argument('<id>', 'the change id (ch_…)')
-    .option('--outcome <outcome>', 'passed or failed (required)')
-    .option('--check <text>', 'a check you made (repeatable, at least one)', collect)
+    .option('--outcome <outcome>', 'passed or failed; required when the connector has no probes (manual)')
+    .option('--check <text>', 'a check you made (repeatable)', collect)
     .option('--note <text>', 'a note recorded with the verification')
     .action(action(async ({ client, output }, id: string, options: { outcome?: string; check?: string[]; note?: string }) => {
-      const outcome = oneOf('--outcome', requireFlag('--outcome', options.outcome, 'passed or failed'), ['passed', 'failed'] as const);
-      if (options.check === undefined || options.check.length === 0) throw new TrustplaneError('VALIDATION_FAILED', '--check is required: name each check you made, e.g. --check "new certificate served"');
-      const change = await client().post<ChangeDetail>(path(id, 'verify'), { outcome, checks: options.check, ...(options.note === undefined ? {} : { note: options.note }) });
-      output.result(change, () => output.line(`${outcome === 'passed' ? 'Verified' : 'Recorded a failed verification of'} change ${change.id} (${describeScope(change)}) with ${plural(options.check?.length ?? 0, 'check')}: ${describeStatus(change)}.`));
+      const outcome = options.outcome === undefined ? undefined : oneOf('--outcome', options.outcome, ['passed', 'failed'] as const);
+      if (outcome !== undefined && (options.check === undefined || options.check.length === 0)) {
+        throw new TrustplaneError('VALIDATION_FAILED', '--check is required with --outcome: name each check you made, e.g. --check "new certificate served"; or leave out --outcome and let the probes decide');
+      }
+      const change = await client().post<ChangeDetail>(path(id, 'verify'), {
+        checks: options.check ?? [], ...(outcome === undefined ? {} : { outcome }), ...(options.note === undefined ? {} : { note: options.note }),
+      });
+      const recorded = lastEvent(change, ['verify'])?.details ?? {};
+      const probes = Array.isArray(recorded.probes) ? recorded.probes as ProbeView[] : [];
+      if (change.status === 'verification_failed') process.exitCode = 1;
+      output.result(change, () => {
+        output.line(`${change.status === 'verified' ? 'Verified' : 'Recorded a failed verification of'} change ${change.id} (${describeScope(change)}) with ${plural(options.check?.length ?? 0, 'check')} and ${plural(probes.length, 'probe')}: ${describeStatus(change)}.`);
+        printProbes(output, probes);
+      });
+    }));
+
+  changes.command('probes')
+    .description('run the change\'s verification probes now, without recording anything (what verify will record)')
+    .argument('<id>', 'the change id (ch_…)')
+    .action(action(async ({ client, output }, id: string) => {
+      const result = await client().get<{ items: ProbeView[] }>(path(id, 'probes'));
+      if (result.items.some((probe) => !probe.passed)) process.exitCode = 1;
+      output.result(result, () => {
+        if (result.items.length === 0) return output.line(`Change ${id}'s connector has no probes (or the change is not executed yet).`);
+        printProbes(output, result.items);
+      });
     }));
 
   changes.command('list')

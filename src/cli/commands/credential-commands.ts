@@ -1,3 +1,4 @@
+import { open, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -61,7 +62,7 @@ export const describePolicy = (policy: Record<string, unknown>): string => {
 };
 
 export const registerCredentialCommands = (program: Command): void => {
-  const credentials = program.command('credentials').description('the credential inventory: list, show, import');
+  const credentials = program.command('credentials').description('the credential inventory: list, show, reveal, import');
 
   credentials.command('list')
     .description('list credentials, filtered, sorted and paged')
@@ -139,6 +140,38 @@ export const registerCredentialCommands = (program: Command): void => {
         const width = Math.max(...rows.map(([label]) => label.length));
         for (const [label, value] of rows) output.line(`${label.padEnd(width)}  ${value}`);
       });
+    }));
+
+  credentials.command('reveal')
+    .description('reveal a secret from the built-in store, once, to the requester or executor of the change that made it')
+    .argument('<id>', 'credential id (cr_…)')
+    .option('--out <file>', 'write the value to this new file (mode 0600) instead of printing it; an existing file is never overwritten')
+    .action(action(async ({ client, output }, id: string, options: { out?: string }) => {
+      type Reveal = { credentialId: string; version: number; value: string; revealedAt: string };
+      const api = client();
+      const path = `/api/v1/credentials/${encodeURIComponent(id)}/reveal`;
+      if (options.out === undefined) {
+        const revealed = await api.post<Reveal>(path, {});
+        output.result(revealed, () => output.line(revealed.value));
+        return;
+      }
+      const out = options.out;
+      // The file is made before the reveal: a value revealed once and then not writable would be lost.
+      const file = await open(out, 'wx', 0o600).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TrustplaneError('CONFLICT', `${out} already exists; reveal never overwrites a file, so name a new one (nothing was revealed)`);
+        throw error;
+      });
+      let written = false;
+      try {
+        const { value, ...revealed } = await api.post<Reveal>(path, {});
+        await file.writeFile(value);
+        await file.sync();
+        written = true;
+        output.result({ ...revealed, file: out }, () => output.line(`Wrote version ${revealed.version} of ${revealed.credentialId} to ${out} (mode 0600); it cannot be revealed again.`));
+      } finally {
+        await file.close();
+        if (!written) await rm(out, { force: true });
+      }
     }));
 
   credentials.command('import')

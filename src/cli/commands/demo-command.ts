@@ -13,7 +13,12 @@ export const registerDemoCommand = (program: Command): void => {
     .option('--no-serve', 'set up only; do not serve')
     .action(action(async ({ output }, options: { dataDir?: string; host?: string; port?: string; serve: boolean }) => {
       const { setUpDemo, serveUntilSignalled, startServer } = await import('../local-server.ts');
-      const setup = await setUpDemo({ ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), env: process.env });
+      const setup = await setUpDemo({
+        ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+        env: process.env,
+      });
       if (!options.serve) {
         output.result(setup, () => output.line(`Demo set up in ${setup.dataDir} (${setup.database}) with ${setup.credentials} credentials.`));
         return;

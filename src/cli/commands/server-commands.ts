@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../server/config/config.ts';
 import type { ConfigFlags } from '../../server/config/config.ts';
 import { action } from '../run-command.ts';
+import { caKeyAlgorithms } from '../../core/pki/signer.ts';
+import { oneOf } from './change-commands.ts';
 
 const serverFlags = (options: { dataDir?: string; host?: string; port?: string; logLevel?: string }): ConfigFlags => ({
   ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
@@ -15,12 +17,25 @@ export const registerServerCommands = (program: Command): void => {
   program.command('init')
     .description('create a data directory and database, and print the bootstrap token once')
     .option('--data-dir <dir>', 'where Trustplane keeps its files (default $TRUSTPLANE_DATA_DIR or ./trustplane-data)')
-    .action(action(async ({ output }, options: { dataDir?: string }) => {
+    .option('--ca-source <id>', 'the builtin_ca source of governance the first CA serves', 'internal-ca')
+    .option('--ca-name <name>', 'the first CA\'s name, in its certificates', 'Trustplane Internal CA')
+    .option('--ca-algorithm <algorithm>', `the CA key algorithm: ${caKeyAlgorithms.join(', ')}`, 'ECDSA-P256')
+    .option('--ca-backend <backend>', 'software (keys sealed under the master key) or pkcs11 (a token named by TRUSTPLANE_PKCS11_MODULE, _TOKEN, _PIN)', 'software')
+    .option('--no-ca', 'make no CA now (`trustplane ca create` makes one later)')
+    .action(action(async ({ output }, options: { dataDir?: string; caSource: string; caName: string; caAlgorithm: string; caBackend: string; ca: boolean }) => {
       const config = loadConfig(serverFlags(options), process.env);
+      const initialCa = options.ca ? {
+        source: options.caSource, name: options.caName,
+        algorithm: oneOf('--ca-algorithm', options.caAlgorithm, caKeyAlgorithms), backend: oneOf('--ca-backend', options.caBackend, ['software', 'pkcs11'] as const),
+      } : null;
       const { initialise } = await import('../local-server.ts');
-      const result = await initialise(config);
+      const result = await initialise(config, process.env, initialCa);
       output.result(result, () => {
         output.line(`Initialised Trustplane in ${result.dataDir} (${result.database}).`);
+        output.line(result.masterKey.origin === 'file'
+          ? `Master key: ${result.masterKey.path} (mode 0600). Keep a copy somewhere safe: without it the CA keys and secrets cannot be opened.`
+          : 'Master key: from TRUSTPLANE_MASTER_KEY.');
+        if (result.ca !== null) output.line(`CA ${result.ca.id} (${result.ca.algorithm}, ${result.ca.backend} keys) under root ${result.ca.root}; relying parties trust ${result.ca.certificateUrl}.`);
         output.line(`Bootstrap token ${result.tokenId} (system:bootstrap), shown once, valid until ${result.expiresAt}:`);
         output.line(`  ${result.token}`);
         output.line('Next:');

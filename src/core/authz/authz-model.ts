@@ -20,7 +20,7 @@ export type DelegationRevocation = { delegationId: string; revokedAt: string; re
 export type AuthzResource =
   | { type: 'governance' }
   | { type: 'class'; classId: string }
-  | { type: 'credential'; id: string; classId: string | null }
+  | { type: 'credential'; id: string; classId: string | null; revealTo?: readonly string[] }
   | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean }
   | { type: 'playbook'; id: string }
   | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
@@ -104,7 +104,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
   switch (resource.type) {
     case 'governance': return { uid: uid(entityTypes.governance, 'current'), attrs: {}, parents: [] };
     case 'class': return { uid: uid(entityTypes.class, resource.classId), attrs: {}, parents: governance };
-    case 'credential': return { uid: uid(entityTypes.credential, resource.id), attrs: {}, parents: inClass(resource.classId) };
+    case 'credential': return { uid: uid(entityTypes.credential, resource.id), attrs: resource.revealTo === undefined ? {} : { revealTo: [...resource.revealTo] }, parents: inClass(resource.classId) };
     case 'change': return {
       uid: uid(entityTypes.change, resource.id),
       attrs: {

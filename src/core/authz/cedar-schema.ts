@@ -11,7 +11,7 @@ export const changeSteps = ['request', 'approve', 'reject', 'execute', 'verify',
 export type ChangeStep = (typeof changeSteps)[number];
 
 /** Actions that are not steps of a change. */
-export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'create-token', 'read', 'import', 'administer'] as const;
+export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'create-token', 'reveal-secret', 'read', 'import', 'administer'] as const;
 export type OtherAction = (typeof otherActions)[number];
 
 export type StepAction = `${ChangeStep}-${GovernedAction}`;
@@ -66,6 +66,7 @@ const actionDeclarations = (): string[] => [
   `  action "complete-review" appliesTo { principal: [${principalTypes}], resource: [Review], context: RequestContext };`,
   `  action "revoke-delegation" appliesTo { principal: [${principalTypes}], resource: [Delegation], context: RequestContext };`,
   `  action "create-token" appliesTo { principal: [${principalTypes}], resource: [TokenGrant], context: RequestContext };`,
+  `  action "reveal-secret" appliesTo { principal: [${principalTypes}], resource: [Credential], context: RequestContext };`,
   `  action "read" appliesTo { principal: [${principalTypes}], resource: [Governance, Class, Credential, Change, Playbook, Review, Delegation], context: RequestContext };`,
   `  action "import" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
   `  action "administer" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
@@ -95,7 +96,8 @@ export const cedarSchema = [
   '  entity System = { ref: String, partner: Bool };',
   '  entity Governance;',
   '  entity Class in [Governance];',
-  '  entity Credential in [Class];',
+  // revealTo: who may still see the credential's secret half (a generated key or secret value), once.
+  '  entity Credential in [Class] = { revealTo?: Set<String> };',
   '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool };',
   '  entity Playbook in [Governance];',
   '  entity Review in [Class] = { accountable: String, executor: String };',

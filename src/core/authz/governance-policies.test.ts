@@ -20,7 +20,7 @@ test('each policy is named for where it comes from: built-in rules, decision rig
   assert.deepEqual(Object.keys(compiled.policies), [
     'sod.requester-approves', 'sod.approver-executes', 'sod.approver-verifies', 'sod.executor-verifies', 'sod.executor-reviews', 'sod.approver-approves-once',
     'sod.partner-holds-no-authority', 'sod.partner-only-inside-delegation', 'sod.system-approves-only-pre-approved', 'sod.read-only-token',
-    'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers', 'general.own-tokens',
+    'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers', 'general.own-tokens', 'general.reveal-once',
     'class.internal-mtls.issue.request', 'class.internal-mtls.issue.approve', 'class.internal-mtls.issue.cancel', 'class.internal-mtls.issue.execute', 'class.internal-mtls.issue.verify',
     'class.internal-mtls.issue.only-approvers', 'class.internal-mtls.issue.only-verifier',
     'class.internal-mtls.renew.request', 'class.internal-mtls.renew.approve', 'class.internal-mtls.renew.cancel', 'class.internal-mtls.renew.verify',

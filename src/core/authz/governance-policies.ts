@@ -193,6 +193,8 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
     `permit (principal == ${cedarEntity(entityTypes.system, 'bootstrap')}, action in ${actionList(['administer', 'import', 'revoke-delegation', 'create-token'])}, resource);`);
   builder.add('general.own-tokens', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'a principal makes its own tokens, and those of the service accounts and agents it owns' },
     `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { resource.principal == principal.ref || resource.owner == principal.ref };`);
+  builder.add('general.reveal-once', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the requester or executor of the change that made a secret (or generated a key) sees it once' },
+    `permit (principal, action == ${cedarAction('reveal-secret')}, resource)\nwhen { resource has revealTo && resource.revealTo.contains(principal.ref) };`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));
   if (administrators !== null) {
     builder.add('governance.administrators', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },

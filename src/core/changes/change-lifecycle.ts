@@ -6,6 +6,7 @@ import type { ChangeStep } from '../authz/cedar-schema.ts';
 import type { ClassPolicy } from '../governance/governance-model.ts';
 import type { GovernedAction, RevocationReason } from '../governance/governance-vocabulary.ts';
 import { parseDuration } from '../duration.ts';
+import type { ChangeSpec } from './change-spec.ts';
 
 export const changeStatuses = [
   'requested', 'approved', 'executing', 'executed', 'verified', 'rejected', 'cancelled', 'failed', 'verification_failed', 'expired',
@@ -40,6 +41,8 @@ export type Change = {
   verifiedAt: string | null;
   playbookId: string | null;
   connector: string | null;
+  /** What the change asks for: a CSR or names, a workload, a secret's name. */
+  spec: ChangeSpec;
   revision: number;
   credentialIds: readonly string[];
 };

@@ -114,6 +114,8 @@ const secretPolicySchema = z.strictObject({
   length: z.number().int().min(8).max(4096).optional(),
   alphabet: z.enum(secretAlphabets).optional(),
   prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, { error: 'a secret prefix uses letters, digits, ".", "_" or "-"' }).optional(),
+  /** How long the previous version stays valid after a rotation, so consumers can move over. */
+  overlap: duration.optional(),
 });
 
 const classPolicySchema = z.strictObject({

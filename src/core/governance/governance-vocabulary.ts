@@ -4,7 +4,7 @@
 export const partnerKinds = ['integrator', 'managed_service', 'platform_provider', 'vendor'] as const;
 export type PartnerKind = (typeof partnerKinds)[number];
 
-export const sourceKinds = ['builtin_ca', 'external_ca', 'vault', 'cloud_kms', 'ci_cd', 'saas', 'scanner', 'other'] as const;
+export const sourceKinds = ['builtin_ca', 'builtin_secret_store', 'external_ca', 'vault', 'cloud_kms', 'ci_cd', 'saas', 'scanner', 'other'] as const;
 export type SourceKind = (typeof sourceKinds)[number];
 
 export { credentialKinds } from '../inventory/credential-kinds.ts';

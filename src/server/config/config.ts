@@ -15,9 +15,22 @@ const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** How long a change may wait for approval and execution before it expires. */
   changeStaleAfterMs: z.number().int().min(60_000, 'TRUSTPLANE_CHANGE_STALE_AFTER must be at least 1m').max(366 * 86_400_000, 'TRUSTPLANE_CHANGE_STALE_AFTER must be at most 366d'),
+  /**
+   * The base URL relying parties reach Trustplane at: certificates carry CRL, CA and OCSP URLs under it,
+   * for good. Defaults to the address Trustplane listens on.
+   */
+  publicUrl: z.url({ protocol: /^https?$/, error: 'TRUSTPLANE_PUBLIC_URL must be an http:// or https:// URL' }).max(2000)
+    .refine((value) => !value.endsWith('/') && !value.includes('?') && !value.includes('#'), 'TRUSTPLANE_PUBLIC_URL is a base URL: no trailing "/", query or fragment').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where relying parties reach a server listening on host:port, unless TRUSTPLANE_PUBLIC_URL says otherwise. */
+export const publicUrlOf = (config: Pick<Config, 'publicUrl' | 'host'>, port: number): string => {
+  if (config.publicUrl !== undefined) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
 
 const durationSetting = (name: string, text: string): number => {
   const parsed = parseDuration(text);
@@ -35,6 +48,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
     changeStaleAfterMs: durationSetting('TRUSTPLANE_CHANGE_STALE_AFTER', env.TRUSTPLANE_CHANGE_STALE_AFTER ?? '7d'),
+    publicUrl: env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL,
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

@@ -27,6 +27,8 @@ const readEvidence = (evidence: ExecutionEvidence): EvidenceReading => {
 export const manualConnector: Connector = {
   id: 'manual',
   description: 'the executor did the work outside Trustplane and records it, with evidence',
+  sourceKinds: [],
+  holds: async () => false,
 
   checkEvidence(evidence) {
     const reading = readEvidence(evidence);

@@ -6,6 +6,8 @@ import { manualConnector } from './manual-connector.ts';
 export type ConnectorRegistry = {
   register(connector: Connector): void;
   get(id: string): Connector;
+  find(id: string): Connector | undefined;
+  all(): Connector[];
   ids(): string[];
 };
 
@@ -21,6 +23,8 @@ export const createConnectorRegistry = (connectors: readonly Connector[] = [manu
       if (connector === undefined) throw new TrustplaneError('VALIDATION_FAILED', `no connector "${id}"; the registered connectors are ${[...byId.keys()].join(', ')}`);
       return connector;
     },
+    find: (id) => byId.get(id),
+    all: () => [...byId.values()],
     ids: () => [...byId.keys()],
   };
   for (const connector of connectors) registry.register(connector);

@@ -105,6 +105,8 @@ export type ChangeTable = {
   verified_at: IsoTime | null;
   playbook_id: string | null;
   connector: string | null;
+  /** JSON ChangeSpec: what the change asks for (a CSR, names, a workload, a secret's name). */
+  spec: string;
   /** Bumped by every transition; an update names the revision it read, so racing transitions cannot both win. */
   revision: number;
 };
@@ -157,6 +159,53 @@ export type DelegationRevocationTable = { delegation_id: string; revoked_at: Iso
 
 export type OutboxTable = { seq: Generated<number>; created_at: IsoTime; topic: string; payload: string; delivered_at: IsoTime | null };
 
+export type SigningKeyTable = { id: string; purpose: string; backend: string; algorithm: string; stored: string; created_at: IsoTime };
+
+export type CertificateAuthorityTable = {
+  id: string;
+  source_id: string;
+  name: string;
+  parent_id: string | null;
+  key_id: string;
+  /** PEM. */
+  certificate: string;
+  serial: string;
+  not_after: IsoTime;
+  ocsp_certificate: string | null;
+  ocsp_key_id: string | null;
+  /** The number of the last CRL issued (RFC 5280 §5.2.3). */
+  crl_number: number;
+  created_at: IsoTime;
+};
+
+export type IssuedCertificateTable = {
+  ca_id: string;
+  serial: string;
+  credential_id: string;
+  change_id: string | null;
+  issued_at: IsoTime;
+  not_after: IsoTime;
+  certificate: string;
+  revoked_at: IsoTime | null;
+  revocation_reason: string | null;
+};
+
+export type CrlTable = { ca_id: string; crl_number: number; this_update: IsoTime; next_update: IsoTime; revoked_count: number; der: string };
+
+export type SecretVersionTable = {
+  credential_id: string;
+  version: number;
+  sealed: string | null;
+  status: string;
+  created_at: IsoTime;
+  expires_at: IsoTime | null;
+  change_id: string | null;
+  reveal_to: string | null;
+  revealed_at: IsoTime | null;
+  revealed_by: string | null;
+  destroyed_at: IsoTime | null;
+};
+
 export type DatabaseSchema = {
   governance_versions: GovernanceVersionTable;
   governance_entities: GovernanceEntityTable;
@@ -171,4 +220,9 @@ export type DatabaseSchema = {
   denied_attempts: DeniedAttemptTable;
   delegation_revocations: DelegationRevocationTable;
   outbox: OutboxTable;
+  signing_keys: SigningKeyTable;
+  certificate_authorities: CertificateAuthorityTable;
+  issued_certificates: IssuedCertificateTable;
+  crls: CrlTable;
+  secret_versions: SecretVersionTable;
 };

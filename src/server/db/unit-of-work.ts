@@ -5,9 +5,11 @@ import { TrustplaneError } from '../../core/errors.ts';
 import type { Database } from './database.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
 import { createAuthzStore } from '../stores/authz-store.ts';
+import { createCaStore } from '../stores/ca-store.ts';
 import { createChangeStore } from '../stores/change-store.ts';
 import { createOutboxStore } from '../stores/outbox-store.ts';
 import { createReviewStore } from '../stores/review-store.ts';
+import { createSecretStore } from '../stores/secret-store.ts';
 import { createCredentialStore } from '../stores/credential-store.ts';
 import { createGovernanceStore } from '../stores/governance-store.ts';
 import { createTokenStore } from '../stores/token-store.ts';
@@ -21,6 +23,8 @@ export type UnitOfWorkContext = {
   readonly changes: ReturnType<typeof createChangeStore>;
   readonly reviews: ReturnType<typeof createReviewStore>;
   readonly outbox: ReturnType<typeof createOutboxStore>;
+  readonly ca: ReturnType<typeof createCaStore>;
+  readonly secrets: ReturnType<typeof createSecretStore>;
 };
 
 export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
@@ -37,6 +41,8 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         changes: createChangeStore(trx, database.capabilities),
         reviews: createReviewStore(trx),
         outbox: createOutboxStore(trx, now),
+        ca: createCaStore(trx),
+        secrets: createSecretStore(trx),
       }));
     } catch (error) {
       // Two writers raced for one key (two applies of the next governance version, say): the loser's

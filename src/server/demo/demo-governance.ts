@@ -21,7 +21,7 @@ export const demoGovernance = (now: Date): string => {
     id: demoMaintenanceDelegation,
     to: 'org:globex',
     classes: ['internal-mtls'],
-    actions: ['rotate'],
+    actions: ['issue', 'rotate'],
     windows: [{ from, to }],
     until: formatInstant(minute + 30 * 86_400_000),
     grantedBy: 'person:dave',

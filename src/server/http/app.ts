@@ -36,7 +36,8 @@ export const buildApp = async (deps: AppDeps, routes: readonly RouteModule[]): P
   app.setNotFoundHandler((request, reply) => sendProblem(reply, buildProblem(request, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
+    // /pki sets its own caching (CRLs and CA certificates may be cached by relying parties); nothing else is.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   await app.register(fastifySwagger, {

@@ -41,6 +41,7 @@ export const changeSchema = z.object({
   verifiedAt: isoTimeSchema.nullable(),
   playbookId: z.string().nullable(),
   connector: z.string().nullable(),
+  spec: z.record(z.string(), z.unknown()),
   revision: z.number(),
   credentialIds: z.array(z.string()).readonly(),
 });
@@ -66,6 +67,8 @@ export const changeRoutes = (changes: ChangeService) => (app: FastifyInstance): 
         reason: reasonSchema,
         ticket: z.string().trim().min(1).max(200).optional(),
         trigger: z.enum(revocationReasons).optional(),
+        /** What an issue asks for: { csr } or { names, keyAlgorithm }, with lifetime, workload, source; a secret's name. Checked by the service. */
+        spec: z.record(z.string(), z.unknown()).optional(),
       }).strict(),
       response: { 201: changeDetailSchema },
     },
@@ -76,6 +79,7 @@ export const changeRoutes = (changes: ChangeService) => (app: FastifyInstance): 
       ...(body.class === undefined ? {} : { classId: body.class }),
       ...(body.ticket === undefined ? {} : { ticket: body.ticket }),
       ...(body.trigger === undefined ? {} : { trigger: body.trigger }),
+      ...(body.spec === undefined ? {} : { spec: body.spec }),
     });
     return reply.status(201).send(created);
   });
@@ -131,14 +135,14 @@ export const changeRoutes = (changes: ChangeService) => (app: FastifyInstance): 
     config: { action: 'use-case' },
     schema: {
       tags: ['changes'],
-      summary: 'Execute an approved change through a connector (manual: record what was done, with evidence)',
+      summary: 'Execute an approved change through a connector: builtin-ca and secret-store act themselves; manual records what was done, with evidence',
       params,
       body: z.object({
-        connector: z.string().min(1).max(63).default('manual'),
+        connector: z.string().min(1).max(63).optional(),
         reference: z.string().trim().min(1).max(500).optional(),
         pem: z.string().max(256 * 1024).optional(),
         note: noteSchema.optional(),
-      }).strict().default({ connector: 'manual' }),
+      }).strict().default({}),
       response: { 200: changeDetailSchema },
     },
   }, async (request) => {
@@ -152,16 +156,28 @@ export const changeRoutes = (changes: ChangeService) => (app: FastifyInstance): 
     config: { action: 'use-case' },
     schema: {
       tags: ['changes'],
-      summary: 'Verify an executed change: the checks made and the outcome',
+      summary: 'Verify an executed change: the connector\'s probes run and are recorded with the checks made; without an outcome the probes decide',
       params,
       body: z.object({
-        outcome: z.enum(['passed', 'failed']),
-        checks: z.array(z.string().trim().min(1).max(500)).min(1, 'name at least one check you made').max(50),
+        outcome: z.enum(['passed', 'failed']).optional(),
+        checks: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
         note: noteSchema.optional(),
-      }).strict(),
+      }).strict().default({ checks: [] }),
       response: { 200: changeDetailSchema },
     },
   }, async (request) => changes.verify(actorFrom(request), request.params.id, {
-    outcome: request.body.outcome, checks: request.body.checks, ...(request.body.note === undefined ? {} : { note: request.body.note }),
+    checks: request.body.checks,
+    ...(request.body.outcome === undefined ? {} : { outcome: request.body.outcome }),
+    ...(request.body.note === undefined ? {} : { note: request.body.note }),
   }));
+
+  api.get('/api/v1/changes/:id/probes', {
+    config: { action: 'read' },
+    schema: {
+      tags: ['changes'],
+      summary: 'Run the change\'s connector probes now (what the verify step will record), without recording anything',
+      params,
+      response: { 200: z.object({ items: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })) }) },
+    },
+  }, async (request) => ({ items: await changes.probe(request.params.id) }));
 };

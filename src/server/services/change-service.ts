@@ -5,6 +5,11 @@
 // change (approved → executing), the connector runs, a second records the outcome.
 import { approvalsNeeded, revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
+import { changeSpecProblems } from '../../core/changes/change-spec.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { parseCsr } from '../../core/pki/csr.ts';
+import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
+import type { ChangeSpec } from '../../core/changes/change-spec.ts';
 import type { AuthzQuery, AuthzResource } from '../../core/authz/authz-model.ts';
 import { stepAction } from '../../core/authz/cedar-schema.ts';
 import type { ChangeStep } from '../../core/authz/cedar-schema.ts';
@@ -14,7 +19,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, DecisionRight, Governance, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
 import { credentialIdFor } from '../../core/inventory/index.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
-import type { ExecutionEvidence } from '../connectors/connector.ts';
+import type { Connector, ExecutionEvidence, ProbeResult } from '../connectors/connector.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -37,6 +42,32 @@ export type ChangeServiceDeps = {
   connectors: ConnectorRegistry;
   /** How long a change may wait for approval and execution before it expires. */
   staleAfterMs: number;
+  /** Told when a side effect after commit (publishing a CRL, say) fails; the change stands. */
+  onSideEffectError?: (error: unknown, context: string) => void;
+};
+
+/**
+ * What the class policy says about the certificate a request describes (its CSR's key and names, or the
+ * names and key algorithm asked for), checked when it is requested so that approvers never approve what
+ * the CA would refuse; the connector checks again, with the lints, before it signs.
+ */
+const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, at: Date): string[] => {
+  if (spec.csr === undefined && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
+  const csr = spec.csr === undefined ? null : parseCsr(spec.csr);
+  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.ok === true ? csr.csr.sans : [];
+  const keyAlgorithm = csr?.ok === true ? csr.csr.keyAlgorithm : spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
+  const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
+  const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));
+  return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, notBefore: at, notAfter, sourceId: spec.source ?? '' })
+    .concat(spec.source !== undefined && credentialClass.policy.allowedSources !== undefined && !credentialClass.policy.allowedSources.includes(spec.source)
+      ? [`policy.allowedSources allows ${credentialClass.policy.allowedSources.join(', ')} but spec.source is ${spec.source}`] : []);
+};
+
+/** What a request's specification records in its history: everything but the CSR's bulk. */
+const specDetails = (spec: ChangeSpec): Record<string, unknown> => {
+  if (Object.keys(spec).length === 0) return {};
+  const { csr, ...rest } = spec;
+  return { spec: { ...rest, ...(csr === undefined ? {} : { csr: 'attached' }) } };
 };
 
 export type ChangeRequestInput = {
@@ -46,6 +77,17 @@ export type ChangeRequestInput = {
   reason: string;
   ticket?: string;
   trigger?: RevocationReason;
+  /** What an issue (or a rotation with the requester's own key) asks for: a CSR or names, a workload. */
+  spec?: unknown;
+};
+
+/** An execution claimed in one transaction, to be run outside it and recorded in another. */
+export type ClaimedExecution = {
+  change: Change;
+  credentials: readonly CredentialRecord[];
+  evidence: ExecutionEvidence;
+  connector: Connector;
+  governance: Governance;
 };
 
 export type ChangeDetail = Change & { events: ChangeEvent[] };
@@ -118,7 +160,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   };
 
   /** Validation that needs no database: runs before any transaction. */
-  const checkRequest = (input: ChangeRequestInput): void => {
+  const checkRequest = (input: ChangeRequestInput): ChangeSpec => {
     if (input.credentialIds.length === 0 && (input.action !== 'issue' || input.classId === undefined)) {
       throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} names the credentials it changes (--credential ID); only an issue may name a class instead (--class ID)`);
     }
@@ -127,6 +169,16 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       throw new TrustplaneError('VALIDATION_FAILED', 'a revocation needs its trigger (--trigger key_compromise, workload_decommissioned, owner_departed, partner_offboarded, superseded or policy_violation); its SLA follows from it');
     }
     if (input.action !== 'revoke' && input.trigger !== undefined) throw new TrustplaneError('VALIDATION_FAILED', `a trigger belongs to a revocation, not to a ${input.action}`);
+    const { spec, problems } = changeSpecProblems(input.spec);
+    if (problems.length > 0) throw new TrustplaneError('VALIDATION_FAILED', `the change's specification is not valid: ${problems.join('; ')}`, problems);
+    if ((input.action === 'revoke' || input.action === 'retire') && Object.keys(spec).length > 0) {
+      throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} takes no specification (CSR, names, workload); it acts on the credentials it names`);
+    }
+    if (spec.csr !== undefined) {
+      const csr = parseCsr(spec.csr);
+      if (!csr.ok) throw new TrustplaneError('VALIDATION_FAILED', `the CSR cannot be used: ${csr.problem}; nothing was requested`);
+    }
+    return spec;
   };
 
   /** The class a set of credentials belongs to; they must share one, and be in a state the action applies to. */
@@ -168,7 +220,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
-      checkRequest(input);
+      const spec = checkRequest(input);
       const created = await step(actor, async (tx, decide, snapshot) => {
         const { governance, version } = requireGovernance(snapshot);
         const credentials = await loadCredentials(tx, input.credentialIds);
@@ -177,6 +229,8 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
         if (isDenial(decided)) return decided;
         const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
+        const problems = certificateRequestProblems(credentialClass, spec, clock.now());
+        if (problems.length > 0) throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${problems.join('; ')}`, problems);
         const open = await tx.changes.openOn(input.credentialIds);
         if (open.length > 0) {
           throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
@@ -188,11 +242,11 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
           requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
           governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
-          approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, revision: 1,
+          approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, spec, revision: 1,
           credentialIds: [...input.credentialIds],
         };
         await tx.changes.insert(change);
-        await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt });
+        await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt, ...specDetails(spec) });
         // A pre-approved standard change: the system principal approves, under the pre-authorisation of
         // the accountable person, and Cedar decides that too. Should Cedar refuse (an organisation's own
         // forbid, say), the change waits for its approvers like any other, and they are told.
@@ -244,14 +298,17 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       return close(actor, id, 'cancel', 'cancelled', { note: note ?? null });
     },
 
-    async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId = 'manual'): Promise<ChangeDetail> {
-      const connector = connectors.get(connectorId);
-      const checked = connector.checkEvidence(evidence);
-      if ('problem' in checked) throw new TrustplaneError('VALIDATION_FAILED', `${checked.problem}; the change was not touched`);
+    async execute(actor: Actor, id: string, evidence: ExecutionEvidence, connectorId?: string): Promise<ChangeDetail> {
+      if (connectorId !== undefined) connectors.get(connectorId);
       const claimed = await step(actor, async (tx, decide, snapshot) => {
-        const { version } = requireGovernance(snapshot);
+        const { governance, version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
         requireTransition(change, 'execute');
+        // Evidence in PEM is what a person did by hand; otherwise the connector that holds the
+        // credentials, or serves the class's source, executes.
+        const connector = await service.connectorFor(tx, governance, change, connectorId ?? (evidence.pem === undefined ? undefined : 'manual'));
+        const checked = connector.checkEvidence(evidence);
+        if ('problem' in checked) throw new TrustplaneError('VALIDATION_FAILED', `${checked.problem}; the change was not touched`);
         if (evidence.pem !== undefined && !producesCredential(change.action)) {
           throw new TrustplaneError('VALIDATION_FAILED', `a ${change.action} produces no new credential, so it takes no PEM; leave out --pem-file (the change was not touched)`);
         }
@@ -270,18 +327,46 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id, staleAt: new Date(clock.now().getTime() + executionLeaseMs).toISOString() });
         await tx.changes.update(updated);
         await record(tx, actor, updated, 'execute', version, decided, { connector: connector.id });
-        return { change: updated, credentials: await loadCredentials(tx, updated.credentialIds), version };
+        return { change: updated, credentials: await loadCredentials(tx, updated.credentialIds), evidence, connector, governance };
       });
-      await service.finishExecution(actor, claimed.change, claimed.credentials, evidence, connector.id);
+      await service.finishExecution(actor, claimed);
       return service.show(id);
     },
 
+    /**
+     * The connector that executes a change: the one named, else the one that holds its credentials (the
+     * CA that issued them, the store that keeps them), else for an issue the one serving the class's
+     * source, else the manual connector.
+     */
+    async connectorFor(tx: UnitOfWorkContext, governance: Governance, change: Change, named?: string): Promise<Connector> {
+      if (named !== undefined) return connectors.get(named);
+      if (change.credentialIds.length > 0) {
+        for (const connector of connectors.all()) {
+          if (await connector.holds(tx, change.credentialIds)) return connector;
+        }
+      } else {
+        const credentialClass = governance.classes.find((entry) => entry.id === change.classId);
+        const sourceIds = change.spec.source === undefined ? credentialClass?.policy.allowedSources ?? [] : [change.spec.source];
+        for (const sourceId of sourceIds) {
+          const kind = governance.sources.find((source) => source.id === sourceId)?.kind;
+          const connector = connectors.all().find((candidate) => kind !== undefined && candidate.sourceKinds.includes(kind));
+          if (connector !== undefined) return connector;
+        }
+      }
+      return connectors.get('manual');
+    },
+
     /** Runs the connector outside any transaction, then records the outcome and its effect on the inventory. */
-    async finishExecution(actor: { ref: string; requestId?: string }, change: Change, credentials: readonly CredentialRecord[], evidence: ExecutionEvidence, connectorId: string): Promise<Change> {
+    async finishExecution(actor: { ref: string; requestId?: string }, claimed: ClaimedExecution): Promise<Change> {
+      const { change, credentials, evidence, connector, governance } = claimed;
+      const credentialClass = governance.classes.find((entry) => entry.id === change.classId);
       const result = await Promise.resolve()
-        .then(() => connectors.get(connectorId).execute({ change, credentials, evidence, at: clock.now() }))
+        .then(() => {
+          if (credentialClass === undefined) throw new Error(`class ${change.classId} is no longer in governance`);
+          return connector.execute({ change, credentials, evidence, governance, credentialClass, executor: actor.ref, at: clock.now() });
+        })
         .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
-      return unitOfWork(async (tx) => {
+      const outcome = await unitOfWork(async (tx) => {
         const current = await loadChange(tx, change.id);
         if (current.status !== 'executing') {
           throw new TrustplaneError('CONFLICT', `change ${change.id} is ${current.status}: its execution lease ran out before the connector reported (${result.ok ? 'it succeeded' : result.summary}); check the system it acted on and request a new change`);
@@ -292,6 +377,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           const failed = next(current, { status: 'failed' });
           await tx.changes.update(failed);
           await record(tx, actor, failed, 'fail', version, null, { summary: result.summary, evidence: result.evidence });
+          await notify(tx, failed, 'failed', [failed.requester, ...(failed.executor === null ? [] : [failed.executor])]);
           return failed;
         }
         const produced = result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId: change.classId } }, {}, null));
@@ -301,24 +387,59 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         if (replacement !== undefined && (change.action === 'renew' || change.action === 'rotate')) {
           for (const previous of change.credentialIds) await tx.credentials.supersede(previous, replacement.id, now);
         }
+        await result.record?.(tx);
         const executed = next(current, { status: 'executed', executedAt: now });
         await tx.changes.update(executed);
         await record(tx, actor, executed, 'executed', version, null, { summary: result.summary, evidence: result.evidence, produced: produced.map((upsert) => upsert.id) });
         await notify(tx, executed, 'executed', [executed.requester]);
         return executed;
       });
+      if (result.ok && result.afterCommit !== undefined) {
+        await result.afterCommit().catch((error: unknown) => deps.onSideEffectError?.(error, `after executing change ${change.id}`));
+      }
+      return outcome;
     },
 
-    async verify(actor: Actor, id: string, input: { outcome: 'passed' | 'failed'; checks: readonly string[]; note?: string }): Promise<ChangeDetail> {
+    /** What the change's connector checks for itself after execution (a CRL, OCSP, a chain, a secret's versions). */
+    async probe(id: string): Promise<ProbeResult[]> {
+      const { change, credentials, produced } = await unitOfWork(async (tx) => {
+        const current = await loadChange(tx, id);
+        const executed = (await tx.changes.events(id)).findLast((event) => event.step === 'executed');
+        const producedIds = Array.isArray(executed?.details.produced) ? executed.details.produced.filter((entry): entry is string => typeof entry === 'string') : [];
+        return { change: current, credentials: await loadCredentials(tx, current.credentialIds), produced: await loadCredentials(tx, producedIds) };
+      });
+      const connector = change.connector === null ? undefined : connectors.find(change.connector);
+      if (connector?.probe === undefined || change.executedAt === null) return [];
+      return connector.probe({ change, credentials, produced, at: clock.now() });
+    },
+
+    /**
+     * The verifier's step. The connector's probes run first, outside the transaction (they read the CRL,
+     * ask OCSP, check the chain) and are recorded with the verifier's own checks. A verifier may not pass a
+     * change a probe failed; without an outcome of their own, the probes decide.
+     */
+    async verify(actor: Actor, id: string, input: { outcome?: 'passed' | 'failed'; checks: readonly string[]; note?: string }): Promise<ChangeDetail> {
+      const probes = await service.probe(id);
+      const failedProbes = probes.filter((probe) => !probe.passed);
+      if (input.outcome === undefined && probes.length === 0) {
+        throw new TrustplaneError('VALIDATION_FAILED', `change ${id}'s connector has no probes, so say what you checked and whether it passed (--outcome passed|failed --check TEXT)`);
+      }
+      if (input.outcome !== undefined && input.checks.length === 0) {
+        throw new TrustplaneError('VALIDATION_FAILED', 'an outcome you state yourself needs the checks you made (--check TEXT); or leave out the outcome and let the probes decide');
+      }
+      const outcome = input.outcome ?? (failedProbes.length === 0 ? 'passed' : 'failed');
       await step(actor, async (tx, decide, snapshot) => {
         const { version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
         const decided = decide({ action: stepAction('verify', change.action), resource: changeResource(change) });
         if (isDenial(decided)) return decided;
         requireTransition(change, 'verify');
-        const updated = next(change, { status: input.outcome === 'passed' ? 'verified' : 'verification_failed', verifier: actor.ref, verifiedAt: clock.now().toISOString() });
+        if (outcome === 'passed' && failedProbes.length > 0) {
+          throw new TrustplaneError('VALIDATION_FAILED', `the change cannot pass verification: ${failedProbes.map((probe) => `${probe.name}: ${probe.detail}`).join('; ')}; record --outcome failed, or find out why`);
+        }
+        const updated = next(change, { status: outcome === 'passed' ? 'verified' : 'verification_failed', verifier: actor.ref, verifiedAt: clock.now().toISOString() });
         await tx.changes.update(updated);
-        await record(tx, actor, updated, 'verify', version, decided, { outcome: input.outcome, checks: input.checks, note: input.note ?? null });
+        await record(tx, actor, updated, 'verify', version, decided, { outcome, checks: input.checks, probes, note: input.note ?? null });
         await notify(tx, updated, updated.status, [updated.requester, ...(updated.executor === null ? [] : [updated.executor])]);
         return null;
       });

@@ -23,13 +23,14 @@ import { changeableStatuses, executionLeaseMs } from './change-service.ts';
 import type { ChangeService } from './change-service.ts';
 import { createChangeJournal } from './change-journal.ts';
 import type { ChangeJournal } from './change-journal.ts';
+import type { Connector } from '../connectors/connector.ts';
 
 export type PlaybookServiceDeps = {
   unitOfWork: UnitOfWork;
   clock: Clock;
   random: RandomSource;
   authz: AuthzService;
-  changes: Pick<ChangeService, 'finishExecution' | 'show'>;
+  changes: Pick<ChangeService, 'finishExecution' | 'show' | 'connectorFor'>;
 };
 
 export type InvokeInput = {
@@ -120,25 +121,27 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
         if (isDenial(outcome)) return outcome;
         await cancelSuperseded(tx, journal, actor, { playbookId: playbook.id, version: snapshot.version, outcome }, input.credentialIds);
         const reviewWithin = parseDuration(playbook.reviewWithin);
-        const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review }[] = [];
+        const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review; connector: Connector }[] = [];
         for (const classId of classes) {
           const credentialClass = governance.classes.find((entry) => entry.id === classId);
           const accountable = reviewerFor(credentialClass, action, actor.ref);
           const own = credentials.filter((credential) => credential.classId === classId);
-          const change: Change = {
+          const draft: Change = {
             id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
             trigger: action === 'revoke' ? input.trigger : null,
             dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
             requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
             approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
-            verifier: null, verifiedAt: null, playbookId: playbook.id, connector: 'manual', revision: 1, credentialIds: own.map((credential) => credential.id),
+            verifier: null, verifiedAt: null, playbookId: playbook.id, connector: null, spec: {}, revision: 1, credentialIds: own.map((credential) => credential.id),
           };
+          const connector = await changes.connectorFor(tx, governance, draft);
+          const change: Change = { ...draft, connector: connector.id };
           await tx.changes.insert(change);
           const policies = outcome.policies.map((policy) => policy.id);
           const event = (step: string, details: Record<string, unknown>) => tx.changes.appendEvent(change.id, { at: now.toISOString(), actor: step === 'approve' ? `playbook:${playbook.id}` : actor.ref, step, governanceVersion: snapshot.version as number, policies, details });
           await event('request', { reason: input.reason, trigger: input.trigger, playbook: playbook.id });
           await event('approve', { preAuthorisedBy: `playbook ${playbook.id} in governance version ${snapshot.version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards' });
-          await event('execute', { connector: 'manual', playbook: playbook.id });
+          await event('execute', { connector: connector.id, playbook: playbook.id });
           const review: Review = {
             id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable, executor: actor.ref,
             openedAt: now.toISOString(), dueAt: new Date(now.getTime() + (reviewWithin.ok ? reviewWithin.ms : 86_400_000)).toISOString(),
@@ -150,15 +153,15 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
             details: { change: change.id, classId, action, trigger: input.trigger, credentials: change.credentialIds, review: review.id, reviewDueAt: review.dueAt, policies },
           });
           await tx.outbox.add({ topic: 'notification', payload: { event: 'review_opened', reviewId: review.id, changeId: change.id, recipients: [accountable] } });
-          claimedChanges.push({ change, credentials: own, review });
+          claimedChanges.push({ change, credentials: own, review, connector });
         }
-        return claimedChanges;
+        return { changes: claimedChanges, governance };
       }).then((result) => authz.settle(result, actor.requestId));
       const done: Change[] = [];
-      for (const { change, credentials } of claimed) {
-        done.push(await changes.finishExecution(actor, change, credentials, { note: `emergency playbook ${input.playbookId}: ${input.reason}` }, 'manual'));
+      for (const { change, credentials, connector } of claimed.changes) {
+        done.push(await changes.finishExecution(actor, { change, credentials, connector, governance: claimed.governance, evidence: { note: `emergency playbook ${input.playbookId}: ${input.reason}` } }));
       }
-      return { playbookId: input.playbookId, changes: done, reviews: claimed.map((entry) => entry.review) };
+      return { playbookId: input.playbookId, changes: done, reviews: claimed.changes.map((entry) => entry.review) };
     },
   };
 };

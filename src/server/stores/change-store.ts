@@ -4,6 +4,7 @@
 import type { Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Change, ChangeStatus } from '../../core/changes/change-lifecycle.ts';
+import { storedChangeSpec } from '../../core/changes/change-spec.ts';
 import type { GovernedAction, RevocationReason } from '../../core/governance/index.ts';
 import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { DatabaseSchema, ChangeTable } from '../db/schema.ts';
@@ -53,6 +54,7 @@ const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: r
   verifiedAt: row.verified_at,
   playbookId: row.playbook_id,
   connector: row.connector,
+  spec: storedChangeSpec(row.spec),
   revision: Number(row.revision),
   credentialIds,
 });
@@ -79,6 +81,7 @@ const toRow = (change: Change): ChangeRow => ({
   verified_at: change.verifiedAt,
   playbook_id: change.playbookId,
   connector: change.connector,
+  spec: JSON.stringify(change.spec),
   revision: change.revision,
 });
 

@@ -3,12 +3,14 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { DatabaseCapabilities } from '../capabilities.ts';
 import { initialMigration } from './0001-initial.ts';
 import { decisionRightsMigration } from './0002-decision-rights.ts';
+import { pkiMigration } from './0003-pki.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '0001-initial': initialMigration(capabilities),
       '0002-decision-rights': decisionRightsMigration(capabilities),
+      '0003-pki': pkiMigration(capabilities),
     };
   },
 });

@@ -1,0 +1,41 @@
+// What a change asks for beyond its action and credentials: for an issue, the CSR (the requester keeps
+// the key) or the names and key algorithm of a key the connector generates; the workload the new
+// credential serves; for a secret, its name. Stored with the change, so approvers approve exactly this.
+import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
+import { policyKeyAlgorithms } from '../governance/governance-vocabulary.ts';
+import { idPattern } from '../governance/principal-ref.ts';
+
+const maxCsrBytes = 64 * 1024;
+
+const id = z.string().regex(idPattern, { error: 'is not an id (1 to 63 lowercase letters, digits, ".", "_" or "-")' });
+
+export const changeSpecSchema = z.strictObject({
+  csr: z.string().max(maxCsrBytes, { error: `a CSR is at most ${maxCsrBytes} bytes of PEM` }).optional(),
+  names: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9*._-]+$/, { error: 'a DNS name has letters, digits, ".", "-" and at most a leading "*."' }), { error: 'names is a list of DNS names' })
+    .min(1).max(100).optional(),
+  keyAlgorithm: z.enum(policyKeyAlgorithms).optional(),
+  lifetime: z.string().max(32).refine((value) => parseDuration(value).ok, { error: 'is not a duration such as 30d or 12h' }).optional(),
+  workload: id.optional(),
+  source: id.optional(),
+  name: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:/-]+$/, { error: 'a secret name uses letters, digits and . _ @ : / -' }).optional(),
+});
+
+export type ChangeSpec = z.output<typeof changeSpecSchema>;
+
+/** Reads a stored spec; an unreadable one is an empty spec rather than a failed load of the change. */
+export const storedChangeSpec = (json: string): ChangeSpec => {
+  try {
+    const parsed = changeSpecSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+};
+
+/** Problems with a spec as a person wrote it, each naming its field; empty when it is valid. */
+export const changeSpecProblems = (input: unknown): { spec: ChangeSpec; problems: string[] } => {
+  const parsed = changeSpecSchema.safeParse(input ?? {});
+  if (parsed.success) return { spec: parsed.data, problems: [] };
+  return { spec: {}, problems: parsed.error.issues.map((issue) => `spec.${issue.path.join('.') || '(root)'}: ${issue.message}`) };
+};

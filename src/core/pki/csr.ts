@@ -1,0 +1,195 @@
+// Certificate signing requests (RFC 2986) arrive from outside, so they are read as hostile: bounded in
+// size, parsed without trusting lengths, and accepted only when the request is signed by the key it
+// carries (proof of possession). Every failure is a plain problem; nothing here throws.
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, Extensions, SubjectAlternativeName, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import type { Name } from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
+import { createPublicKey, verify } from 'node:crypto';
+import { decodeBase64, splitPem } from '../inventory/pem-parser.ts';
+import { subjectKeyOf } from './certificate-profile.ts';
+import type { SubjectKey } from './certificate-profile.ts';
+import { sanOfGeneralName } from './certificate-template.ts';
+
+export type CertificateRequestFacts = {
+  /** DER SubjectPublicKeyInfo of the requested key. */
+  subjectPublicKey: Uint8Array;
+  /** Named as governance names key algorithms: 'ECDSA-P256', 'RSA-2048', 'RSA-1024', 'unknown:<oid>'. */
+  keyAlgorithm: string;
+  keySize: number;
+  commonName: string | null;
+  /** From the extensionRequest attribute's subjectAltName (RFC 2985 §5.4.2), prefixed dns:, ip:, uri:, email:. */
+  sans: string[];
+};
+
+export type CsrParse = { ok: true; csr: CertificateRequestFacts } | { ok: false; problem: string };
+
+export const maxCsrBytes = 64 * 1024;
+
+const extensionRequestOid = '1.2.840.113549.1.9.14';
+const commonNameOid = '2.5.4.3';
+const csrLabels = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+type SignatureCheck = { digest: string | null; family: SubjectKey['family'] };
+
+// The signature algorithms a CSR may be signed with (RFC 5758 §3.2, RFC 4055 §5, RFC 8410 §3).
+const signatureChecks: ReadonlyMap<string, SignatureCheck> = new Map([
+  ['1.2.840.10045.4.3.2', { digest: 'sha256', family: 'ec' }],
+  ['1.2.840.10045.4.3.3', { digest: 'sha384', family: 'ec' }],
+  ['1.2.840.10045.4.3.4', { digest: 'sha512', family: 'ec' }],
+  ['1.2.840.113549.1.1.11', { digest: 'sha256', family: 'rsa' }],
+  ['1.2.840.113549.1.1.12', { digest: 'sha384', family: 'rsa' }],
+  ['1.2.840.113549.1.1.13', { digest: 'sha512', family: 'rsa' }],
+  ['1.3.101.112', { digest: null, family: 'eddsa' }],
+]);
+
+const refusedSignatures: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.1.1.5', 'the CSR is signed with SHA-1, which no longer proves possession; create it again with SHA-256 (openssl req -sha256)'],
+  ['1.2.840.10045.4.1', 'the CSR is signed with SHA-1, which no longer proves possession; create it again with SHA-256 (openssl req -sha256)'],
+  ['1.2.840.113549.1.1.10', 'the CSR is signed with RSA-PSS, which Trustplane does not verify; sign it with PKCS #1 v1.5 (sha256WithRSAEncryption)'],
+]);
+
+const problem = (text: string): CsrParse => ({ ok: false, problem: text });
+
+const pemHint = 'give the CSR as PEM (-----BEGIN CERTIFICATE REQUEST-----) or as DER bytes';
+const certificateInstead = 'this is a certificate, not a certificate signing request; send the CSR (-----BEGIN CERTIFICATE REQUEST-----) instead';
+
+const looksLikePem = (bytes: Uint8Array): boolean =>
+  Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith('-----BEGIN');
+
+/** The DER inside PEM text, or the problem with the text. */
+const derFromPem = (text: string): Uint8Array | string => {
+  const split = splitPem(text);
+  if (!split.ok) return `the PEM is malformed at line ${split.line}: ${split.message}`;
+  const requests = split.blocks.filter((block) => csrLabels.has(block.label));
+  if (requests.length === 0) {
+    const labels = [...new Set(split.blocks.map((block) => block.label))];
+    if (labels.length === 0) return `no PEM block was found; ${pemHint}`;
+    return labels.some((label) => label.endsWith('CERTIFICATE'))
+      ? certificateInstead
+      : `expected a CERTIFICATE REQUEST block but found ${labels.join(', ')}`;
+  }
+  if (split.blocks.length > 1) return `expected one CERTIFICATE REQUEST block but found ${split.blocks.length} PEM blocks; send the CSR alone`;
+  return decodeBase64(requests[0]!.base64) ?? 'the CERTIFICATE REQUEST block is not valid base64; the PEM may be damaged, so copy it again';
+};
+
+const isCertificate = (der: Uint8Array): boolean => {
+  try {
+    AsnConvert.parse(der, Certificate);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * RFC 2986 §4.2's SEQUENCE { info SEQUENCE, algorithm SEQUENCE, signature BIT STRING }, in DER, nothing
+ * after it. The signature covers only the info, so the rest is checked here: the BER reader accepts
+ * lengths that disagree with their contents, other tag classes, and signatures with unused bits.
+ */
+const outerShapeIsDer = (der: Uint8Array): boolean => {
+  const outer = asn1js.fromBER(der);
+  if (outer.offset !== der.length || !(outer.result instanceof asn1js.Sequence)) return false;
+  if (!Buffer.from(outer.result.toBER()).equals(der)) return false;
+  const [info, algorithm, signature, ...rest] = outer.result.valueBlock.value;
+  return rest.length === 0 && info instanceof asn1js.Sequence && algorithm instanceof asn1js.Sequence
+    && signature instanceof asn1js.BitString && signature.valueBlock.unusedBits === 0;
+};
+
+/** The request, when `der` is exactly one CertificationRequest (no bytes after it). */
+const readRequest = (der: Uint8Array): CertificationRequest | string => {
+  const notACsr = () => isCertificate(der) ? certificateInstead : `the bytes are not a certificate signing request; ${pemHint}`;
+  if (!outerShapeIsDer(der)) return notACsr();
+  try {
+    const request = AsnConvert.parse(der, CertificationRequest);
+    if (request.certificationRequestInfo.version !== 0) return `the CSR has version ${request.certificationRequestInfo.version}; RFC 2986 defines only version 1 (0)`;
+    if (request.certificationRequestInfoRaw === undefined) return 'the CSR has no certificationRequestInfo';
+    return request;
+  } catch {
+    return notACsr();
+  }
+};
+
+/** The most specific commonName of the subject (RFC 4514 order puts it last in the RDNSequence). */
+const commonNameOf = (subject: Name): string | null => {
+  const names = subject.flatMap((rdn) => rdn.filter((attribute) => attribute.type === commonNameOid).map((attribute) => attribute.value.toString()));
+  return names.at(-1) ?? null;
+};
+
+/** The subjectAltName entries asked for in the extensionRequest attribute, or the problem with them. */
+const requestedSans = (request: CertificationRequest): string[] | string => {
+  const attributes = (request.certificationRequestInfo.attributes ?? []).filter((attribute) => attribute.type === extensionRequestOid);
+  if (attributes.length === 0) return [];
+  if (attributes.length > 1 || attributes[0]!.values.length !== 1) return 'the CSR carries more than one extensionRequest';
+  const extensions = AsnConvert.parse(attributes[0]!.values[0]!, Extensions).filter((extension) => extension.extnID === id_ce_subjectAltName);
+  if (extensions.length === 0) return [];
+  if (extensions.length > 1) return 'the CSR asks for subjectAltName twice';
+  const sans: string[] = [];
+  for (const name of AsnConvert.parse(new Uint8Array(extensions[0]!.extnValue.buffer), SubjectAlternativeName)) {
+    const san = sanOfGeneralName(name);
+    if (san === null) return 'the CSR asks for a subjectAltName that is not a DNS name, IP address, URI or email address; Trustplane issues only those';
+    sans.push(san);
+  }
+  return sans;
+};
+
+/** node:crypto throws, rather than answering false, on a signature that is not even well-formed DER. */
+const verifies = (check: SignatureCheck, info: Uint8Array, spki: Uint8Array, signature: Uint8Array): boolean => {
+  try {
+    return verify(check.digest, info, createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }), signature);
+  } catch {
+    return false;
+  }
+};
+
+/** Proof of possession: the request info verifies under the key the request carries. */
+const signatureProblem = (request: CertificationRequest, spki: Uint8Array, key: SubjectKey): string | null => {
+  const oid = request.signatureAlgorithm.algorithm;
+  const refused = refusedSignatures.get(oid);
+  if (refused !== undefined) return refused;
+  const check = signatureChecks.get(oid);
+  if (check === undefined) return `the CSR is signed with algorithm ${oid.slice(0, 64)}, which Trustplane does not verify; sign it with ECDSA, RSA (PKCS #1 v1.5, SHA-256) or Ed25519`;
+  if (key.family === 'other') return `the CSR carries a ${key.keyAlgorithm.slice(0, 80)} key, which Trustplane cannot verify or certify; use an ECDSA P-256/P-384, RSA or Ed25519 key`;
+  if (check.family !== key.family) return `the CSR is signed with a ${check.family.toUpperCase()} algorithm but carries a ${key.keyAlgorithm} key`;
+  return verifies(check, new Uint8Array(request.certificationRequestInfoRaw!), spki, new Uint8Array(request.signature))
+    ? null
+    : "the CSR's signature does not verify: it was not signed by the key it carries";
+};
+
+const parseDer = (der: Uint8Array): CsrParse => {
+  const request = readRequest(der);
+  if (typeof request === 'string') return problem(request);
+  const spki = new Uint8Array(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo));
+  const key = subjectKeyOf(spki);
+  if (key === null) return problem("the CSR's public key cannot be read; create the CSR again");
+  const signature = signatureProblem(request, spki, key);
+  if (signature !== null) return problem(signature);
+  const sans = requestedSans(request);
+  if (typeof sans === 'string') return problem(sans);
+  return {
+    ok: true,
+    csr: {
+      subjectPublicKey: spki,
+      keyAlgorithm: key.keyAlgorithm,
+      keySize: key.keySize,
+      commonName: commonNameOf(request.certificationRequestInfo.subject),
+      sans,
+    },
+  };
+};
+
+/** Reads a PEM or DER certificate signing request and checks its self-signature. Never throws. */
+export const parseCsr = (input: string | Uint8Array): CsrParse => {
+  if (input.length > maxCsrBytes) return problem(`the CSR is larger than ${maxCsrBytes / 1024} KiB; a real CSR is a few KiB at most`);
+  if (input.length === 0) return problem(`the CSR is empty; ${pemHint}`);
+  try {
+    const der = typeof input !== 'string' && !looksLikePem(input)
+      ? input
+      : derFromPem(typeof input === 'string' ? input : Buffer.from(input).toString('latin1'));
+    return typeof der === 'string' ? problem(der) : parseDer(der);
+  } catch (error) {
+    // Hostile DER can still trip the ASN.1 reader (a wrong type deep inside an attribute); that is a bad CSR, not a crash.
+    return problem(`the CSR cannot be read: ${(error instanceof Error ? error.message : String(error)).slice(0, 120)}`);
+  }
+};

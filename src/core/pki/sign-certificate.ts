@@ -1,0 +1,59 @@
+// Signing a to-be-signed structure. Certificates (RFC 5280 §4.1), CRLs (§5.1) and OCSP responses share
+// one shape: SEQUENCE { tbs, signatureAlgorithm AlgorithmIdentifier, signature BIT STRING }.
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, TBSCertificate } from '@peculiar/asn1-x509';
+import { TrustplaneError } from '../errors.ts';
+import { signatureAlgorithmOf } from './signer.ts';
+import type { CaKeyAlgorithm, Signer } from './signer.ts';
+
+const derNull = new Uint8Array([0x05, 0x00]);
+
+/** The AlgorithmIdentifier a key of this algorithm signs with, NULL parameters for RSA (RFC 4055 §5). */
+export const signatureAlgorithmIdentifier = (keyAlgorithm: CaKeyAlgorithm): AlgorithmIdentifier => {
+  const { oid, nullParameters } = signatureAlgorithmOf(keyAlgorithm);
+  return new AlgorithmIdentifier({ algorithm: oid, parameters: nullParameters ? derNull.slice().buffer : undefined });
+};
+
+/** Whether two AlgorithmIdentifiers encode the same, parameters included (RSA's NULL is not optional). */
+export const sameAlgorithmIdentifier = (a: AlgorithmIdentifier, b: AlgorithmIdentifier): boolean =>
+  Buffer.from(AsnConvert.serialize(a)).equals(new Uint8Array(AsnConvert.serialize(b)));
+
+/** DER length octets (X.690 §8.1.3): short form below 128, else the minimal long form. */
+const derLength = (length: number): Uint8Array => {
+  if (length < 0x80) return Uint8Array.of(length);
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  return Uint8Array.of(0x80 | octets.length, ...octets);
+};
+
+const tagged = (tag: number, ...contents: Uint8Array[]): Uint8Array => {
+  const length = contents.reduce((sum, part) => sum + part.length, 0);
+  return Buffer.concat([Uint8Array.of(tag), derLength(length), ...contents]);
+};
+
+/**
+ * SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING signature } over the exact `tbs` bytes given: they are
+ * copied, never re-encoded, so the signature covers what the caller built and linted.
+ */
+export const encodeSignedStructure = async (tbs: Uint8Array, signer: Signer): Promise<Uint8Array> => {
+  const signature = await signer.sign(tbs);
+  const algorithm = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(signer.keyAlgorithm)));
+  // A signature is whole octets: the BIT STRING's unused-bits octet is 0 (X.690 §8.6.2.2).
+  const bitString = tagged(0x03, Uint8Array.of(0), signature);
+  return new Uint8Array(tagged(0x30, tbs, algorithm, bitString));
+};
+
+/**
+ * A DER Certificate from a DER TBSCertificate. RFC 5280 §4.1.1.2: the outer signatureAlgorithm must equal
+ * the TBS `signature` field, so a signer of another algorithm than the template named is refused.
+ */
+export const signCertificate = async (tbs: Uint8Array, signer: Signer): Promise<Uint8Array> => {
+  const declared = AsnConvert.parse(tbs, TBSCertificate).signature;
+  if (!sameAlgorithmIdentifier(declared, signatureAlgorithmIdentifier(signer.keyAlgorithm))) {
+    throw new TrustplaneError(
+      'INTERNAL',
+      `the certificate names signature algorithm ${declared.algorithm} but the issuer's ${signer.keyAlgorithm} key signs with ${signatureAlgorithmOf(signer.keyAlgorithm).oid}; build the template with signatureKeyAlgorithm '${signer.keyAlgorithm}'`,
+    );
+  }
+  return encodeSignedStructure(tbs, signer);
+};

@@ -1,0 +1,122 @@
+// Publishing revocation: CRLs per CA (regenerated when a revocation commits and on a schedule, before
+// the last one's nextUpdate), and OCSP answers from each issuing CA's delegated responder, read live
+// from the record of issued certificates, so a revocation is answered as soon as it has committed.
+import { TrustplaneError } from '../../core/errors.ts';
+import { buildCrl } from '../../core/pki/crl.ts';
+import { createOcspResponder, ocspErrorResponse } from '../../core/pki/ocsp.ts';
+import type { OcspResponder } from '../../core/pki/ocsp.ts';
+import { crlReasonByName } from '../../core/pki/revocation-reasons.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { Clock } from '../platform.ts';
+import type { StoredCrl } from '../stores/ca-store.ts';
+import { pemToDer } from './ca-service.ts';
+import type { CaService } from './ca-service.ts';
+
+/** How long a CRL is valid; a new one is published when half of that has passed, or at once on a revocation. */
+export const crlValidityMs = 24 * 3_600_000;
+/** How long an OCSP answer may be cached by relying parties. */
+export const ocspValidityMs = 3_600_000;
+
+export type RevocationServiceDeps = {
+  unitOfWork: UnitOfWork;
+  clock: Clock;
+  ca: Pick<CaService, 'signerFor' | 'list' | 'authority'>;
+  onError?: (error: unknown, context: string) => void;
+};
+
+export const createRevocationService = (deps: RevocationServiceDeps) => {
+  const { unitOfWork, clock, ca } = deps;
+  const responders = new Map<string, Promise<OcspResponder>>();
+
+  const responderFor = (caId: string): Promise<OcspResponder> => {
+    let responder = responders.get(caId);
+    if (responder === undefined) {
+      responder = (async () => {
+        const authority = await ca.authority(caId);
+        if (authority.ocspCertificatePem === null || authority.ocspKeyId === null) throw new TrustplaneError('NOT_FOUND', `CA ${caId} has no OCSP responder; its CRL is at /pki/crl/${caId}.crl`);
+        return createOcspResponder({
+          issuerCertificate: pemToDer(authority.certificatePem),
+          responderCertificate: pemToDer(authority.ocspCertificatePem),
+          signer: await ca.signerFor(authority.ocspKeyId),
+        });
+      })();
+      responder.catch(() => responders.delete(caId));
+      responders.set(caId, responder);
+    }
+    return responder;
+  };
+
+  const service = {
+    /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
+    async publish(caId: string): Promise<StoredCrl> {
+      const now = clock.now();
+      const taken = await unitOfWork(async (tx) => {
+        const authority = await tx.ca.authority(caId);
+        if (authority === null) throw new TrustplaneError('NOT_FOUND', `no built-in CA ${caId}`);
+        const number = await tx.ca.takeCrlNumber(caId);
+        if (number === null) throw new TrustplaneError('CONFLICT', `another CRL for ${caId} was being numbered at the same moment; try again`);
+        return { authority, number, revoked: await tx.ca.revokedEntries(caId, now.toISOString()) };
+      });
+      const nextUpdate = new Date(now.getTime() + crlValidityMs);
+      const der = await buildCrl({
+        issuerCertificate: pemToDer(taken.authority.certificatePem),
+        crlNumber: BigInt(taken.number),
+        thisUpdate: now,
+        nextUpdate,
+        revoked: taken.revoked.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) })),
+        signer: await ca.signerFor(taken.authority.keyId),
+      });
+      const crl: StoredCrl = { caId, crlNumber: taken.number, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: taken.revoked.length, der: Buffer.from(der) };
+      await unitOfWork(async (tx) => {
+        await tx.ca.storeCrl(crl);
+        await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: taken.number, revoked: taken.revoked.length, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
+      });
+      return crl;
+    },
+
+    async publishAll(caIds: readonly string[]): Promise<void> {
+      for (const caId of new Set(caIds)) await service.publish(caId);
+    },
+
+    /** The CRL relying parties fetch: the latest, or a new one when there is none or it has lapsed. */
+    async crl(caId: string): Promise<StoredCrl> {
+      const stored = await unitOfWork((tx) => tx.ca.crl(caId));
+      if (stored !== null && Date.parse(stored.nextUpdate) > clock.now().getTime()) return stored;
+      await ca.authority(caId);
+      return service.publish(caId);
+    },
+
+    /** Publishes a new CRL for every CA whose latest is past half its validity (the scheduled refresh). Returns how many. */
+    async refreshDue(): Promise<number> {
+      const now = clock.now().getTime();
+      let published = 0;
+      for (const authority of await ca.list()) {
+        const stored = await unitOfWork((tx) => tx.ca.crl(authority.id));
+        if (stored === null || now - Date.parse(stored.thisUpdate) >= crlValidityMs / 2) {
+          await service.publish(authority.id);
+          published += 1;
+        }
+      }
+      return published;
+    },
+
+    /** Answers an OCSP request (DER) for one CA; malformed requests get an OCSP error response, not an HTTP error. */
+    async ocsp(caId: string, request: Uint8Array): Promise<Uint8Array> {
+      const responder = await responderFor(caId);
+      const now = clock.now();
+      return responder.respond(request, now, new Date(now.getTime() + ocspValidityMs), async (serials) => {
+        const found = await unitOfWork(async (tx) => Promise.all(serials.map((serial) => tx.ca.issued(caId, serial))));
+        return found.map((issued) => (issued === null ? { kind: 'unknown' as const }
+          : issued.revokedAt === null ? { kind: 'good' as const }
+            : { kind: 'revoked' as const, revokedAt: new Date(issued.revokedAt), reason: issued.revocationReason === null ? null : crlReasonByName(issued.revocationReason) }));
+      }).catch((error: unknown) => {
+        // The relying party gets an OCSP answer it understands (§2.3); the operator gets the cause.
+        deps.onError?.(error, `answering OCSP for ${caId}`);
+        return ocspErrorResponse('internalError');
+      });
+    },
+  };
+  return service;
+};
+
+export type RevocationService = ReturnType<typeof createRevocationService>;

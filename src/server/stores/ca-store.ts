@@ -1,0 +1,155 @@
+// Certificate authorities, their signing keys, the certificates they issued and their latest CRLs.
+// Revocation is a column of the issued certificate, so the CRL and OCSP are drawn from one record.
+import type { Transaction } from 'kysely';
+import type { DatabaseSchema } from '../db/schema.ts';
+
+export type CertificateAuthority = {
+  id: string;
+  sourceId: string;
+  name: string;
+  parentId: string | null;
+  keyId: string;
+  certificatePem: string;
+  serial: string;
+  notAfter: string;
+  ocspCertificatePem: string | null;
+  ocspKeyId: string | null;
+  crlNumber: number;
+  createdAt: string;
+};
+
+export type SigningKeyRecord = { id: string; purpose: string; backend: string; algorithm: string; stored: string; createdAt: string };
+
+export type IssuedCertificate = {
+  caId: string;
+  serial: string;
+  credentialId: string;
+  changeId: string | null;
+  issuedAt: string;
+  notAfter: string;
+  certificatePem: string;
+  revokedAt: string | null;
+  revocationReason: string | null;
+};
+
+export type RevokedEntry = { serial: string; revokedAt: string; reason: string | null };
+
+export type StoredCrl = { caId: string; crlNumber: number; thisUpdate: string; nextUpdate: string; revokedCount: number; der: Buffer };
+
+type CaRow = DatabaseSchema['certificate_authorities'];
+type IssuedRow = DatabaseSchema['issued_certificates'];
+
+const toAuthority = (row: CaRow): CertificateAuthority => ({
+  id: row.id, sourceId: row.source_id, name: row.name, parentId: row.parent_id, keyId: row.key_id, certificatePem: row.certificate, serial: row.serial,
+  notAfter: row.not_after, ocspCertificatePem: row.ocsp_certificate, ocspKeyId: row.ocsp_key_id, crlNumber: Number(row.crl_number), createdAt: row.created_at,
+});
+
+const toIssued = (row: IssuedRow): IssuedCertificate => ({
+  caId: row.ca_id, serial: row.serial, credentialId: row.credential_id, changeId: row.change_id, issuedAt: row.issued_at, notAfter: row.not_after,
+  certificatePem: row.certificate, revokedAt: row.revoked_at, revocationReason: row.revocation_reason,
+});
+
+export const createCaStore = (trx: Transaction<DatabaseSchema>) => ({
+  async insertKey(key: SigningKeyRecord): Promise<void> {
+    await trx.insertInto('signing_keys').values({ id: key.id, purpose: key.purpose, backend: key.backend, algorithm: key.algorithm, stored: key.stored, created_at: key.createdAt }).execute();
+  },
+
+  async findKey(id: string): Promise<SigningKeyRecord | null> {
+    const row = await trx.selectFrom('signing_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : { id: row.id, purpose: row.purpose, backend: row.backend, algorithm: row.algorithm, stored: row.stored, createdAt: row.created_at };
+  },
+
+  async allKeys(): Promise<SigningKeyRecord[]> {
+    const rows = await trx.selectFrom('signing_keys').selectAll().orderBy('id').execute();
+    return rows.map((row) => ({ id: row.id, purpose: row.purpose, backend: row.backend, algorithm: row.algorithm, stored: row.stored, createdAt: row.created_at }));
+  },
+
+  async updateKeyStorage(id: string, stored: string): Promise<void> {
+    await trx.updateTable('signing_keys').set({ stored }).where('id', '=', id).execute();
+  },
+
+  async insertAuthority(ca: CertificateAuthority): Promise<void> {
+    await trx.insertInto('certificate_authorities').values({
+      id: ca.id, source_id: ca.sourceId, name: ca.name, parent_id: ca.parentId, key_id: ca.keyId, certificate: ca.certificatePem, serial: ca.serial,
+      not_after: ca.notAfter, ocsp_certificate: ca.ocspCertificatePem, ocsp_key_id: ca.ocspKeyId, crl_number: ca.crlNumber, created_at: ca.createdAt,
+    }).execute();
+  },
+
+  async setResponder(caId: string, certificatePem: string, keyId: string): Promise<void> {
+    await trx.updateTable('certificate_authorities').set({ ocsp_certificate: certificatePem, ocsp_key_id: keyId }).where('id', '=', caId).execute();
+  },
+
+  async authority(id: string): Promise<CertificateAuthority | null> {
+    const row = await trx.selectFrom('certificate_authorities').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toAuthority(row);
+  },
+
+  async authorities(): Promise<CertificateAuthority[]> {
+    return (await trx.selectFrom('certificate_authorities').selectAll().orderBy('source_id').orderBy('created_at').execute()).map(toAuthority);
+  },
+
+  /** The CA that issues for a source: the one of its hierarchy that has a parent (the intermediate). */
+  async issuingAuthorityFor(sourceId: string): Promise<CertificateAuthority | null> {
+    const row = await trx.selectFrom('certificate_authorities').selectAll().where('source_id', '=', sourceId).where('parent_id', 'is not', null)
+      .orderBy('created_at', 'desc').executeTakeFirst();
+    return row === undefined ? null : toAuthority(row);
+  },
+
+  /** Takes the next CRL number, as a compare-and-set: two publishers never sign the same number. */
+  async takeCrlNumber(caId: string): Promise<number | null> {
+    const row = await trx.selectFrom('certificate_authorities').select('crl_number').where('id', '=', caId).executeTakeFirst();
+    if (row === undefined) return null;
+    const next = Number(row.crl_number) + 1;
+    const updated = await trx.updateTable('certificate_authorities').set({ crl_number: next }).where('id', '=', caId).where('crl_number', '=', row.crl_number).executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1 ? next : null;
+  },
+
+  async insertIssued(issued: IssuedCertificate): Promise<void> {
+    await trx.insertInto('issued_certificates').values({
+      ca_id: issued.caId, serial: issued.serial, credential_id: issued.credentialId, change_id: issued.changeId, issued_at: issued.issuedAt,
+      not_after: issued.notAfter, certificate: issued.certificatePem, revoked_at: issued.revokedAt, revocation_reason: issued.revocationReason,
+    }).execute();
+  },
+
+  async issuedFor(credentialIds: readonly string[]): Promise<IssuedCertificate[]> {
+    if (credentialIds.length === 0) return [];
+    return (await trx.selectFrom('issued_certificates').selectAll().where('credential_id', 'in', [...credentialIds]).execute()).map(toIssued);
+  },
+
+  async issued(caId: string, serial: string): Promise<IssuedCertificate | null> {
+    const row = await trx.selectFrom('issued_certificates').selectAll().where('ca_id', '=', caId).where('serial', '=', serial).executeTakeFirst();
+    return row === undefined ? null : toIssued(row);
+  },
+
+  /** Marks certificates revoked; one already revoked keeps its first revocation (time and reason). */
+  async revoke(caId: string, serials: readonly string[], at: string, reason: string | null): Promise<number> {
+    if (serials.length === 0) return 0;
+    const result = await trx.updateTable('issued_certificates').set({ revoked_at: at, revocation_reason: reason })
+      .where('ca_id', '=', caId).where('serial', 'in', [...serials]).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  /** The revoked certificates a CRL lists at `now`: revoked and not yet expired (RFC 5280 §3.3 lets expired ones go). */
+  async revokedEntries(caId: string, now: string): Promise<RevokedEntry[]> {
+    const rows = await trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason'])
+      .where('ca_id', '=', caId).where('revoked_at', 'is not', null).where('not_after', '>', now).orderBy('serial').execute();
+    return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at as string, reason: row.revocation_reason }));
+  },
+
+  /** Stores a CRL unless a newer one is there already. */
+  async storeCrl(crl: StoredCrl): Promise<void> {
+    const current = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
+    const values = { crl_number: crl.crlNumber, this_update: crl.thisUpdate, next_update: crl.nextUpdate, revoked_count: crl.revokedCount, der: crl.der.toString('base64') };
+    if (current === undefined) await trx.insertInto('crls').values({ ca_id: crl.caId, ...values }).execute();
+    else if (Number(current.crl_number) < crl.crlNumber) await trx.updateTable('crls').set(values).where('ca_id', '=', crl.caId).execute();
+  },
+
+  async crl(caId: string): Promise<StoredCrl | null> {
+    const row = await trx.selectFrom('crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+    return row === undefined ? null : {
+      caId: row.ca_id, crlNumber: Number(row.crl_number), thisUpdate: row.this_update, nextUpdate: row.next_update, revokedCount: Number(row.revoked_count), der: Buffer.from(row.der, 'base64'),
+    };
+  },
+});
+
+export type CaStore = ReturnType<typeof createCaStore>;
