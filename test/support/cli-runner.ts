@@ -1,6 +1,7 @@
 // Runs the real `trustplane` command line as a separate process, as a user would.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -19,9 +20,9 @@ export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
   });
 
 /** Starts `trustplane serve` on a free port and resolves with its URL once it listens. */
-export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> =>
+export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'silent'], {
+    const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', String(port), '--log-level', 'silent'], {
       env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -44,6 +45,17 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv): Promise
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
   });
+
+/** A port nothing listens on now, for a server whose URL must be known before it starts (certificates carry it). */
+export const freePort = (): Promise<number> => new Promise((resolve, reject) => {
+  const probe = createServer();
+  probe.on('error', reject);
+  probe.listen(0, '127.0.0.1', () => {
+    const address = probe.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    probe.close(() => resolve(port));
+  });
+});
 
 /** The environment that points `trustplane` at a test database: its PostgreSQL URL, or none for SQLite. */
 export const databaseEnvFor = (location: { kind: string; url?: string }): NodeJS.ProcessEnv =>

@@ -1,4 +1,5 @@
 // The built-in CAs from the command line: list them and create a hierarchy for a source.
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { caKeyAlgorithms } from '../../core/pki/signer.ts';
 import { oneOf } from './change-commands.ts';
@@ -25,6 +26,24 @@ export const registerCaCommands = (program: Command): void => {
           output.line(`${entry.id}: certificate ${entry.urls.certificate}, CRL ${entry.urls.crl}${entry.urls.ocsp === undefined ? '' : `, OCSP ${entry.urls.ocsp}`}`);
         }
       });
+    }));
+
+  ca.command('certificate')
+    .description('download a certificate the built-in CA issued (PEM), with --chain its CA certificates up to the root')
+    .argument('<credential>', 'the credential id (cr_…) or fingerprint')
+    .option('--chain', 'append the issuing CA and root certificates')
+    .option('--out <file>', 'write it to this file instead of standard output')
+    .action(action(async ({ client, output }, credential: string, options: { chain?: boolean; out?: string }) => {
+      const found = await client().get<{ credentialId: string; ca: string; serial: string; revokedAt: string | null; certificatePem: string; chainPem: string[] }>(
+        `/api/v1/credentials/${encodeURIComponent(credential)}/certificate`,
+      );
+      const pem = [found.certificatePem, ...(options.chain === true ? found.chainPem : [])].join('');
+      if (options.out !== undefined) {
+        writeFileSync(options.out, pem, { flag: 'wx' });
+        output.result({ ...found, file: options.out }, () => output.line(`Wrote certificate ${found.serial} from CA ${found.ca}${options.chain === true ? ' with its chain' : ''} to ${options.out}${found.revokedAt === null ? '' : ` (revoked ${found.revokedAt})`}.`));
+        return;
+      }
+      output.result(found, () => process.stdout.write(pem));
     }));
 
   ca.command('create')

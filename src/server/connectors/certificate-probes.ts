@@ -8,7 +8,8 @@ import type { ClassPolicy } from '../../core/governance/index.ts';
 import { subjectKeyOf } from '../../core/pki/certificate-profile.ts';
 import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
 import { buildOcspRequest, readOcspResponse } from '../../core/pki/ocsp-client.ts';
-import { crlReasonForTrigger } from '../../core/pki/revocation-reasons.ts';
+import { crlReasonForTrigger, crlReasonName } from '../../core/pki/revocation-reasons.ts';
+import type { CrlReasonCode } from '../../core/pki/revocation-reasons.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { RandomSource } from '../platform.ts';
 import type { IssuedCertificate } from '../stores/ca-store.ts';
@@ -147,10 +148,15 @@ export const createCertificateProbes = (deps: CertificateProbeDeps) => {
       const crl = new X509Crl(await fetchDer(crlUrl, 'the CRL'));
       const signed = await crl.verify({ publicKey: new ParsedCertificate(issuer.raw) });
       const listed = crl.findRevoked(entry.serial);
-      const expectedReason = input.change.trigger === null ? null : crlReasonForTrigger(input.change.trigger);
-      const fresh = entry.revokedAt !== null && crl.thisUpdate.getTime() >= Date.parse(entry.revokedAt);
-      results.push(probe('crl-lists-serial', signed && listed !== null,
-        !signed ? `the CRL at ${crlUrl} is not signed by ${issuer.subject}` : listed === null ? `serial ${entry.serial} is not in CRL number ${crlNumberOf(crl)} at ${crlUrl}` : `serial ${entry.serial} is in CRL number ${crlNumberOf(crl)} at ${crlUrl}, reason ${listed.reason === undefined ? 'unspecified' : listed.reason}${expectedReason === null ? '' : ` (expected ${expectedReason.name})`}`));
+      const expected = input.change.trigger === null ? null : crlReasonForTrigger(input.change.trigger);
+      const listedReason = listed?.reason === undefined ? 'unspecified' : crlReasonName(listed.reason as CrlReasonCode);
+      const reasonRight = expected === null || listedReason === expected.name;
+      // CRL times have whole seconds (RFC 5280 §5.1.2.4), so the revocation is compared at that precision.
+      const fresh = entry.revokedAt !== null && crl.thisUpdate.getTime() >= Math.floor(Date.parse(entry.revokedAt) / 1000) * 1000;
+      results.push(probe('crl-lists-serial', signed && listed !== null && reasonRight,
+        !signed ? `the CRL at ${crlUrl} is not signed by ${issuer.subject}`
+          : listed === null ? `serial ${entry.serial} is not in CRL number ${crlNumberOf(crl)} at ${crlUrl}`
+            : `serial ${entry.serial} is in CRL number ${crlNumberOf(crl)} at ${crlUrl}, reason ${listedReason}${reasonRight ? '' : ` (the trigger ${input.change.trigger} calls for ${expected?.name})`}`));
       results.push(probe('crl-published-after-revocation', fresh, `the CRL was issued ${crl.thisUpdate.toISOString()}; the revocation was recorded ${entry.revokedAt ?? 'never'}`));
     }
     const answer = await askOcsp(certificate, issuer);

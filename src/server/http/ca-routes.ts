@@ -33,6 +33,19 @@ export const caRoutes = (deps: { ca: CaService; publicUrl: () => string }) => (a
     schema: { tags: ['pki'], summary: 'The built-in CAs: roots and issuing intermediates, one hierarchy per source', response: { 200: listEnvelope(authoritySchema) } },
   }, async () => ({ items: (await deps.ca.list()).map(view) }));
 
+  api.get('/api/v1/credentials/:id/certificate', {
+    config: { action: 'read' },
+    schema: {
+      tags: ['pki'],
+      summary: 'The certificate the built-in CA issued for a credential (PEM), with its chain',
+      params: z.object({ id: z.string().min(1).max(100) }),
+      response: { 200: z.object({ credentialId: z.string(), ca: z.string(), serial: z.string(), revokedAt: isoTimeSchema.nullable(), certificatePem: z.string(), chainPem: z.array(z.string()) }) },
+    },
+  }, async (request) => {
+    const found = await deps.ca.certificateOf(request.params.id);
+    return { credentialId: request.params.id, ca: found.caId, serial: found.serial, revokedAt: found.revokedAt, certificatePem: found.pem, chainPem: found.chain };
+  });
+
   api.post('/api/v1/cas', {
     config: { action: 'administer' },
     schema: {

@@ -214,6 +214,14 @@ export const createCaService = (deps: CaServiceDeps) => {
 
     signerFor,
 
+    /** A certificate the CA issued, by its credential, with the chain up to the root (issuing CA first). */
+    async certificateOf(credentialId: string): Promise<{ pem: string; chain: string[]; caId: string; serial: string; revokedAt: string | null }> {
+      const [issued] = await unitOfWork((tx) => tx.ca.issuedFor([credentialId]));
+      if (issued === undefined) throw new TrustplaneError('NOT_FOUND', `the built-in CA did not issue credential ${credentialId}; only what Trustplane signed can be downloaded`);
+      const chain = await service.chain(issued.caId);
+      return { pem: issued.certificatePem, chain: chain.map((authority) => authority.certificatePem), caId: issued.caId, serial: issued.serial, revokedAt: issued.revokedAt };
+    },
+
     /** Issues a certificate for a class: policy first, then lints, then the signature. Nothing is stored here. */
     async issue(input: IssueInput): Promise<Issued> {
       const authority = await unitOfWork((tx) => tx.ca.issuingAuthorityFor(input.sourceId));
