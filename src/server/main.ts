@@ -204,6 +204,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     close: async () => {
       clearInterval(sweep);
       await app.close();
+      await services.signers?.close();
       await database.close();
     },
   };

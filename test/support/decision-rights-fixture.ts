@@ -10,6 +10,7 @@ import type { Services } from '../../src/server/main.ts';
 import { fixedClock } from '../../src/server/platform.ts';
 import { keyEncryptionKey } from '../../src/server/keys/key-envelope.ts';
 import type { PkiFetch } from '../../src/server/connectors/certificate-probes.ts';
+import type { Pkcs11Settings } from '../../src/server/signers/pkcs11-signer.ts';
 import type { DatabaseTarget, TestDatabase } from './databases.ts';
 import { bearer, exampleGovernance } from './server-fixture.ts';
 
@@ -58,7 +59,7 @@ const inventoryExport = (classId: keyof Pools, count: number): string => JSON.st
 });
 
 export const startDecisionRightsFixture = async (
-  target: DatabaseTarget, options: { governance?: string; credentials?: number; at?: Date } = {},
+  target: DatabaseTarget, options: { governance?: string; credentials?: number; at?: Date; pkcs11?: Pkcs11Settings } = {},
 ): Promise<DecisionRightsFixture> => {
   const database = await target.create();
   const clock = fixedClock(options.at ?? instants.tuesdayNight);
@@ -72,7 +73,9 @@ export const startDecisionRightsFixture = async (
     });
     return { status: response.statusCode, body: response.rawPayload };
   };
-  const services = createServices(database.database, { clock, masterKey: keyEncryptionKey(randomBytes(32)), publicUrl: () => fixturePublicUrl, pkiFetch });
+  const services = createServices(database.database, {
+    clock, masterKey: keyEncryptionKey(randomBytes(32)), publicUrl: () => fixturePublicUrl, pkiFetch, ...(options.pkcs11 === undefined ? {} : { pkcs11: options.pkcs11 }),
+  });
   const app = await createHttpApp(database.database, services);
   served = app;
   await services.governance.apply({ document: options.governance ?? exampleGovernance, fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
@@ -105,6 +108,7 @@ export const startDecisionRightsFixture = async (
     },
     close: async () => {
       await app.close();
+      await services.signers?.close();
       await database.destroy();
     },
   };
