@@ -90,12 +90,20 @@ const approversOf = async (api: ApiClient, change: ChangeView): Promise<string[]
 const lastEvent = (change: ChangeDetail, steps: readonly string[]): ChangeEventView | undefined =>
   change.events.filter((event) => steps.includes(event.step)).at(-1);
 
+/** One item of a list in a line: a probe as `name pass`, another object as its values. */
+const describeItem = (item: unknown): string => {
+  if (typeof item !== 'object' || item === null) return String(item);
+  const entry = item as Record<string, unknown>;
+  if (typeof entry.name === 'string' && typeof entry.passed === 'boolean') return `${entry.name} ${entry.passed ? 'pass' : 'FAIL'}`;
+  return Object.values(entry).map(String).join(' ');
+};
+
 /** An event's details in a line: `note: …; checks: a, b; evidence.reference: INC-1`. */
 const describeDetails = (details: Record<string, unknown>): string => {
   const parts: string[] = [];
   const add = (key: string, value: unknown): void => {
     if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return;
-    if (Array.isArray(value)) parts.push(`${key}: ${value.map(String).join(', ')}`);
+    if (Array.isArray(value)) parts.push(`${key}: ${value.map(describeItem).join(', ')}`);
     else if (typeof value === 'object') for (const [inner, innerValue] of Object.entries(value)) add(`${key}.${inner}`, innerValue);
     else parts.push(`${key}: ${String(value)}`);
   };
