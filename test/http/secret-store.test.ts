@@ -19,16 +19,11 @@ import { bearer, exampleGovernance } from '../support/server-fixture.ts';
 
 const day = 86_400_000;
 
-/** The example governance with a secret-store source that payments keys and data passwords may use. */
+/** The example governance (whose secret-store source payments keys and data passwords may use), with renew and issue rights to test. */
 const governance = (() => {
   const edits: [string, string][] = [
-    ['  - { id: aws-kms,', '  - { id: secret-store, name: Trustplane secret store, kind: builtin_secret_store, operatedBy: team:security }\n  - { id: aws-kms,'],
-    ['      allowedSources: [vault]\n      requireManagedStorage: true\n      allowThirdPartyExposure: true\n      secret: { length: 40, alphabet: base64url, prefix: acme_pay_ }',
-      '      allowedSources: [vault, secret-store]\n      requireManagedStorage: true\n      allowThirdPartyExposure: true\n      secret: { length: 40, alphabet: base64url, prefix: acme_pay_, overlap: 1d }'],
     ['      retire: { responsible: [team:payments], accountable: person:hana }',
       '      retire: { responsible: [team:payments], accountable: person:hana }\n      renew: { responsible: [team:payments], accountable: person:hana, preApproved: true }'],
-    ['      allowedSources: [vault]\n      requireManagedStorage: true\n      secret: { length: 32, alphabet: alphanumeric }',
-      '      allowedSources: [secret-store]\n      requireManagedStorage: true\n      secret: { length: 32, alphabet: alphanumeric }'],
     ['      rotate: { responsible: [team:data], accountable: person:kofi, preApproved: true }',
       '      issue: { responsible: [team:data], accountable: person:kofi, preApproved: true }\n      rotate: { responsible: [team:data], accountable: person:kofi, preApproved: true }'],
   ];
@@ -310,6 +305,25 @@ for (const target of databaseTargets) {
       assert.match(response.json().detail, /failed authentication: it was altered.*no value was returned; rotate the secret/);
       assert.equal(response.json().value, undefined);
       assert.ok((await audit()).some((entry) => entry.action === 'secret.reveal.failed' && entry.target === `credential:${credentialId}`));
+    });
+
+    test('a certificate whose private key the store keeps is not the secret store\'s to revoke', async () => {
+      // The built-in CA keeps the keys it generates in the store; their certificates' changes are the CA's.
+      const certificate = tp.freshCredential('internal-mtls');
+      await tp.services.unitOfWork((tx) => tx.secrets.insert({
+        credentialId: certificate, version: 1, sealed: null, status: 'destroyed', createdAt: tp.clock.now().toISOString(), expiresAt: null,
+        changeId: null, revealTo: ['person:ivan'], revealedAt: null, revealedBy: null, destroyedAt: tp.clock.now().toISOString(),
+      }));
+      const revocation = async () => {
+        const requested = await post('ivan', '/api/v1/changes', { action: 'revoke', credentials: [certificate], reason: 'decommissioned', trigger: 'workload_decommissioned' });
+        await post('carol', `/api/v1/changes/${requested.id}/approve`);
+        return requested.id as string;
+      };
+      const named = await post('ivan', `/api/v1/changes/${await revocation()}/execute`, { connector: 'secret-store' });
+      assert.equal(named.status, 'failed');
+      assert.match(named.events.at(-1).details.summary, /is a x509_certificate, not a secret the store generated/);
+      const chosen = await post('ivan', `/api/v1/changes/${await revocation()}/execute`, { reference: 'revoked at the CA console' });
+      assert.equal(chosen.connector, 'manual', 'the store does not claim it');
     });
 
     test('a credential that is not in the store, or not at all, is not found', async () => {

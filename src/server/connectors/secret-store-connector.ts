@@ -179,6 +179,8 @@ export const createSecretStoreConnector = (deps: SecretStoreConnectorDeps): Conn
   /** Revoke and retire: the values are destroyed, so nobody can reveal or use them from here again. */
   const destroyValues = async (input: ConnectorInput, status: 'revoked' | 'retired'): Promise<ConnectorResult> => {
     const { credentials, at } = input;
+    const other = credentials.find((credential) => !secretKinds.some((kind) => kind === credential.kind));
+    if (other !== undefined) return failed(`credential ${other.id} is a ${other.kind}, not a secret the store generated; ${status === 'revoked' ? 'revoke' : 'retire'} it through the connector that issued it`);
     const held = await unitOfWork(async (tx) => {
       const versions: { credential: CredentialRecord; versions: SecretVersionRecord[] }[] = [];
       for (const credential of credentials) versions.push({ credential, versions: await tx.secrets.versions(credential.id) });
@@ -282,7 +284,7 @@ export const createSecretStoreConnector = (deps: SecretStoreConnectorDeps): Conn
     id: secretStoreConnectorId,
     description: 'the built-in secret store: generates API keys, passwords and tokens by policy, keeps them sealed, reveals each once, destroys them on revocation',
     sourceKinds: ['builtin_secret_store'],
-    holds: (tx, credentialIds) => tx.secrets.holdsAny(credentialIds),
+    holds: (tx, credentialIds) => tx.secrets.holdsAny(credentialIds, secretKinds),
 
     checkEvidence(evidence) {
       if (evidence.pem !== undefined) return { problem: 'the secret store generates the value itself and takes no PEM; leave out --pem-file' };

@@ -86,11 +86,17 @@ export const createSecretStore = (trx: Transaction<DatabaseSchema>) => ({
     return rows.map(toRecord);
   },
 
-  /** Whether the store holds a version (in any state) of any of these credentials. */
-  async holdsAny(credentialIds: readonly string[]): Promise<boolean> {
-    if (credentialIds.length === 0) return false;
-    const row = await trx.selectFrom('secret_versions').select('credential_id')
-      .where('credential_id', 'in', [...credentialIds]).limit(1).executeTakeFirst();
+  /**
+   * Whether the store holds a version (in any state) of any of these credentials of these kinds. The kinds
+   * matter: the built-in CA keeps the private keys it generates here too, yet executes their certificates' changes.
+   */
+  async holdsAny(credentialIds: readonly string[], kinds: readonly string[]): Promise<boolean> {
+    if (credentialIds.length === 0 || kinds.length === 0) return false;
+    const row = await trx.selectFrom('secret_versions')
+      .innerJoin('credentials', 'credentials.id', 'secret_versions.credential_id')
+      .select('secret_versions.credential_id')
+      .where('secret_versions.credential_id', 'in', [...credentialIds]).where('credentials.kind', 'in', [...kinds])
+      .limit(1).executeTakeFirst();
     return row !== undefined;
   },
 
