@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseTargets } from '../support/databases.ts';
-import { databaseEnvFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
+import { personaCommands, databaseEnvFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
 import type { CliResult } from '../support/cli-runner.ts';
 
 const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
@@ -42,13 +42,7 @@ for (const target of databaseTargets) {
     const tokens = new Map<Person, string>();
     const credentials = new Map<string, string>();
 
-    const as = (person: Person, args: readonly string[]): Promise<CliResult> => runCli(args, { ...env, TRUSTPLANE_TOKEN: tokens.get(person) });
-    /** Runs a command with --json, expects success, and parses what it printed. */
-    const json = async (person: Person, args: readonly string[]) => {
-      const result = await as(person, [...args, '--json']);
-      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}${result.stdout}`);
-      return JSON.parse(result.stdout);
-    };
+    const { as, json } = personaCommands<Person>(() => env, tokens);
 
     before(async () => {
       empty = await target.createEmpty();

@@ -8,8 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoGovernance } from '../../src/server/demo/demo-governance.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { databaseEnvFor, freePort, runCli, startCliServer } from '../support/cli-runner.ts';
-import type { CliResult } from '../support/cli-runner.ts';
+import { personaCommands, databaseEnvFor, freePort, runCli, startCliServer } from '../support/cli-runner.ts';
 import { openssl, opensslCsr } from '../support/openssl.ts';
 
 const people = ['gina', 'dave', 'erin', 'lena'] as const;
@@ -38,12 +37,7 @@ for (const target of databaseTargets) {
     const tokens = new Map<Person, string>();
     const file = (name: string): string => join(empty.dataDir, name);
 
-    const as = (person: Person, args: readonly string[]): Promise<CliResult> => runCli(args, { ...env, TRUSTPLANE_TOKEN: tokens.get(person) });
-    const json = async (person: Person, args: readonly string[]) => {
-      const result = await as(person, [...args, '--json']);
-      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}${result.stdout}`);
-      return JSON.parse(result.stdout);
-    };
+    const { as, json } = personaCommands<Person>(() => env, tokens);
 
     before(async () => {
       empty = await target.createEmpty();

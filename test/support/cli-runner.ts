@@ -46,6 +46,20 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0
     child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
   });
 
+/**
+ * Commands run as people, each with their own token: `as` returns what the CLI did; `json` adds --json,
+ * expects success, and parses what it printed.
+ */
+export const personaCommands = <Person extends string>(env: () => NodeJS.ProcessEnv, tokens: ReadonlyMap<Person, string>) => {
+  const as = (person: Person, args: readonly string[]): Promise<CliResult> => runCli(args, { ...env(), TRUSTPLANE_TOKEN: tokens.get(person) });
+  const json = async (person: Person, args: readonly string[]) => {
+    const result = await as(person, [...args, '--json']);
+    if (result.code !== 0) throw new Error(`${args.join(' ')} exited with ${result.code}: ${result.stderr}${result.stdout}`);
+    return JSON.parse(result.stdout);
+  };
+  return { as, json };
+};
+
 /** A port nothing listens on now, for a server whose URL must be known before it starts (certificates carry it). */
 export const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const probe = createServer();

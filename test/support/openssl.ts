@@ -1,5 +1,6 @@
 // The openssl command line, as relying parties and operators use it, for tests that check what the
 // built-in CA produces with the real tool rather than with Trustplane's own parsers.
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,13 @@ export const openssl = (args: readonly string[], cwd?: string): OpensslResult =>
   const result = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
   if (result.error !== undefined) throw result.error;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+};
+
+/** Runs openssl and fails the test unless it exits 0; returns what it printed. */
+export const opensslOk = (args: readonly string[], cwd?: string): string => {
+  const result = openssl(args, cwd);
+  assert.equal(result.status, 0, `openssl ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
 };
 
 /** A scratch directory for files openssl reads and writes; removed by `cleanUp`. */

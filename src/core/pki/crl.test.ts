@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { openssl, scratchDirectory } from '../../../test/support/openssl.ts';
+import { openssl, opensslOk, scratchDirectory } from '../../../test/support/openssl.ts';
 import { keyObjectSigner } from '../../server/signers/key-object-signer.ts';
 import { isTrustplaneError } from '../errors.ts';
 import { buildCrl } from './crl.ts';
@@ -15,11 +15,7 @@ import type { CaKeyAlgorithm } from './signer.ts';
 const scratch = scratchDirectory();
 after(() => scratch.cleanUp());
 
-const run = (args: string[]): string => {
-  const result = openssl(args, scratch.path);
-  assert.equal(result.status, 0, `openssl ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
+const run = (args: string[]): string => opensslOk(args, scratch.path);
 
 const keyArguments: Record<'ECDSA-P256' | 'Ed25519' | 'RSA-2048', string[]> = {
   'ECDSA-P256': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],

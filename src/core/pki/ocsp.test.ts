@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { openssl, scratchDirectory } from '../../../test/support/openssl.ts';
+import { openssl, opensslOk, scratchDirectory } from '../../../test/support/openssl.ts';
 import { keyObjectSigner } from '../../server/signers/key-object-signer.ts';
 import { isTrustplaneError } from '../errors.ts';
 import { issuerFromCertificate } from './certificate-template.ts';
@@ -22,11 +22,7 @@ import { crlReasonCodes, crlReasonName } from './revocation-reasons.ts';
 const scratch = scratchDirectory();
 after(() => scratch.cleanUp());
 
-const run = (args: string[]): string => {
-  const result = openssl(args, scratch.path);
-  assert.equal(result.status, 0, `openssl ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
+const run = (args: string[]): string => opensslOk(args, scratch.path);
 const der = (name: string): Uint8Array => readFileSync(scratch.file(name));
 
 scratch.file('extensions.cnf', [

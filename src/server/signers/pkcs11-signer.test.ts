@@ -2,6 +2,7 @@
 // directory. graphene loads the library into this process, so SOFTHSM2_CONF is set before the first load.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { refusedWith, signatureVerifies } from '../../../test/support/assertions.ts';
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module } from 'graphene-pk11';
 import type { PrivateKey } from 'graphene-pk11';
-import { TrustplaneError } from '../../core/errors.ts';
-import { caKeyAlgorithms, signatureAlgorithmOf } from '../../core/pki/signer.ts';
+import { caKeyAlgorithms } from '../../core/pki/signer.ts';
 import type { CaKeyAlgorithm, Signer } from '../../core/pki/signer.ts';
 import { pkcs11SettingsFromEnv, pkcs11SignerBackend } from './pkcs11-signer.ts';
 import { parseStoredKey, storedKeyOfKind } from './signer-backend.ts';
@@ -36,17 +36,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const data = Buffer.from('tbsCertificate, as far as this test is concerned');
 
-const verifies = async (signer: Signer, stored: StoredKey, algorithm: CaKeyAlgorithm): Promise<boolean> => {
-  const publicKey = createPublicKey({ key: Buffer.from(stored.publicKey, 'base64'), format: 'der', type: 'spki' });
-  return verify(signatureAlgorithmOf(algorithm).digest, data, publicKey, await signer.sign(data));
-};
+const verifies = (signer: Signer, stored: StoredKey, algorithm: CaKeyAlgorithm): Promise<boolean> => signatureVerifies(signer, stored.publicKey, algorithm, data);
 
-const refused = (code: string, pattern: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof TrustplaneError, `expected a TrustplaneError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  assert.match(error.message, pattern);
-  return true;
-};
+const refused = refusedWith;
 
 /** Reads a key's attributes through a session of the test's own, as another application would. */
 const inspectPrivateKey = (keyId: string) => {

@@ -1,18 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { refusedWith } from '../../../test/support/assertions.ts';
 import { randomBytes } from 'node:crypto';
-import { TrustplaneError } from '../../core/errors.ts';
 import { keyEncryptionKey } from '../keys/key-envelope.ts';
 import { createSignerRegistry, parseStoredKey } from './signer-backend.ts';
 import type { SignerBackend } from './signer-backend.ts';
 import { softwareSignerBackend } from './software-signer.ts';
 
-const refused = (code: string, pattern: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof TrustplaneError, `expected a TrustplaneError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  assert.match(error.message, pattern);
-  return true;
-};
+const refused = refusedWith;
 
 const pkcs11Key = { kind: 'pkcs11', algorithm: 'RSA-2048', publicKey: 'MIIBIjAN', tokenLabel: 'trustplane-ca', keyId: '0a1b2c', label: 'Root CA' };
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { TrustplaneError } from '../../core/errors.ts';
-import { caKeyAlgorithms, signatureAlgorithmOf } from '../../core/pki/signer.ts';
+import { refusedWith, signatureVerifies } from '../../../test/support/assertions.ts';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { caKeyAlgorithms } from '../../core/pki/signer.ts';
 import type { CaKeyAlgorithm, Signer } from '../../core/pki/signer.ts';
 import { keyEncryptionKey, open } from '../keys/key-envelope.ts';
 import { parseStoredKey, storedKeyOfKind } from './signer-backend.ts';
@@ -11,17 +11,9 @@ import { softwareSignerBackend } from './software-signer.ts';
 const kek = keyEncryptionKey(randomBytes(32));
 const data = Buffer.from('tbsCertificate, as far as this test is concerned');
 
-const verifies = async (signer: Signer, publicKeyBase64: string, algorithm: CaKeyAlgorithm): Promise<boolean> => {
-  const publicKey = createPublicKey({ key: Buffer.from(publicKeyBase64, 'base64'), format: 'der', type: 'spki' });
-  return verify(signatureAlgorithmOf(algorithm).digest, data, publicKey, await signer.sign(data));
-};
+const verifies = (signer: Signer, publicKeyBase64: string, algorithm: CaKeyAlgorithm): Promise<boolean> => signatureVerifies(signer, publicKeyBase64, algorithm, data);
 
-const refused = (code: string, pattern: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof TrustplaneError, `expected a TrustplaneError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  assert.match(error.message, pattern);
-  return true;
-};
+const refused = refusedWith;
 
 describe('software signer backend', () => {
   for (const algorithm of caKeyAlgorithms) {
