@@ -3,7 +3,10 @@
 // credential serves; for a secret, its name. Stored with the change, so approvers approve exactly this.
 import { z } from 'zod';
 import { parseDuration } from '../duration.ts';
+import type { CredentialClass } from '../governance/governance-model.ts';
 import { policyKeyAlgorithms } from '../governance/governance-vocabulary.ts';
+import { parseCsr } from '../pki/csr.ts';
+import { checkIssuancePolicy } from '../pki/issuance-policy.ts';
 import { idPattern } from '../governance/principal-ref.ts';
 
 const maxCsrBytes = 64 * 1024;
@@ -38,4 +41,28 @@ export const changeSpecProblems = (input: unknown): { spec: ChangeSpec; problems
   const parsed = changeSpecSchema.safeParse(input ?? {});
   if (parsed.success) return { spec: parsed.data, problems: [] };
   return { spec: {}, problems: parsed.error.issues.map((issue) => `spec.${issue.path.join('.') || '(root)'}: ${issue.message}`) };
+};
+
+/**
+ * What the class policy says about the certificate a request describes (its CSR's key and names, or the
+ * names and key algorithm asked for), checked when it is requested so that approvers never approve what
+ * the CA would refuse; the connector checks again, with the lints, before it signs.
+ */
+export const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, at: Date): string[] => {
+  if (spec.csr === undefined && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
+  const csr = spec.csr === undefined ? null : parseCsr(spec.csr);
+  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.ok === true ? csr.csr.sans : [];
+  const keyAlgorithm = csr?.ok === true ? csr.csr.keyAlgorithm : spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
+  const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
+  const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));
+  return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, notBefore: at, notAfter, sourceId: spec.source ?? '' })
+    .concat(spec.source !== undefined && credentialClass.policy.allowedSources !== undefined && !credentialClass.policy.allowedSources.includes(spec.source)
+      ? [`policy.allowedSources allows ${credentialClass.policy.allowedSources.join(', ')} but spec.source is ${spec.source}`] : []);
+};
+
+/** What a request's specification records in its history: everything but the CSR's bulk. */
+export const specDetails = (spec: ChangeSpec): Record<string, unknown> => {
+  if (Object.keys(spec).length === 0) return {};
+  const { csr, ...rest } = spec;
+  return { spec: { ...rest, ...(csr === undefined ? {} : { csr: 'attached' }) } };
 };

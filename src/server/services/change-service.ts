@@ -5,10 +5,8 @@
 // change (approved → executing), the connector runs, a second records the outcome.
 import { approvalsNeeded, revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
-import { changeSpecProblems } from '../../core/changes/change-spec.ts';
-import { parseDuration } from '../../core/duration.ts';
+import { certificateRequestProblems, changeSpecProblems, specDetails } from '../../core/changes/change-spec.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
-import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
 import type { ChangeSpec } from '../../core/changes/change-spec.ts';
 import type { AuthzQuery, AuthzResource } from '../../core/authz/authz-model.ts';
 import { stepAction } from '../../core/authz/cedar-schema.ts';
@@ -44,30 +42,6 @@ export type ChangeServiceDeps = {
   staleAfterMs: number;
   /** Told when a side effect after commit (publishing a CRL, say) fails; the change stands. */
   onSideEffectError?: (error: unknown, context: string) => void;
-};
-
-/**
- * What the class policy says about the certificate a request describes (its CSR's key and names, or the
- * names and key algorithm asked for), checked when it is requested so that approvers never approve what
- * the CA would refuse; the connector checks again, with the lints, before it signs.
- */
-const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, at: Date): string[] => {
-  if (spec.csr === undefined && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
-  const csr = spec.csr === undefined ? null : parseCsr(spec.csr);
-  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.ok === true ? csr.csr.sans : [];
-  const keyAlgorithm = csr?.ok === true ? csr.csr.keyAlgorithm : spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
-  const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
-  const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));
-  return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, notBefore: at, notAfter, sourceId: spec.source ?? '' })
-    .concat(spec.source !== undefined && credentialClass.policy.allowedSources !== undefined && !credentialClass.policy.allowedSources.includes(spec.source)
-      ? [`policy.allowedSources allows ${credentialClass.policy.allowedSources.join(', ')} but spec.source is ${spec.source}`] : []);
-};
-
-/** What a request's specification records in its history: everything but the CSR's bulk. */
-const specDetails = (spec: ChangeSpec): Record<string, unknown> => {
-  if (Object.keys(spec).length === 0) return {};
-  const { csr, ...rest } = spec;
-  return { spec: { ...rest, ...(csr === undefined ? {} : { csr: 'attached' }) } };
 };
 
 export type ChangeRequestInput = {
