@@ -59,6 +59,7 @@ const crlNumberOf = (crl: X509Crl): string => {
 };
 
 export const createCertificateProbes = (deps: CertificateProbeDeps) => {
+  const { unitOfWork } = deps;
   const fetchDer = async (url: string, what: string): Promise<Buffer> => {
     const response = await deps.fetchPki(url);
     if (response.status !== 200) throw new TrustplaneError('NOT_READY', `${what} at ${url} answered HTTP ${response.status}`);
@@ -87,8 +88,6 @@ export const createCertificateProbes = (deps: CertificateProbeDeps) => {
     for (const entry of issued) result.push({ ...entry, sourceId: (await tx.ca.authority(entry.caId))?.sourceId ?? entry.caId });
     return result;
   });
-  const { unitOfWork } = deps;
-
   const issuerOf = async (entry: IssuedCertificate): Promise<X509Certificate> => {
     const authority = await unitOfWork((tx) => tx.ca.authority(entry.caId));
     if (authority === null) throw new TrustplaneError('INTERNAL', `CA ${entry.caId} is not on record`);
