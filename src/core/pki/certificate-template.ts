@@ -92,9 +92,23 @@ const issuerName = (der: Uint8Array): Name => {
   return name;
 };
 
-/** Key identifier by RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value. */
-export const keyIdentifierOf = (spki: Uint8Array): Uint8Array =>
-  new Uint8Array(createHash('sha1').update(new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey)).digest());
+const keyIdentifiers = new Map<string, Uint8Array>();
+
+/**
+ * Key identifier by RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value.
+ * Remembered for the last keys asked about (an issuance asks about the issuer's and the subject's keys,
+ * when building and again when linting); a copy is returned, so callers cannot change what is kept.
+ */
+export const keyIdentifierOf = (spki: Uint8Array): Uint8Array => {
+  const cacheKey = Buffer.from(spki).toString('base64');
+  let identifier = keyIdentifiers.get(cacheKey);
+  if (identifier === undefined) {
+    identifier = new Uint8Array(createHash('sha1').update(new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey)).digest());
+    if (keyIdentifiers.size >= 1024) keyIdentifiers.clear();
+    keyIdentifiers.set(cacheKey, identifier);
+  }
+  return identifier.slice();
+};
 
 const dnsName = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const ipv4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

@@ -37,10 +37,48 @@ const tagged = (tag: number, ...contents: Uint8Array[]): Uint8Array => {
  */
 export const encodeSignedStructure = async (tbs: Uint8Array, signer: Signer): Promise<Uint8Array> => {
   const signature = await signer.sign(tbs);
-  const algorithm = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(signer.keyAlgorithm)));
+  const algorithm = algorithmIdentifierDer(signer.keyAlgorithm);
   // A signature is whole octets: the BIT STRING's unused-bits octet is 0 (X.690 §8.6.2.2).
   const bitString = tagged(0x03, Uint8Array.of(0), signature);
   return new Uint8Array(tagged(0x30, tbs, algorithm, bitString));
+};
+
+const algorithmIdentifiers = new Map<CaKeyAlgorithm, Uint8Array>();
+
+/** The DER AlgorithmIdentifier of a key algorithm's signatures, encoded once. */
+const algorithmIdentifierDer = (keyAlgorithm: CaKeyAlgorithm): Uint8Array => {
+  let der = algorithmIdentifiers.get(keyAlgorithm);
+  if (der === undefined) {
+    der = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(keyAlgorithm)));
+    algorithmIdentifiers.set(keyAlgorithm, der);
+  }
+  return der;
+};
+
+/** The offset just past the DER element starting at `offset` (tag, length octets, contents). */
+const skipElement = (der: Uint8Array, offset: number): number => {
+  const [first] = der.subarray(offset + 1, offset + 2);
+  if (first === undefined) return der.length + 1;
+  if (first < 0x80) return offset + 2 + first;
+  const count = first & 0x7f;
+  let length = 0;
+  for (const octet of der.subarray(offset + 2, offset + 2 + count)) length = length * 256 + octet;
+  return offset + 2 + count + length;
+};
+
+/**
+ * The TBSCertificate's `signature` field as its DER bytes, found by walking the structure (§4.1:
+ * SEQUENCE { [0] version, serialNumber, signature, … }) rather than parsing all of it; null when the
+ * walk does not find it.
+ */
+const declaredSignatureField = (tbs: Uint8Array): Uint8Array | null => {
+  if (tbs[0] !== 0x30) return null;
+  const lengthOctet = tbs[1] ?? 0;
+  let offset = 2 + (lengthOctet < 0x80 ? 0 : lengthOctet & 0x7f);
+  if (tbs[offset] === 0xa0) offset = skipElement(tbs, offset);
+  offset = skipElement(tbs, offset);
+  const end = skipElement(tbs, offset);
+  return tbs[offset] === 0x30 && end <= tbs.length ? tbs.subarray(offset, end) : null;
 };
 
 /**
@@ -48,8 +86,12 @@ export const encodeSignedStructure = async (tbs: Uint8Array, signer: Signer): Pr
  * the TBS `signature` field, so a signer of another algorithm than the template named is refused.
  */
 export const signCertificate = async (tbs: Uint8Array, signer: Signer): Promise<Uint8Array> => {
-  const declared = AsnConvert.parse(tbs, TBSCertificate).signature;
-  if (!sameAlgorithmIdentifier(declared, signatureAlgorithmIdentifier(signer.keyAlgorithm))) {
+  const declaredBytes = declaredSignatureField(tbs);
+  const matches = declaredBytes === null
+    ? sameAlgorithmIdentifier(AsnConvert.parse(tbs, TBSCertificate).signature, signatureAlgorithmIdentifier(signer.keyAlgorithm))
+    : Buffer.from(declaredBytes).equals(algorithmIdentifierDer(signer.keyAlgorithm));
+  if (!matches) {
+    const declared = AsnConvert.parse(tbs, TBSCertificate).signature;
     throw new TrustplaneError(
       'INTERNAL',
       `the certificate names signature algorithm ${declared.algorithm} but the issuer's ${signer.keyAlgorithm} key signs with ${signatureAlgorithmOf(signer.keyAlgorithm).oid}; build the template with signatureKeyAlgorithm '${signer.keyAlgorithm}'`,

@@ -8,7 +8,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import type { ClassPolicy } from '../../core/governance/index.ts';
 import type { CertificateProfileName } from '../../core/pki/certificate-profile.ts';
 import { buildTbsCertificate, issuerFromCertificate, serialFromRandom } from '../../core/pki/certificate-template.ts';
-import type { CertificateSubject, CertificateUrls } from '../../core/pki/certificate-template.ts';
+import type { CertificateSubject, CertificateUrls, IssuingCertificate } from '../../core/pki/certificate-template.ts';
 import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
 import { failedLints, lintTbsCertificate } from '../../core/pki/pre-issuance-lints.ts';
 import type { LintResult } from '../../core/pki/pre-issuance-lints.ts';
@@ -79,6 +79,19 @@ export const pkiUrls = (base: string, caId: string) => ({
 export const createCaService = (deps: CaServiceDeps) => {
   const { unitOfWork, clock, random } = deps;
   const signerCache = new Map<string, Promise<Signer>>();
+  // A CA's certificate never changes once made, so each issuing CA is read and parsed once per process.
+  const issuingCache = new Map<string, { authority: CertificateAuthority; certificateDer: Uint8Array; issuer: IssuingCertificate }>();
+
+  const issuingFor = async (sourceId: string) => {
+    const cached = issuingCache.get(sourceId);
+    if (cached !== undefined) return cached;
+    const authority = await unitOfWork((tx) => tx.ca.issuingAuthorityFor(sourceId));
+    if (authority === null) return null;
+    const certificateDer = pemToDer(authority.certificatePem);
+    const entry = { authority, certificateDer, issuer: issuerFromCertificate(certificateDer) };
+    issuingCache.set(sourceId, entry);
+    return entry;
+  };
 
   const registry = (): SignerRegistry => {
     if (deps.signers === null) {
@@ -112,11 +125,11 @@ export const createCaService = (deps: CaServiceDeps) => {
   /** Builds, lints and signs one certificate; refuses with the failing lints' names. */
   const sign = async (input: {
     profile: CertificateProfileName; subject: CertificateSubject; sans: readonly string[]; subjectPublicKey: Uint8Array; notBefore: Date; notAfter: Date;
-    issuer: { certificateDer: Uint8Array; signer: Signer } | { self: Signer }; urls?: CertificateUrls; pathLength?: number;
+    issuer: { certificate: IssuingCertificate; signer: Signer } | { self: Signer }; urls?: CertificateUrls; pathLength?: number;
   }): Promise<{ ok: true; der: Uint8Array; serial: string; lints: LintResult[] } | { ok: false; problem: string }> => {
     const serial = serialFromRandom(random.bytes(16));
     const signer = 'self' in input.issuer ? input.issuer.self : input.issuer.signer;
-    const issuing = 'self' in input.issuer ? null : issuerFromCertificate(input.issuer.certificateDer);
+    const issuing = 'self' in input.issuer ? null : input.issuer.certificate;
     const tbs = buildTbsCertificate({
       profile: input.profile, serial, subject: input.subject, sans: input.sans, notBefore: input.notBefore, notAfter: input.notAfter,
       subjectPublicKey: input.subjectPublicKey, signatureKeyAlgorithm: signer.keyAlgorithm,
@@ -161,13 +174,13 @@ export const createCaService = (deps: CaServiceDeps) => {
       const issuingKey = await generateKey('ca', input.algorithm, input.backend, `${input.sourceId} issuing key`);
       const issuing = requireSigned(await sign({
         profile: 'intermediate-ca', subject: { commonName: input.name, ...organization }, sans: [], subjectPublicKey: issuingKey.signer.publicKey,
-        notBefore: now, notAfter: new Date(now.getTime() + intermediateLifetimeMs), issuer: { certificateDer: root.der, signer: rootKey.signer },
+        notBefore: now, notAfter: new Date(now.getTime() + intermediateLifetimeMs), issuer: { certificate: issuerFromCertificate(root.der), signer: rootKey.signer },
         urls: urlsOf(rootId, false), pathLength: 0,
       }), 'issuing CA certificate');
       const responderKey = await generateKey('ocsp', input.algorithm === 'Ed25519' ? 'Ed25519' : 'ECDSA-P256', input.backend, `${input.sourceId} OCSP responder key`);
       const responder = requireSigned(await sign({
         profile: 'ocsp-responder', subject: { commonName: `${input.name} OCSP Responder`, ...organization }, sans: [], subjectPublicKey: responderKey.signer.publicKey,
-        notBefore: now, notAfter: new Date(now.getTime() + responderLifetimeMs), issuer: { certificateDer: issuing.der, signer: issuingKey.signer },
+        notBefore: now, notAfter: new Date(now.getTime() + responderLifetimeMs), issuer: { certificate: issuerFromCertificate(issuing.der), signer: issuingKey.signer },
       }), 'OCSP responder certificate');
       const created = now.toISOString();
       const rootAuthority: CertificateAuthority = {
@@ -224,13 +237,13 @@ export const createCaService = (deps: CaServiceDeps) => {
 
     /** Issues a certificate for a class: policy first, then lints, then the signature. Nothing is stored here. */
     async issue(input: IssueInput): Promise<Issued> {
-      const authority = await unitOfWork((tx) => tx.ca.issuingAuthorityFor(input.sourceId));
-      if (authority === null) {
+      const issuing = await issuingFor(input.sourceId);
+      if (issuing === null) {
         return { ok: false, problem: `no built-in CA serves source ${input.sourceId}; create one with \`trustplane ca create ${input.sourceId}\`` };
       }
-      const certificateDer = pemToDer(authority.certificatePem);
+      const { authority, issuer } = issuing;
       // Backdated a little for clocks that run behind, but never before the issuer's own validity.
-      const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuerFromCertificate(certificateDer).notBefore.getTime()));
+      const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuer.notBefore.getTime()));
       const notAfter = new Date(notBefore.getTime() + input.lifetimeMs);
       const problems = checkIssuancePolicy(input.policy, { keyAlgorithm: input.keyAlgorithm, sans: input.sans, notBefore, notAfter, sourceId: input.sourceId });
       if (problems.length > 0) return { ok: false, problem: `the class policy refuses this certificate, so nothing was signed: ${problems.join('; ')}` };
@@ -239,7 +252,7 @@ export const createCaService = (deps: CaServiceDeps) => {
       if (commonName === undefined) return { ok: false, problem: 'the certificate would name nobody: give at least one DNS name' };
       const signed = await sign({
         profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
-        issuer: { certificateDer, signer: await signerFor(authority.keyId) }, urls: urlsOf(authority.id, true),
+        issuer: { certificate: issuer, signer: await signerFor(authority.keyId) }, urls: urlsOf(authority.id, true),
       });
       if (!signed.ok) return signed;
       return { ok: true, der: signed.der, pem: toPem(signed.der), serial: signed.serial, caId: authority.id, lints: signed.lints };

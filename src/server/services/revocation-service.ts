@@ -8,12 +8,15 @@ import type { OcspResponder } from '../../core/pki/ocsp.ts';
 import { crlReasonByName } from '../../core/pki/revocation-reasons.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
-import type { StoredCrl } from '../stores/ca-store.ts';
+import type { RevokedEntry, StoredCrl } from '../stores/ca-store.ts';
 import { pemToDer } from './ca-service.ts';
 import type { CaService } from './ca-service.ts';
 
 /** How long a CRL is valid; a new one is published when half of that has passed, or at once on a revocation. */
 export const crlValidityMs = 24 * 3_600_000;
+/** Revoked entries read per transaction while a CRL is gathered. */
+const crlPageSize = 20_000;
+
 /** How long an OCSP answer may be cached by relying parties. */
 export const ocspValidityMs = 3_600_000;
 
@@ -50,13 +53,25 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
     async publish(caId: string): Promise<StoredCrl> {
       const now = clock.now();
-      const taken = await unitOfWork(async (tx) => {
+      const numbered = await unitOfWork(async (tx) => {
         const authority = await tx.ca.authority(caId);
         if (authority === null) throw new TrustplaneError('NOT_FOUND', `no built-in CA ${caId}`);
         const number = await tx.ca.takeCrlNumber(caId);
         if (number === null) throw new TrustplaneError('CONFLICT', `another CRL for ${caId} was being numbered at the same moment; try again`);
-        return { authority, number, revoked: await tx.ca.revokedEntries(caId, now.toISOString()) };
+        return { authority, number };
       });
+      // Read in pages, giving the event loop a turn between them: on SQLite every read is synchronous, and
+      // OCSP must go on answering while a CRL over a million entries is gathered. A revocation committed
+      // meanwhile is in this CRL or, published after its own commit, in the next.
+      const revoked: RevokedEntry[] = [];
+      for (let after: string | undefined; ;) {
+        const page = await unitOfWork((tx) => tx.ca.revokedEntries(caId, now.toISOString(), { ...(after === undefined ? {} : { after }), limit: crlPageSize }));
+        revoked.push(...page);
+        if (page.length < crlPageSize) break;
+        after = page.at(-1)?.serial;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const taken = { ...numbered, revoked };
       const nextUpdate = new Date(now.getTime() + crlValidityMs);
       const der = await buildCrl({
         issuerCertificate: pemToDer(taken.authority.certificatePem),

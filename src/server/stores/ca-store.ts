@@ -129,10 +129,15 @@ export const createCaStore = (trx: Transaction<DatabaseSchema>) => ({
     return Number(result.numUpdatedRows);
   },
 
-  /** The revoked certificates a CRL lists at `now`: revoked and not yet expired (RFC 5280 §3.3 lets expired ones go). */
-  async revokedEntries(caId: string, now: string): Promise<RevokedEntry[]> {
-    const rows = await trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason'])
-      .where('ca_id', '=', caId).where('revoked_at', 'is not', null).where('not_after', '>', now).orderBy('serial').execute();
+  /**
+   * A page of the revoked certificates a CRL lists at `now`: revoked and not yet expired (RFC 5280 §3.3
+   * lets expired ones go), in serial order after `after`.
+   */
+  async revokedEntries(caId: string, now: string, page: { after?: string; limit?: number } = {}): Promise<RevokedEntry[]> {
+    let query = trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason'])
+      .where('ca_id', '=', caId).where('revoked_at', 'is not', null).where('not_after', '>', now);
+    if (page.after !== undefined) query = query.where('serial', '>', page.after);
+    const rows = await query.orderBy('serial').limit(page.limit ?? 1_000_000_000).execute();
     return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at as string, reason: row.revocation_reason }));
   },
 

@@ -2,6 +2,7 @@
 // certificate authorities with their OCSP responders, every certificate they issued (the revocation
 // list is drawn from it), the latest CRL per CA, secret versions (sealed values), and each change's
 // specification (what an issue asks for: a CSR, names, a workload).
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { DatabaseCapabilities } from '../capabilities.ts';
 
@@ -49,7 +50,9 @@ export const pkiMigration = (_capabilities: DatabaseCapabilities) => ({
       .addPrimaryKeyConstraint('issued_certificates_pk', ['ca_id', 'serial'])
       .execute();
     await db.schema.createIndex('issued_certificates_credential_idx').on('issued_certificates').columns(['credential_id']).execute();
-    await db.schema.createIndex('issued_certificates_revoked_idx').on('issued_certificates').columns(['ca_id', 'revoked_at']).execute();
+    // What a CRL lists, in serial order, without touching the rows (which carry the certificate's PEM).
+    await db.schema.createIndex('issued_certificates_revoked_idx').on('issued_certificates')
+      .columns(['ca_id', 'serial', 'revoked_at', 'revocation_reason', 'not_after']).where(sql.ref('revoked_at'), 'is not', null).execute();
 
     await db.schema.createTable('crls')
       .addColumn('ca_id', 'text', (c) => c.primaryKey())
