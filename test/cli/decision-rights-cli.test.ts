@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseTargets } from '../support/databases.ts';
-import { personaCommands, databaseEnvFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
+import { personaCommands, databaseEnvFor, fullTokensFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
 import type { CliResult } from '../support/cli-runner.ts';
 
 const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
@@ -62,11 +62,7 @@ for (const target of databaseTargets) {
       assert.equal(imported.code, 0, imported.stderr);
       const listed = JSON.parse((await runCli(['credentials', 'list', '--class', 'internal-mtls', '--json'], env)).stdout);
       for (const item of listed.items as { id: string; name: string }[]) credentials.set(item.name.split('.')[0] as string, item.id);
-      for (const person of people) {
-        const created = await runCli(['tokens', 'create', '--for', `person:${person}`, '--scope', 'full', '--json'], env);
-        assert.equal(created.code, 0, created.stderr);
-        tokens.set(person, JSON.parse(created.stdout).token);
-      }
+      for (const [person, token] of await fullTokensFor(people, env)) tokens.set(person, token);
     });
     after(async () => {
       await server?.stop();

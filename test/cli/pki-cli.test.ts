@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoGovernance } from '../../src/server/demo/demo-governance.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { personaCommands, databaseEnvFor, freePort, runCli, startCliServer } from '../support/cli-runner.ts';
+import { personaCommands, databaseEnvFor, fullTokensFor, freePort, runCli, startCliServer } from '../support/cli-runner.ts';
 import { openssl, opensslCsr } from '../support/openssl.ts';
 
 const people = ['gina', 'dave', 'erin', 'lena'] as const;
@@ -53,11 +53,7 @@ for (const target of databaseTargets) {
       writeFileSync(file('governance.yaml'), demoGovernance(new Date()));
       const applied = await runCli(['apply', '-f', file('governance.yaml')], env);
       assert.equal(applied.code, 0, applied.stderr);
-      for (const person of people) {
-        const created = await runCli(['tokens', 'create', '--for', `person:${person}`, '--scope', 'full', '--json'], env);
-        assert.equal(created.code, 0, created.stderr);
-        tokens.set(person, JSON.parse(created.stdout).token);
-      }
+      for (const [person, token] of await fullTokensFor(people, env)) tokens.set(person, token);
     });
     after(async () => {
       await server?.stop();

@@ -60,6 +60,17 @@ export const personaCommands = <Person extends string>(env: () => NodeJS.Process
   return { as, json };
 };
 
+/** One full token per person, made with the (bootstrap) token in `env`. */
+export const fullTokensFor = async <Person extends string>(people: readonly Person[], env: NodeJS.ProcessEnv): Promise<Map<Person, string>> => {
+  const tokens = new Map<Person, string>();
+  for (const person of people) {
+    const created = await runCli(['tokens', 'create', '--for', `person:${person}`, '--scope', 'full', '--json'], env);
+    if (created.code !== 0) throw new Error(`a token for ${person} could not be made: ${created.stderr}`);
+    tokens.set(person, (JSON.parse(created.stdout) as { token: string }).token);
+  }
+  return tokens;
+};
+
 /** A port nothing listens on now, for a server whose URL must be known before it starts (certificates carry it). */
 export const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const probe = createServer();

@@ -1,5 +1,8 @@
 // Connectors register by id, as step-ca's CA backends do; the change service looks them up here.
 import { TrustplaneError } from '../../core/errors.ts';
+import type { Change } from '../../core/changes/change-lifecycle.ts';
+import type { Governance } from '../../core/governance/index.ts';
+import type { UnitOfWorkContext } from '../db/unit-of-work.ts';
 import type { Connector } from './connector.ts';
 import { manualConnector } from './manual-connector.ts';
 
@@ -29,4 +32,30 @@ export const createConnectorRegistry = (connectors: readonly Connector[] = [manu
   };
   for (const connector of connectors) registry.register(connector);
   return registry;
+};
+
+/**
+ * The connector that executes a change: the one named, else the one that holds its credentials (the CA
+ * that issued them, the store that keeps them), else for an issue the one serving the class's source
+ * (or the spec's), else the manual connector.
+ */
+export const chooseConnector = async (
+  registry: ConnectorRegistry, input: { tx: UnitOfWorkContext; governance: Governance; change: Change; named?: string },
+): Promise<Connector> => {
+  const { tx, governance, change, named } = input;
+  if (named !== undefined) return registry.get(named);
+  if (change.credentialIds.length > 0) {
+    for (const connector of registry.all()) {
+      if (await connector.holds(tx, change.credentialIds)) return connector;
+    }
+  } else {
+    const credentialClass = governance.classes.find((entry) => entry.id === change.classId);
+    const sourceIds = change.spec.source === undefined ? credentialClass?.policy.allowedSources ?? [] : [change.spec.source];
+    for (const sourceId of sourceIds) {
+      const kind = governance.sources.find((source) => source.id === sourceId)?.kind;
+      const connector = registry.all().find((candidate) => kind !== undefined && candidate.sourceKinds.includes(kind));
+      if (connector !== undefined) return connector;
+    }
+  }
+  return registry.get('manual');
 };

@@ -16,6 +16,7 @@ import { systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, DecisionRight, Governance, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
 import { credentialIdFor } from '../../core/inventory/index.ts';
+import { chooseConnector } from '../connectors/registry.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector, ExecutionEvidence, ProbeResult } from '../connectors/connector.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
@@ -307,28 +308,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       return service.show(id);
     },
 
-    /**
-     * The connector that executes a change: the one named, else the one that holds its credentials (the
-     * CA that issued them, the store that keeps them), else for an issue the one serving the class's
-     * source, else the manual connector.
-     */
-    async connectorFor(tx: UnitOfWorkContext, governance: Governance, change: Change, named?: string): Promise<Connector> {
-      if (named !== undefined) return connectors.get(named);
-      if (change.credentialIds.length > 0) {
-        for (const connector of connectors.all()) {
-          if (await connector.holds(tx, change.credentialIds)) return connector;
-        }
-      } else {
-        const credentialClass = governance.classes.find((entry) => entry.id === change.classId);
-        const sourceIds = change.spec.source === undefined ? credentialClass?.policy.allowedSources ?? [] : [change.spec.source];
-        for (const sourceId of sourceIds) {
-          const kind = governance.sources.find((source) => source.id === sourceId)?.kind;
-          const connector = connectors.all().find((candidate) => kind !== undefined && candidate.sourceKinds.includes(kind));
-          if (connector !== undefined) return connector;
-        }
-      }
-      return connectors.get('manual');
-    },
+    /** The connector that executes a change (see chooseConnector). */
+    connectorFor: (tx: UnitOfWorkContext, governance: Governance, change: Change, named?: string): Promise<Connector> =>
+      chooseConnector(connectors, { tx, governance, change, ...(named === undefined ? {} : { named }) }),
 
     /** Runs the connector outside any transaction, then records the outcome and its effect on the inventory. */
     async finishExecution(actor: { ref: string; requestId?: string }, claimed: ClaimedExecution): Promise<Change> {
