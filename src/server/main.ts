@@ -7,7 +7,7 @@ import { publicUrlOf } from './config/config.ts';
 import type { Config } from './config/config.ts';
 import { locateDatabase, migrateToLatest, openDatabase } from './db/database.ts';
 import type { Database } from './db/database.ts';
-import { createUnitOfWork } from './db/unit-of-work.ts';
+import { createIssuedCertificateReader, createUnitOfWork } from './db/unit-of-work.ts';
 import { buildApp } from './http/app.ts';
 import { authzRoutes } from './http/authz-routes.ts';
 import { changeRoutes } from './http/change-routes.ts';
@@ -88,7 +88,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   ];
   const signers = backends.length === 0 ? null : createSignerRegistry(backends);
   const ca = createCaService({ unitOfWork, clock, random, signers, publicUrl: () => (options.publicUrl ?? (() => defaultPublicUrl))() });
-  const revocation = createRevocationService({ unitOfWork, clock, ca, ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }) });
+  const revocation = createRevocationService({ unitOfWork, clock, ca, readIssued: createIssuedCertificateReader(database), ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }) });
   const probes = createCertificateProbes({
     unitOfWork, random, fetchPki: options.pkiFetch ?? networkPkiFetch,
     classPolicy: async (classId) => (await unitOfWork((tx) => authz.snapshot(tx))).governance?.classes.find((entry) => entry.id === classId)?.policy ?? null,

@@ -6,6 +6,7 @@ import type { Database } from './database.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
 import { createAuthzStore } from '../stores/authz-store.ts';
 import { createCaStore } from '../stores/ca-store.ts';
+import type { IssuedCertificate } from '../stores/ca-store.ts';
 import { createChangeStore } from '../stores/change-store.ts';
 import { createOutboxStore } from '../stores/outbox-store.ts';
 import { createReviewStore } from '../stores/review-store.ts';
@@ -53,3 +54,15 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
       throw error;
     }
   };
+
+/**
+ * One read that needs no transaction: the status of an issued certificate, which OCSP asks for on every
+ * request. A single indexed select sees committed state either way; a transaction around it would add
+ * two statements (begin, commit) to each answer. Never called inside a unit of work.
+ */
+export type IssuedCertificateReader = (caId: string, serials: readonly string[]) => Promise<(IssuedCertificate | null)[]>;
+
+export const createIssuedCertificateReader = (database: Database): IssuedCertificateReader => {
+  const store = createCaStore(database.db);
+  return async (caId, serials) => Promise.all(serials.map((serial) => store.issued(caId, serial)));
+};

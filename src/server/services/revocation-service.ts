@@ -6,7 +6,7 @@ import { buildCrl } from '../../core/pki/crl.ts';
 import { createOcspResponder, ocspErrorResponse } from '../../core/pki/ocsp.ts';
 import type { OcspResponder } from '../../core/pki/ocsp.ts';
 import { crlReasonByName } from '../../core/pki/revocation-reasons.ts';
-import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { IssuedCertificateReader, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
 import type { RevokedEntry, StoredCrl } from '../stores/ca-store.ts';
 import { pemToDer } from './ca-service.ts';
@@ -24,6 +24,8 @@ export type RevocationServiceDeps = {
   unitOfWork: UnitOfWork;
   clock: Clock;
   ca: Pick<CaService, 'signerFor' | 'list' | 'authority'>;
+  /** OCSP's one read per answer, outside any transaction (see createIssuedCertificateReader). */
+  readIssued: IssuedCertificateReader;
   onError?: (error: unknown, context: string) => void;
 };
 
@@ -120,7 +122,7 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
       const responder = await responderFor(caId);
       const now = clock.now();
       return responder.respond(request, now, new Date(now.getTime() + ocspValidityMs), async (serials) => {
-        const found = await unitOfWork(async (tx) => Promise.all(serials.map((serial) => tx.ca.issued(caId, serial))));
+        const found = await deps.readIssued(caId, serials);
         return found.map((issued) => (issued === null ? { kind: 'unknown' as const }
           : issued.revokedAt === null ? { kind: 'good' as const }
             : { kind: 'revoked' as const, revokedAt: new Date(issued.revokedAt), reason: issued.revocationReason === null ? null : crlReasonByName(issued.revocationReason) }));

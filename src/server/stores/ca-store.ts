@@ -1,6 +1,6 @@
 // Certificate authorities, their signing keys, the certificates they issued and their latest CRLs.
 // Revocation is a column of the issued certificate, so the CRL and OCSP are drawn from one record.
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 export type CertificateAuthority = {
@@ -49,7 +49,8 @@ const toIssued = (row: IssuedRow): IssuedCertificate => ({
   certificatePem: row.certificate, revokedAt: row.revoked_at, revocationReason: row.revocation_reason,
 });
 
-export const createCaStore = (trx: Transaction<DatabaseSchema>) => ({
+/** Reached through a unit of work's transaction, or, for single reads that need none, through `readIssued`. */
+export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
   async insertKey(key: SigningKeyRecord): Promise<void> {
     await trx.insertInto('signing_keys').values({ id: key.id, purpose: key.purpose, backend: key.backend, algorithm: key.algorithm, stored: key.stored, created_at: key.createdAt }).execute();
   },
