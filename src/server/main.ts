@@ -90,7 +90,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const ca = createCaService({ unitOfWork, clock, random, signers, publicUrl: () => (options.publicUrl ?? (() => defaultPublicUrl))() });
   const revocation = createRevocationService({ unitOfWork, clock, ca, readIssued: createIssuedCertificateReader(database), ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }) });
   const probes = createCertificateProbes({
-    unitOfWork, random, fetchPki: options.pkiFetch ?? networkPkiFetch,
+    unitOfWork, ca, random, fetchPki: options.pkiFetch ?? networkPkiFetch,
     classPolicy: async (classId) => (await unitOfWork((tx) => authz.snapshot(tx))).governance?.classes.find((entry) => entry.id === classId)?.policy ?? null,
   });
   const connectors = createConnectorRegistry();

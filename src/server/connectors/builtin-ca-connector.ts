@@ -12,6 +12,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, Governance, PolicyKeyAlgorithm } from '../../core/governance/index.ts';
 import { credentialIdFor, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
+import { issuedCertificateFacts } from '../../core/pki/issued-certificate-facts.ts';
 import { crlReasonForTrigger } from '../../core/pki/revocation-reasons.ts';
 import { seal } from '../keys/key-envelope.ts';
 import type { KeyEncryptionKey } from '../keys/key-envelope.ts';
@@ -31,7 +32,7 @@ const defaultLifetime = '30d';
 export const secretStoreLocation = 'trustplane-secret-store';
 
 export type BuiltinCaDeps = {
-  ca: Pick<CaService, 'issue'>;
+  ca: Pick<CaService, 'issue' | 'issuedFor'>;
   /** Publishes fresh CRLs for these CAs (after a revocation commits). */
   publishCrls(caIds: readonly string[]): Promise<void>;
   masterKey: () => KeyEncryptionKey;
@@ -140,7 +141,7 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
   const predecessor = async (input: ConnectorInput): Promise<{ credential: CredentialRecord; pem: string; sourceId: string } | { problem: string }> => {
     if (input.credentials.length !== 1) return { problem: `a ${input.change.action} through the built-in CA replaces one certificate at a time; this change names ${input.credentials.length}` };
     const credential = input.credentials[0] as CredentialRecord;
-    const issued = await deps.probes.issuedFor([credential.id]);
+    const issued = await deps.ca.issuedFor([credential.id]);
     const record = issued[0];
     if (record === undefined) return { problem: `credential ${credential.id} was not issued by the built-in CA; execute with --connector manual` };
     return { credential, pem: record.certificatePem, sourceId: record.sourceId };
@@ -172,7 +173,7 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
         case 'rotate': {
           const previous = await predecessor(input);
           if ('problem' in previous) return failure(previous.problem);
-          const facts = deps.probes.certificateFacts(previous.pem);
+          const facts = issuedCertificateFacts(previous.pem);
           const key: NewKey | { problem: string } = change.action === 'renew'
             ? { publicKey: facts.publicKey, keyAlgorithm: facts.keyAlgorithm, generated: null, sans: facts.sans, commonName: facts.commonName }
             : await newKeyFor(change.spec, credentialClass, facts.sans);
@@ -180,7 +181,7 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
           return issueOne(input, { sourceId: previous.sourceId, key, workloads: previous.credential.workloads });
         }
         case 'revoke': {
-          const issued = await deps.probes.issuedFor(change.credentialIds);
+          const issued = await deps.ca.issuedFor(change.credentialIds);
           const missing = change.credentialIds.filter((id) => !issued.some((entry) => entry.credentialId === id));
           if (missing.length > 0) return failure(`credential ${missing.slice(0, 3).join(', ')} was not issued by the built-in CA, which can revoke only its own; execute with --connector manual`);
           const reason = change.trigger === null ? null : crlReasonForTrigger(change.trigger);

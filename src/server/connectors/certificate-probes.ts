@@ -5,13 +5,14 @@ import { X509Certificate } from 'node:crypto';
 import { CRLDistributionPointsExtension, X509Certificate as ParsedCertificate, X509Crl } from '@peculiar/x509';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { ClassPolicy } from '../../core/governance/index.ts';
-import { subjectKeyOf } from '../../core/pki/certificate-profile.ts';
+import { issuedCertificateFacts } from '../../core/pki/issued-certificate-facts.ts';
 import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
 import { buildOcspRequest, readOcspResponse } from '../../core/pki/ocsp-client.ts';
 import { crlReasonForTrigger, crlReasonName } from '../../core/pki/revocation-reasons.ts';
 import type { CrlReasonCode } from '../../core/pki/revocation-reasons.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { RandomSource } from '../platform.ts';
+import type { CaService } from '../services/ca-service.ts';
 import type { IssuedCertificate } from '../stores/ca-store.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
 import type { ProbeInput, ProbeResult } from './connector.ts';
@@ -24,22 +25,13 @@ export const networkPkiFetch: PkiFetch = async (url, init) => {
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 };
 
-export type CertificateFacts = { publicKey: Uint8Array; keyAlgorithm: string; sans: string[]; commonName: string | null };
-
 export type CertificateProbeDeps = {
   unitOfWork: UnitOfWork;
+  ca: Pick<CaService, 'issuedFor'>;
   classPolicy(classId: string): Promise<ClassPolicy | null>;
   fetchPki: PkiFetch;
   random: RandomSource;
 };
-
-/** "DNS:a.example, IP Address:10.0.0.1" as node:crypto prints it, in the inventory's prefixed form. */
-const sansOf = (certificate: X509Certificate): string[] =>
-  (certificate.subjectAltName ?? '').split(', ').filter((entry) => entry !== '').map((entry) => {
-    const [type, ...rest] = entry.split(':');
-    const value = rest.join(':');
-    return type === 'DNS' ? `dns:${value}` : type === 'IP Address' ? `ip:${value}` : type === 'URI' ? `uri:${value}` : type === 'email' ? `email:${value}` : `${type?.toLowerCase()}:${value}`;
-  });
 
 /** The URLs of an access method (AIA) or the CRL distribution point, read from the certificate's text form. */
 const urlOf = (certificate: X509Certificate, kind: 'caIssuers' | 'ocsp'): string | null => {
@@ -82,12 +74,7 @@ export const createCertificateProbes = (deps: CertificateProbeDeps) => {
     return { chain, problem: 'the chain is longer than five certificates' };
   };
 
-  const issuedFor = async (credentialIds: readonly string[]): Promise<(IssuedCertificate & { sourceId: string })[]> => unitOfWork(async (tx) => {
-    const issued = await tx.ca.issuedFor(credentialIds);
-    const result: (IssuedCertificate & { sourceId: string })[] = [];
-    for (const entry of issued) result.push({ ...entry, sourceId: (await tx.ca.authority(entry.caId))?.sourceId ?? entry.caId });
-    return result;
-  });
+  const { issuedFor } = deps.ca;
   const issuerOf = async (entry: IssuedCertificate): Promise<X509Certificate> => {
     const authority = await unitOfWork((tx) => tx.ca.authority(entry.caId));
     if (authority === null) throw new TrustplaneError('INTERNAL', `CA ${entry.caId} is not on record`);
@@ -110,11 +97,11 @@ export const createCertificateProbes = (deps: CertificateProbeDeps) => {
     const { chain, problem } = await chainOf(certificate);
     results.push(probe('chains-to-root', problem === null, problem ?? `${certificate.subject} ← ${chain.map((link) => link.subject.split('\n').find((line) => line.startsWith('CN=')) ?? link.subject).join(' ← ')}, fetched from the CA Issuers URLs`));
     const policy = await deps.classPolicy(input.change.classId);
-    const key = subjectKeyOf(new Uint8Array(certificate.publicKey.export({ type: 'spki', format: 'der' })));
+    const facts = issuedCertificateFacts(entry.certificatePem);
     const policyProblems = policy === null ? ['the class is no longer in governance'] : checkIssuancePolicy(policy, {
-      keyAlgorithm: key?.keyAlgorithm ?? 'unknown', sans: sansOf(certificate), notBefore: new Date(certificate.validFrom), notAfter: new Date(certificate.validTo), sourceId: entry.sourceId,
+      keyAlgorithm: facts.keyAlgorithm, sans: facts.sans, notBefore: facts.notBefore, notAfter: facts.notAfter, sourceId: entry.sourceId,
     });
-    results.push(probe('meets-class-policy', policyProblems.length === 0, policyProblems.length === 0 ? `lifetime, key ${key?.keyAlgorithm}, names and source ${entry.sourceId} are within class ${input.change.classId}'s policy` : policyProblems.join('; ')));
+    results.push(probe('meets-class-policy', policyProblems.length === 0, policyProblems.length === 0 ? `lifetime, key ${facts.keyAlgorithm}, names and source ${entry.sourceId} are within class ${input.change.classId}'s policy` : policyProblems.join('; ')));
     const issuer = chain[0];
     if (issuer !== undefined) {
       const answer = await askOcsp(certificate, issuer);
@@ -166,15 +153,6 @@ export const createCertificateProbes = (deps: CertificateProbeDeps) => {
   };
 
   return {
-    issuedFor,
-
-    certificateFacts(pem: string): CertificateFacts {
-      const certificate = new X509Certificate(pem);
-      const publicKey = new Uint8Array(certificate.publicKey.export({ type: 'spki', format: 'der' }));
-      const commonName = certificate.subject.split('\n').find((line) => line.startsWith('CN='))?.slice(3) ?? null;
-      return { publicKey, keyAlgorithm: subjectKeyOf(publicKey)?.keyAlgorithm ?? 'unknown', sans: sansOf(certificate), commonName };
-    },
-
     async run(input: ProbeInput): Promise<ProbeResult[]> {
       if (input.change.action === 'revoke') {
         const issued = await issuedFor(input.change.credentialIds);

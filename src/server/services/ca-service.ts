@@ -20,7 +20,7 @@ import type { Clock, RandomSource } from '../platform.ts';
 import { parseStoredKey } from '../signers/signer-backend.ts';
 import type { SignerRegistry } from '../signers/signer-backend.ts';
 import type { StoredKeyKind } from '../signers/signer-backend.ts';
-import type { CertificateAuthority } from '../stores/ca-store.ts';
+import type { CertificateAuthority, IssuedCertificate } from '../stores/ca-store.ts';
 
 const year = 365 * 86_400_000;
 export const rootLifetimeMs = 10 * year;
@@ -226,6 +226,13 @@ export const createCaService = (deps: CaServiceDeps) => {
     },
 
     signerFor,
+
+    /** What the CA issued for these credentials, each with the source of the CA that issued it. */
+    issuedFor: (credentialIds: readonly string[]): Promise<(IssuedCertificate & { sourceId: string })[]> => unitOfWork(async (tx) => {
+      const issued = await tx.ca.issuedFor(credentialIds);
+      const sources = new Map((await tx.ca.authorities()).map((authority) => [authority.id, authority.sourceId]));
+      return issued.map((entry) => ({ ...entry, sourceId: sources.get(entry.caId) ?? entry.caId }));
+    }),
 
     /** A certificate the CA issued, by its credential, with the chain up to the root (issuing CA first). */
     async certificateOf(credentialId: string): Promise<{ pem: string; chain: string[]; caId: string; serial: string; revokedAt: string | null }> {
