@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseDuration } from '../duration.ts';
 import type { CredentialClass } from '../governance/governance-model.ts';
 import { policyKeyAlgorithms } from '../governance/governance-vocabulary.ts';
-import { parseCsr } from '../pki/csr.ts';
+import type { CertificateRequestFacts } from '../pki/csr.ts';
 import { checkIssuancePolicy } from '../pki/issuance-policy.ts';
 import { idPattern } from '../governance/principal-ref.ts';
 
@@ -46,13 +46,13 @@ export const changeSpecProblems = (input: unknown): { spec: ChangeSpec; problems
 /**
  * What the class policy says about the certificate a request describes (its CSR's key and names, or the
  * names and key algorithm asked for), checked when it is requested so that approvers never approve what
- * the CA would refuse; the connector checks again, with the lints, before it signs.
+ * the CA would refuse; the connector checks again, with the lints, before it signs. `csr` is the spec's
+ * CSR as parseCsr read it, or null when there is none.
  */
-export const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, at: Date): string[] => {
-  if (spec.csr === undefined && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
-  const csr = spec.csr === undefined ? null : parseCsr(spec.csr);
-  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.ok === true ? csr.csr.sans : [];
-  const keyAlgorithm = csr?.ok === true ? csr.csr.keyAlgorithm : spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
+export const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, csr: CertificateRequestFacts | null, at: Date): string[] => {
+  if (csr === null && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
+  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.sans ?? [];
+  const keyAlgorithm = csr?.keyAlgorithm ?? spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
   const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
   const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));
   return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, notBefore: at, notAfter, sourceId: spec.source ?? '' })

@@ -7,6 +7,7 @@ import { approvalsNeeded, revocationDueAt, transitionProblem } from '../../core/
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import { certificateRequestProblems, changeSpecProblems, specDetails } from '../../core/changes/change-spec.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
+import type { CertificateRequestFacts } from '../../core/pki/csr.ts';
 import type { ChangeSpec } from '../../core/changes/change-spec.ts';
 import type { AuthzQuery, AuthzResource } from '../../core/authz/authz-model.ts';
 import { stepAction } from '../../core/authz/cedar-schema.ts';
@@ -135,7 +136,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   };
 
   /** Validation that needs no database: runs before any transaction. */
-  const checkRequest = (input: ChangeRequestInput): ChangeSpec => {
+  const checkRequest = (input: ChangeRequestInput): { spec: ChangeSpec; csr: CertificateRequestFacts | null } => {
     if (input.credentialIds.length === 0 && (input.action !== 'issue' || input.classId === undefined)) {
       throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} names the credentials it changes (--credential ID); only an issue may name a class instead (--class ID)`);
     }
@@ -149,11 +150,10 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     if ((input.action === 'revoke' || input.action === 'retire') && Object.keys(spec).length > 0) {
       throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} takes no specification (CSR, names, workload); it acts on the credentials it names`);
     }
-    if (spec.csr !== undefined) {
-      const csr = parseCsr(spec.csr);
-      if (!csr.ok) throw new TrustplaneError('VALIDATION_FAILED', `the CSR cannot be used: ${csr.problem}; nothing was requested`);
-    }
-    return spec;
+    if (spec.csr === undefined) return { spec, csr: null };
+    const csr = parseCsr(spec.csr);
+    if (!csr.ok) throw new TrustplaneError('VALIDATION_FAILED', `the CSR cannot be used: ${csr.problem}; nothing was requested`);
+    return { spec, csr: csr.csr };
   };
 
   /** The class a set of credentials belongs to; they must share one, and be in a state the action applies to. */
@@ -195,7 +195,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
-      const spec = checkRequest(input);
+      const { spec, csr } = checkRequest(input);
       const created = await step(actor, async (tx, decide, snapshot) => {
         const { governance, version } = requireGovernance(snapshot);
         const credentials = await loadCredentials(tx, input.credentialIds);
@@ -204,7 +204,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
         if (isDenial(decided)) return decided;
         const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
-        const problems = certificateRequestProblems(credentialClass, spec, clock.now());
+        const problems = certificateRequestProblems(credentialClass, spec, csr, clock.now());
         if (problems.length > 0) throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${problems.join('; ')}`, problems);
         const open = await tx.changes.openOn(input.credentialIds);
         if (open.length > 0) {

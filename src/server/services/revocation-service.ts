@@ -99,7 +99,6 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     async crl(caId: string): Promise<StoredCrl> {
       const stored = await unitOfWork((tx) => tx.ca.crl(caId));
       if (stored !== null && Date.parse(stored.nextUpdate) > clock.now().getTime()) return stored;
-      await ca.authority(caId);
       return service.publish(caId);
     },
 
