@@ -1,20 +1,20 @@
-// The to-be-signed part of a certificate (RFC 5280 §4.1.2), built from a plain template. What each
-// profile carries comes from certificate-profile.ts; the lints then re-read the bytes built here.
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+// The to-be-signed part of a certificate (RFC 5280 §4.1.2), built from a plain template with the DER
+// writer of der.ts. What each profile carries comes from certificate-profile.ts; the lints then re-read
+// the bytes built here.
 import {
-  AccessDescription, AttributeTypeAndValue, AttributeValue, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier,
-  BasicConstraints, CRLDistributionPoints, DistributionPoint, DistributionPointName, ExtendedKeyUsage, Extension,
-  Extensions, GeneralName, KeyIdentifier, KeyUsage, KeyUsageFlags, Name, RelativeDistinguishedName,
-  SubjectAlternativeName, SubjectKeyIdentifier, SubjectPublicKeyInfo, TBSCertificate, Time, Validity, Version,
   id_ad_caIssuers, id_ad_ocsp, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLDistributionPoints,
   id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_ce_subjectKeyIdentifier, id_pe_authorityInfoAccess,
 } from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
+import type { GeneralName } from '@peculiar/asn1-x509';
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../errors.ts';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
-import type { CertificateProfileName } from './certificate-profile.ts';
-import { signatureAlgorithmIdentifier } from './sign-certificate.ts';
+import type { CertificateProfileName, KeyUsageBit } from './certificate-profile.ts';
+import {
+  derCertificateTime, derInteger, derNamedBits, derNull, derOctetString, derOid, derSmallInteger, derTrue, derUtf8String,
+  elementsOf, encodingOf, readTime, sequence, setOf, tagged, wholeElement,
+} from './der.ts';
+import { algorithmIdentifierDer } from './sign-certificate.ts';
 import type { CaKeyAlgorithm } from './signer.ts';
 
 export type CertificateSubject = { commonName: string; organization?: string };
@@ -55,41 +55,30 @@ export const serialFromRandom = (bytes: Uint8Array): Uint8Array => {
   return serial;
 };
 
-/** DER INTEGER contents of a magnitude: minimal, with a 00 octet when the high bit is set (X.690 §8.3.2). */
-const integerContents = (magnitude: Uint8Array): Uint8Array => {
-  let start = 0;
-  while (start < magnitude.length - 1 && magnitude[start] === 0) start += 1;
-  const minimal = magnitude.subarray(start);
-  return minimal.length > 0 && minimal[0]! >= 0x80 ? Uint8Array.of(0, ...minimal) : Uint8Array.from(minimal.length > 0 ? minimal : [0]);
-};
+// RFC 5280 §4.1.2.4: new certificates encode names as UTF8String; least specific RDN first, one attribute per RDN.
+const attribute = (type: string, value: string): Uint8Array => setOf(sequence(derOid(type), derUtf8String(value)));
 
-/** UTCTime through 2049, GeneralizedTime otherwise, whole seconds (RFC 5280 §4.1.2.5). */
-const certificateTime = (date: Date): Time => {
-  const seconds = new Date(Math.floor(date.getTime() / 1000) * 1000);
-  const year = seconds.getUTCFullYear();
-  return new Time(year >= 1950 && year < 2050 ? { utcTime: seconds } : { generalTime: seconds });
-};
-
-const attribute = (type: string, value: string) =>
-  new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) })]);
-
-// RFC 5280 §4.1.2.4: new certificates encode names as UTF8String; least specific RDN first.
-const subjectName = (subject: CertificateSubject): Name => new Name([
+const subjectName = (subject: CertificateSubject): Uint8Array => sequence(
   ...(subject.organization === undefined ? [] : [attribute('2.5.4.10', subject.organization)]),
   ...(subject.commonName === '' ? [] : [attribute('2.5.4.3', subject.commonName)]),
-]);
+);
 
-/** The issuer Name, refused unless it re-encodes to exactly its bytes: names chain by their encoding. */
-const issuerName = (der: Uint8Array): Name => {
-  const notDer = new TrustplaneError('VALIDATION_FAILED', "the issuer's subject Name is not one DER Name; take it from issuerFromCertificate");
-  let name: Name;
-  try {
-    name = AsnConvert.parse(der, Name);
-  } catch {
-    throw notDer;
-  }
-  if (!Buffer.from(AsnConvert.serialize(name)).equals(der)) throw notDer;
-  return name;
+/** The issuer Name as given, refused unless it is one DER Name (SEQUENCE OF SET OF SEQUENCE): names chain by their encoding. */
+const issuerName = (der: Uint8Array): Uint8Array => {
+  const name = wholeElement(der);
+  const rdns = name === null || name.tag !== 0x30 ? null : elementsOf(der, name);
+  const wellFormed = rdns !== null && rdns.every((rdn) => rdn.tag === 0x31 && elementsOf(der, rdn)?.every((pair) => pair.tag === 0x30) === true);
+  if (!wellFormed) throw new TrustplaneError('VALIDATION_FAILED', "the issuer's subject Name is not one DER Name; take it from issuerFromCertificate");
+  return der;
+};
+
+/** The subjectPublicKey BIT STRING's value (without its unused-bits octet) of a DER SubjectPublicKeyInfo; null if it is not one. */
+export const subjectPublicKeyBits = (spki: Uint8Array): Uint8Array | null => {
+  const info = wholeElement(spki);
+  const fields = info === null || info.tag !== 0x30 ? null : elementsOf(spki, info);
+  const [algorithm, key] = fields ?? [];
+  if (fields?.length !== 2 || algorithm?.tag !== 0x30 || key?.tag !== 0x03 || key.end === key.start || spki[key.start] !== 0) return null;
+  return spki.subarray(key.start + 1, key.end);
 };
 
 const keyIdentifiers = new Map<string, Uint8Array>();
@@ -100,10 +89,12 @@ const keyIdentifiers = new Map<string, Uint8Array>();
  * when building and again when linting); a copy is returned, so callers cannot change what is kept.
  */
 export const keyIdentifierOf = (spki: Uint8Array): Uint8Array => {
-  const cacheKey = Buffer.from(spki).toString('base64');
+  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('base64');
   let identifier = keyIdentifiers.get(cacheKey);
   if (identifier === undefined) {
-    identifier = new Uint8Array(createHash('sha1').update(new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey)).digest());
+    const bits = subjectPublicKeyBits(spki);
+    if (bits === null) throw new TrustplaneError('VALIDATION_FAILED', 'the public key is not a DER SubjectPublicKeyInfo');
+    identifier = new Uint8Array(createHash('sha1').update(bits).digest());
     if (keyIdentifiers.size >= 1024) keyIdentifiers.clear();
     keyIdentifiers.set(cacheKey, identifier);
   }
@@ -114,31 +105,49 @@ const dnsName = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?
 const ipv4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const ia5 = /^[\x21-\x7e]+$/;
 
-const isIpv6 = (text: string): boolean => {
-  if (!/^[0-9a-f:.]+$/i.test(text) || !text.includes(':')) return false;
-  return URL.canParse(`http://[${text}]/`);
+/** The 16 octets of an IPv6 address; null if `text` is not one. The URL parser validates and compresses it first. */
+const ipv6Octets = (text: string): Uint8Array | null => {
+  if (!/^[0-9a-f:.]+$/i.test(text) || !text.includes(':') || !URL.canParse(`http://[${text}]/`)) return null;
+  // WHATWG URL serializes IPv6 hosts as hex groups with at most one "::" and no dotted quad.
+  const host = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  const [head = '', tail] = host.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array.from({ length: 8 - left.length - right.length }, () => 0), ...right];
+  const octets = new Uint8Array(16);
+  all.forEach((group, index) => {
+    octets[index * 2] = group >> 8;
+    octets[index * 2 + 1] = group & 0xff;
+  });
+  return octets;
 };
 
 const invalidSan = (san: string, why: string) =>
   new TrustplaneError('VALIDATION_FAILED', `subjectAltName ${JSON.stringify(san.slice(0, 80))} ${why}`);
 
-/** A prefixed SAN as a GeneralName (RFC 5280 §4.2.1.6); refused when the value is not of its type. */
-export const generalNameOfSan = (san: string): GeneralName => {
+/**
+ * A prefixed SAN as a DER GeneralName (RFC 5280 §4.2.1.6), its choice tagged IMPLICIT: rfc822Name [1],
+ * dNSName [2], uniformResourceIdentifier [6], iPAddress [7]. Refused when the value is not of its type.
+ */
+export const generalNameOfSan = (san: string): Uint8Array => {
   const colon = san.indexOf(':');
   const value = san.slice(colon + 1);
   switch (san.slice(0, colon)) {
     case 'dns':
       if (value.length > 253 || !dnsName.test(value)) throw invalidSan(san, 'is not a DNS name (letters, digits, hyphens; a leading *. at most)');
-      return new GeneralName({ dNSName: value });
-    case 'ip':
-      if (!ipv4.test(value) && !isIpv6(value)) throw invalidSan(san, 'is not an IPv4 or IPv6 address');
-      return new GeneralName({ iPAddress: value });
+      return tagged(0x82, Buffer.from(value, 'latin1'));
+    case 'ip': {
+      const octets = ipv4.test(value) ? Uint8Array.from(value.split('.').map(Number)) : ipv6Octets(value);
+      if (octets === null) throw invalidSan(san, 'is not an IPv4 or IPv6 address');
+      return tagged(0x87, octets);
+    }
     case 'uri':
       if (!ia5.test(value) || !URL.canParse(value)) throw invalidSan(san, 'is not an absolute ASCII URI');
-      return new GeneralName({ uniformResourceIdentifier: value });
+      return tagged(0x86, Buffer.from(value, 'latin1'));
     case 'email':
       if (!ia5.test(value) || !/^[^@]+@[^@]+$/.test(value)) throw invalidSan(san, 'is not an ASCII email address');
-      return new GeneralName({ rfc822Name: value });
+      return tagged(0x81, Buffer.from(value, 'latin1'));
     default:
       throw invalidSan(san, 'needs one of the prefixes dns:, ip:, uri: or email:');
   }
@@ -153,55 +162,61 @@ export const sanOfGeneralName = (name: GeneralName): string | null => {
   return null;
 };
 
-const extension = (extnID: string, critical: boolean, value: unknown): Extension =>
-  new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (left out when false, X.690 §11.5), extnValue OCTET STRING }. */
+const extension = (oid: string, critical: boolean, value: Uint8Array): Uint8Array =>
+  sequence(derOid(oid), ...(critical ? [derTrue] : []), derOctetString(value));
 
-const uri = (url: string) => new GeneralName({ uniformResourceIdentifier: url });
+const uri = (url: string): Uint8Array => tagged(0x86, Buffer.from(url, 'latin1'));
 
-/** DER TBSCertificate, v3, for `template`. Throws VALIDATION_FAILED on a SAN or issuer name it cannot encode. */
+// keyUsage bit numbers (RFC 5280 §4.2.1.3).
+const keyUsageBitNumbers: Record<KeyUsageBit, number> = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 };
+export const keyUsageBitNumber = (bit: KeyUsageBit): number => keyUsageBitNumbers[bit];
+
+/** `[0] EXPLICIT Version v3`: the version field of every certificate Trustplane issues. */
+const versionV3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
+
+/** DER TBSCertificate, v3, for `template`. Throws VALIDATION_FAILED on a SAN, key or issuer name it cannot encode. */
 export const buildTbsCertificate = (template: CertificateTemplate): Uint8Array => {
   const profile = certificateProfiles[template.profile];
   const subjectKey = subjectKeyOf(template.subjectPublicKey);
-  if (subjectKey === null) throw new TrustplaneError('VALIDATION_FAILED', 'the subject public key is not a DER SubjectPublicKeyInfo');
+  if (subjectKey === null || wholeElement(template.subjectPublicKey)?.tag !== 0x30) {
+    throw new TrustplaneError('VALIDATION_FAILED', 'the subject public key is not a DER SubjectPublicKeyInfo');
+  }
   const subject = subjectName(template.subject);
   const issuer = template.issuer === 'self' ? subject : issuerName(template.issuer.name);
   const issuerKey = template.issuer === 'self' ? template.subjectPublicKey : template.issuer.publicKey;
   const urls = profile.revocationPointers ? template.urls ?? {} : {};
   const pathLength = template.pathLength ?? profile.defaultPathLength;
 
-  const keyUsage = keyUsageFor(profile, subjectKey).reduce((flags, bit) => flags | KeyUsageFlags[bit], 0);
   const access = [
-    ...(urls.ocsp === undefined ? [] : [new AccessDescription({ accessMethod: id_ad_ocsp, accessLocation: uri(urls.ocsp) })]),
-    ...(urls.caIssuers === undefined ? [] : [new AccessDescription({ accessMethod: id_ad_caIssuers, accessLocation: uri(urls.caIssuers) })]),
+    ...(urls.ocsp === undefined ? [] : [sequence(derOid(id_ad_ocsp), uri(urls.ocsp))]),
+    ...(urls.caIssuers === undefined ? [] : [sequence(derOid(id_ad_caIssuers), uri(urls.caIssuers))]),
   ];
   const extensions = [
-    extension(id_ce_basicConstraints, true, new BasicConstraints(profile.ca ? { cA: true, pathLenConstraint: pathLength } : { cA: false })),
-    extension(id_ce_keyUsage, true, new KeyUsage(keyUsage)),
-    ...(profile.extendedKeyUsage.length === 0 ? [] : [extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([...profile.extendedKeyUsage]))]),
-    extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifierOf(template.subjectPublicKey))),
-    extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdentifierOf(issuerKey)) })),
+    extension(id_ce_basicConstraints, true, profile.ca ? sequence(derTrue, ...(pathLength === undefined ? [] : [derSmallInteger(pathLength)])) : sequence()),
+    extension(id_ce_keyUsage, true, derNamedBits(keyUsageFor(profile, subjectKey).map(keyUsageBitNumber))),
+    ...(profile.extendedKeyUsage.length === 0 ? [] : [extension(id_ce_extKeyUsage, false, sequence(...profile.extendedKeyUsage.map(derOid)))]),
+    extension(id_ce_subjectKeyIdentifier, false, derOctetString(keyIdentifierOf(template.subjectPublicKey))),
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
+    extension(id_ce_authorityKeyIdentifier, false, sequence(tagged(0x80, keyIdentifierOf(issuerKey)))),
     // §4.2.1.6: with an empty subject the SAN extension carries the identity and must be critical.
-    ...(template.sans.length === 0 ? [] : [extension(id_ce_subjectAltName, subject.length === 0, new SubjectAlternativeName(template.sans.map(generalNameOfSan)))]),
-    ...(urls.crlDistributionPoint === undefined ? [] : [extension(id_ce_cRLDistributionPoints, false, new CRLDistributionPoints([
-      new DistributionPoint({ distributionPoint: new DistributionPointName({ fullName: [uri(urls.crlDistributionPoint)] }) }),
-    ]))]),
-    ...(access.length === 0 ? [] : [extension(id_pe_authorityInfoAccess, false, new AuthorityInfoAccessSyntax(access))]),
-    ...(profile.ocspNoCheck ? [new Extension({ extnID: ocspNoCheckOid, critical: false, extnValue: new OctetString([0x05, 0x00]) })] : []),
+    ...(template.sans.length === 0 ? [] : [extension(id_ce_subjectAltName, template.subject.commonName === '' && template.subject.organization === undefined, sequence(...template.sans.map(generalNameOfSan)))]),
+    // DistributionPoint { distributionPoint [0] { fullName [0] IMPLICIT GeneralNames } }
+    ...(urls.crlDistributionPoint === undefined ? [] : [extension(id_ce_cRLDistributionPoints, false, sequence(sequence(tagged(0xa0, tagged(0xa0, uri(urls.crlDistributionPoint))))))]),
+    ...(access.length === 0 ? [] : [extension(id_pe_authorityInfoAccess, false, sequence(...access))]),
+    ...(profile.ocspNoCheck ? [extension(ocspNoCheckOid, false, derNull)] : []),
   ];
 
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: integerContents(template.serial).slice().buffer,
-    signature: signatureAlgorithmIdentifier(template.signatureKeyAlgorithm),
+  return sequence(
+    versionV3,
+    derInteger(template.serial),
+    algorithmIdentifierDer(template.signatureKeyAlgorithm),
     issuer,
-    validity: new Validity(),
+    sequence(derCertificateTime(template.notBefore), derCertificateTime(template.notAfter)),
     subject,
-    subjectPublicKeyInfo: AsnConvert.parse(template.subjectPublicKey, SubjectPublicKeyInfo),
-    extensions: new Extensions(extensions),
-  });
-  tbs.validity.notBefore = certificateTime(template.notBefore);
-  tbs.validity.notAfter = certificateTime(template.notAfter);
-  return new Uint8Array(AsnConvert.serialize(tbs));
+    template.subjectPublicKey,
+    tagged(0xa3, sequence(...extensions)),
+  );
 };
 
 export type IssuingCertificate = { name: Uint8Array; publicKey: Uint8Array; notBefore: Date; notAfter: Date };
@@ -211,23 +226,16 @@ export type IssuingCertificate = { name: Uint8Array; publicKey: Uint8Array; notB
  * exact DER bytes (the next certificate's issuer field must match them), and its validity for the lints.
  */
 export const issuerFromCertificate = (der: Uint8Array): IssuingCertificate => {
-  const parsed = asn1js.fromBER(der);
-  const tbs = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value[0] : undefined;
-  if (parsed.offset !== der.length || !(tbs instanceof asn1js.Sequence)) {
-    throw new TrustplaneError('VALIDATION_FAILED', 'the issuing certificate is not one DER certificate');
-  }
+  const notCertificate = (why: string) => new TrustplaneError('VALIDATION_FAILED', `the issuing certificate ${why}`);
+  const certificate = wholeElement(der);
+  const [tbs] = certificate === null || certificate.tag !== 0x30 ? [] : elementsOf(der, certificate) ?? [];
+  const fields = tbs === undefined || tbs.tag !== 0x30 ? null : elementsOf(der, tbs);
+  if (fields === null) throw notCertificate('is not one DER certificate');
   // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, … (§4.1)
-  const fields = tbs.valueBlock.value;
-  const first = fields[0]?.idBlock.tagClass === 3 ? 1 : 0;
+  const first = fields[0]?.tag === 0xa0 ? 1 : 0;
   const [validity, subject, spki] = [fields[first + 3], fields[first + 4], fields[first + 5]];
-  if (validity === undefined || subject === undefined || spki === undefined) {
-    throw new TrustplaneError('VALIDATION_FAILED', 'the issuing certificate lacks a validity, subject or public key');
-  }
-  const period = AsnConvert.parse(validity.valueBeforeDecodeView, Validity);
-  return {
-    name: Uint8Array.from(subject.valueBeforeDecodeView),
-    publicKey: Uint8Array.from(spki.valueBeforeDecodeView),
-    notBefore: period.notBefore.getTime(),
-    notAfter: period.notAfter.getTime(),
-  };
+  if (validity === undefined || subject === undefined || spki === undefined) throw notCertificate('lacks a validity, subject or public key');
+  const [notBefore, notAfter] = (elementsOf(der, validity) ?? []).map((time) => readTime(der, time));
+  if (notBefore === undefined || notBefore === null || notAfter === undefined || notAfter === null) throw notCertificate('has no readable validity');
+  return { name: Uint8Array.from(encodingOf(der, subject)), publicKey: Uint8Array.from(encodingOf(der, spki)), notBefore, notAfter };
 };

@@ -15,6 +15,7 @@ import {
 import type { KeyIdentifier } from '@peculiar/asn1-x509';
 import { TrustplaneError } from '../errors.ts';
 import { issuerFromCertificate } from './certificate-template.ts';
+import { derHeader } from './der.ts';
 import { crlReasonCodes } from './revocation-reasons.ts';
 import type { CrlReasonCode } from './revocation-reasons.ts';
 import { encodeSignedStructure, signatureAlgorithmIdentifier } from './sign-certificate.ts';
@@ -105,14 +106,6 @@ const issuingDistributionPointDer = (url: string): ArrayBuffer => {
   return AsnConvert.serialize(new IssuingDistributionPoint({
     distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: url })] }),
   }));
-};
-
-/** DER identifier and length octets (X.690 §8.1.2, §8.1.3: short form below 128, else the minimal long form). */
-const derHeader = (tag: number, length: number): Uint8Array => {
-  if (length < 0x80) return Uint8Array.of(tag, length);
-  const octets: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
-  return Uint8Array.of(tag, 0x80 | octets.length, ...octets);
 };
 
 // crlEntryExtensions holding only reasonCode (§5.3.1): SEQUENCE { SEQUENCE { OID 2.5.29.21, OCTET STRING {

@@ -158,7 +158,10 @@ describe('pre-issuance lints', () => {
   });
 
   it('tbs-well-formed fails, and no other lint passes, for bytes that are not one DER TBSCertificate', () => {
-    for (const bytes of [Uint8Array.of(1, 2, 3), Uint8Array.from([...buildTbsCertificate(good), 0])]) {
+    // keyUsage marked critical with BER's TRUE (01) where DER writes FF (X.690 §11.1): same length, not DER.
+    const berTrue = Buffer.from(Buffer.from(buildTbsCertificate(good)).toString('hex').replace('0603551d0f0101ff', '0603551d0f010101'), 'hex');
+    assert.notDeepEqual(berTrue, Buffer.from(buildTbsCertificate(good)));
+    for (const bytes of [Uint8Array.of(1, 2, 3), Uint8Array.from([...buildTbsCertificate(good), 0]), berTrue]) {
       const results = lintTbsCertificate(bytes, context);
       assert.deepEqual(results.map((result) => result.name), lintNames);
       assert.ok(results.every((result) => !result.passed));

@@ -1,19 +1,20 @@
-// Lints run over the to-be-signed certificate before anything is signed. They re-read the DER rather
-// than trust the template, so a bug in the builder (or a template nobody meant) is caught while it
+// Lints run over the to-be-signed certificate before anything is signed. They re-read the DER (with
+// der.ts's strict reader: definite minimal lengths, DER booleans, integers and bit strings) rather than
+// trust the template, so a bug in the builder (or a template nobody meant) is caught while it
 // costs nothing: a signed certificate cannot be taken back. Each lint is a small named pure function;
 // the list is data, and every lint reports, passed or not.
-import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsageFlags, SubjectAlternativeName,
-  SubjectKeyIdentifier, TBSCertificate, Version, anyExtendedKeyUsage, id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints, id_ce_cRLDistributionPoints, id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier, id_pe_authorityInfoAccess,
+  anyExtendedKeyUsage, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLDistributionPoints, id_ce_extKeyUsage,
+  id_ce_keyUsage, id_ce_subjectAltName, id_ce_subjectKeyIdentifier, id_pe_authorityInfoAccess,
 } from '@peculiar/asn1-x509';
-import type { Extension, GeneralName } from '@peculiar/asn1-x509';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
-import type { CertificateProfile, CertificateProfileName, SubjectKey } from './certificate-profile.ts';
-import { keyIdentifierOf, sanOfGeneralName } from './certificate-template.ts';
-import { sameAlgorithmIdentifier, signatureAlgorithmIdentifier } from './sign-certificate.ts';
+import type { CertificateProfile, CertificateProfileName, KeyUsageBit, SubjectKey } from './certificate-profile.ts';
+import { keyIdentifierOf, keyUsageBitNumber } from './certificate-template.ts';
+import {
+  contentsOf, dottedOid, elementsOf, encodingOf, isMinimalInteger, readBoolean, readNamedBits, readSmallInteger, readTime, wholeElement,
+} from './der.ts';
+import type { DerElement } from './der.ts';
+import { algorithmIdentifierDer } from './sign-certificate.ts';
 import { caKeyAlgorithms } from './signer.ts';
 import type { CaKeyAlgorithm } from './signer.ts';
 
@@ -21,9 +22,24 @@ export type LintIssuer = { publicKey: Uint8Array; notBefore: Date; notAfter: Dat
 export type LintContext = { profile: CertificateProfileName; issuer: LintIssuer | 'self' };
 export type LintResult = { name: string; passed: boolean; message: string };
 
-/** What a lint looks at: the parsed TBS and what it was meant to be. */
+/** One extension of the TBS: its OID, criticality and the contents of its extnValue OCTET STRING. */
+type TbsExtension = { oid: string; critical: boolean; value: Uint8Array };
+
+/** What the lints read of a DER TBSCertificate (RFC 5280 §4.1), as found by der.ts's reader. */
+type TbsView = {
+  serial: Uint8Array;
+  /** The `signature` AlgorithmIdentifier, whole element. */
+  signature: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  subjectCommonNames: string[];
+  subjectPublicKeyInfo: Uint8Array;
+  extensions: TbsExtension[];
+};
+
+/** What a lint looks at: the TBS as read and what it was meant to be. */
 type LintSubject = {
-  tbs: TBSCertificate;
+  tbs: TbsView;
   profile: CertificateProfile;
   issuer: LintIssuer | 'self';
   subjectKey: Uint8Array;
@@ -33,36 +49,73 @@ type LintSubject = {
 /** `checks` says what a pass means; `run` returns why it failed, or null. */
 type Lint = { name: string; checks: string; run: (subject: LintSubject) => string | null };
 
-const view = (bytes: ArrayBuffer | Uint8Array): Buffer => Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-const bytesEqual = (a: ArrayBuffer | Uint8Array, b: ArrayBuffer | Uint8Array): boolean => view(a).equals(view(b));
-const hex = (bytes: ArrayBuffer | Uint8Array): string => view(bytes).toString('hex');
+const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 
-const findExtension = ({ tbs }: LintSubject, oid: string): Extension | undefined => tbs.extensions?.find((e) => e.extnID === oid);
+const findExtension = ({ tbs }: LintSubject, oid: string): TbsExtension | undefined => tbs.extensions.find((e) => e.oid === oid);
 
-const decode = <T>(extension: Extension, type: new () => T): T => AsnConvert.parse(new Uint8Array(extension.extnValue.buffer), type);
-
-const generalNamesOf = (subject: LintSubject): GeneralName[] => {
-  const extension = findExtension(subject, id_ce_subjectAltName);
-  return extension === undefined ? [] : [...decode(extension, SubjectAlternativeName)];
+/** The elements inside an extension's value, which must be one SEQUENCE; throws, so the lint reports it unreadable. */
+const sequenceIn = (extension: TbsExtension): { der: Uint8Array; fields: DerElement[] } => {
+  const outer = wholeElement(extension.value);
+  const fields = outer === null || outer.tag !== 0x30 ? null : elementsOf(extension.value, outer);
+  if (fields === null) throw new Error(`extension ${extension.oid} does not hold one DER SEQUENCE`);
+  return { der: extension.value, fields };
 };
 
-const commonNames = ({ tbs }: LintSubject): string[] =>
-  tbs.subject.flatMap((rdn) => rdn.filter((attribute) => attribute.type === '2.5.4.3').map((attribute) => attribute.value.toString()));
+/** An IP address's octets in text: dotted IPv4, or IPv6 compressed as URLs write it. */
+const ipText = (octets: Uint8Array): string | null => {
+  if (octets.length === 4) return octets.join('.');
+  if (octets.length !== 16) return null;
+  const groups = Array.from({ length: 8 }, (_, index) => ((octets[index * 2]! << 8) | octets[index * 2 + 1]!).toString(16));
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+};
+
+/** The subjectAltNames in the inventory's prefixed form, for the types Trustplane issues (RFC 5280 §4.2.1.6). */
+const sansOf = (subject: LintSubject): string[] => {
+  const extension = findExtension(subject, id_ce_subjectAltName);
+  if (extension === undefined) return [];
+  const { der, fields } = sequenceIn(extension);
+  return fields.flatMap((name) => {
+    const contents = contentsOf(der, name);
+    const text = () => Buffer.from(contents).toString('latin1');
+    switch (name.tag) {
+      case 0x81: return [`email:${text()}`];
+      case 0x82: return [`dns:${text()}`];
+      case 0x86: return [`uri:${text()}`];
+      case 0x87: return ipText(contents) === null ? [] : [`ip:${ipText(contents)}`];
+      default: return [`other:${name.tag.toString(16)}`];
+    }
+  });
+};
+
+/** A SAN or common name as the lints compare them: DNS names without case, IPv6 addresses in one form. */
+const comparable = (name: string): string => {
+  const lower = name.toLowerCase();
+  if (!lower.includes(':') || !URL.canParse(`http://[${lower}]/`)) return lower;
+  return new URL(`http://[${lower}]/`).hostname.slice(1, -1);
+};
 
 const keyOf = (spki: Uint8Array): SubjectKey => subjectKeyOf(spki) ?? { keyAlgorithm: 'unreadable', keySize: 0, family: 'other' };
 
 const isCaKeyAlgorithm = (name: string): name is CaKeyAlgorithm => (caKeyAlgorithms as readonly string[]).includes(name);
 
-const keyUsageBits = (value: number): string =>
-  (Object.keys(KeyUsageFlags) as (keyof typeof KeyUsageFlags)[])
-    .filter((name) => Number.isNaN(Number(name)) && (value & KeyUsageFlags[name]) !== 0).join(', ') || 'none';
+const keyUsageNames: readonly KeyUsageBit[] = ['digitalSignature', 'keyEncipherment', 'keyCertSign', 'cRLSign'];
+const keyUsageText = (bits: readonly number[]): string =>
+  bits.map((bit) => keyUsageNames.find((name) => keyUsageBitNumber(name) === bit) ?? `bit ${bit}`).join(', ') || 'none';
+
+/** The OID inside an AlgorithmIdentifier's encoding, for messages. */
+const algorithmOid = (algorithmIdentifier: Uint8Array): string => {
+  const outer = wholeElement(algorithmIdentifier);
+  const [oid] = outer === null ? [] : elementsOf(algorithmIdentifier, outer) ?? [];
+  return oid?.tag === 0x06 ? dottedOid(contentsOf(algorithmIdentifier, oid)) : 'an unreadable algorithm';
+};
 
 const lints: readonly Lint[] = [
   {
     name: 'serial-positive',
     checks: 'the serial number is a positive INTEGER (RFC 5280 §4.1.2.2)',
     run: ({ tbs }) => {
-      const contents = new Uint8Array(tbs.serialNumber);
+      const contents = tbs.serial;
       if ((contents[0] ?? 0) >= 0x80) return 'the serial number is negative';
       return contents.some((byte) => byte !== 0) ? null : 'the serial number is zero';
     },
@@ -71,7 +124,7 @@ const lints: readonly Lint[] = [
     name: 'serial-entropy-64-bits',
     checks: 'the serial number has at least 8 octets, room for 64 random bits (BR §7.1), and at most 20 (RFC 5280 §4.1.2.2)',
     run: ({ tbs }) => {
-      const contents = new Uint8Array(tbs.serialNumber);
+      const contents = tbs.serial;
       if (contents.length > 20) return `the serial number is ${contents.length} octets; RFC 5280 allows at most 20`;
       const first = contents.findIndex((byte) => byte !== 0);
       const significant = first < 0 ? 0 : contents.length - first;
@@ -82,8 +135,7 @@ const lints: readonly Lint[] = [
     name: 'validity-ordered',
     checks: 'notBefore is before notAfter',
     run: ({ tbs }) => {
-      const notBefore = tbs.validity.notBefore.getTime();
-      const notAfter = tbs.validity.notAfter.getTime();
+      const { notBefore, notAfter } = tbs;
       return notBefore < notAfter ? null : `notAfter ${notAfter.toISOString()} is not after notBefore ${notBefore.toISOString()}`;
     },
   },
@@ -92,8 +144,7 @@ const lints: readonly Lint[] = [
     checks: "the validity lies inside the issuer's (a self-signed certificate has no issuer to stay inside)",
     run: ({ tbs, issuer }) => {
       if (issuer === 'self') return null;
-      const notBefore = tbs.validity.notBefore.getTime();
-      const notAfter = tbs.validity.notAfter.getTime();
+      const { notBefore, notAfter } = tbs;
       if (notBefore < issuer.notBefore) return `notBefore ${notBefore.toISOString()} is before the issuer's notBefore ${issuer.notBefore.toISOString()}`;
       if (notAfter > issuer.notAfter) return `notAfter ${notAfter.toISOString()} is after the issuer's notAfter ${issuer.notAfter.toISOString()}`;
       return null;
@@ -102,15 +153,15 @@ const lints: readonly Lint[] = [
   {
     name: 'san-present',
     checks: 'a profile that names its subject carries a non-empty subjectAltName (RFC 6125 §6.4.4)',
-    run: (subject) => !subject.profile.sansRequired || generalNamesOf(subject).length > 0 ? null : 'the certificate has no subjectAltName; TLS clients match only SANs',
+    run: (subject) => !subject.profile.sansRequired || sansOf(subject).length > 0 ? null : 'the certificate has no subjectAltName; TLS clients match only SANs',
   },
   {
     name: 'san-matches-subject-cn',
     checks: 'the subject commonName, if any, is one of the subjectAltNames (CA/Browser Forum BR §7.1.4.3)',
     run: (subject) => {
       if (!subject.profile.sansRequired) return null;
-      const sans = new Set(generalNamesOf(subject).flatMap((name) => sanOfGeneralName(name)?.toLowerCase() ?? []));
-      const missing = commonNames(subject).filter((cn) => !sans.has(`dns:${cn.toLowerCase()}`) && !sans.has(`ip:${cn.toLowerCase()}`));
+      const sans = new Set(sansOf(subject).map((san) => comparable(san.slice(san.indexOf(':') + 1))));
+      const missing = subject.tbs.subjectCommonNames.filter((cn) => !sans.has(comparable(cn)));
       return missing.length === 0 ? null : `the commonName "${missing[0]!.slice(0, 80)}" is not among the subjectAltNames`;
     },
   },
@@ -121,9 +172,11 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, id_ce_keyUsage);
       if (extension === undefined) return 'the certificate has no keyUsage';
       if (!extension.critical) return 'keyUsage is not critical';
-      const expected = keyUsageFor(subject.profile, keyOf(subject.subjectKey)).reduce((flags, bit) => flags | KeyUsageFlags[bit], 0);
-      if (bytesEqual(extension.extnValue.buffer, AsnConvert.serialize(new KeyUsage(expected)))) return null;
-      return `keyUsage is ${keyUsageBits(decode(extension, KeyUsage).toNumber())}; the profile asks for ${keyUsageBits(expected)}`;
+      const expected = keyUsageFor(subject.profile, keyOf(subject.subjectKey)).map(keyUsageBitNumber).sort((a, b) => a - b);
+      const element = wholeElement(extension.value);
+      const actual = element === null ? null : readNamedBits(extension.value, element);
+      if (actual === null) return 'keyUsage is not one DER BIT STRING';
+      return actual.join() === expected.join() ? null : `keyUsage is ${keyUsageText(actual)}; the profile asks for ${keyUsageText(expected)}`;
     },
   },
   {
@@ -132,7 +185,9 @@ const lints: readonly Lint[] = [
     run: (subject) => {
       const extension = findExtension(subject, id_ce_extKeyUsage);
       const expected = [...subject.profile.extendedKeyUsage].sort();
-      const actual = extension === undefined ? [] : [...decode(extension, ExtendedKeyUsage)].sort();
+      const purposes = extension === undefined ? null : sequenceIn(extension);
+      if (purposes !== null && purposes.fields.some((field) => field.tag !== 0x06)) return 'extendedKeyUsage holds something other than OIDs';
+      const actual = purposes === null ? [] : purposes.fields.map((field) => dottedOid(contentsOf(purposes.der, field))).sort();
       if (actual.includes(anyExtendedKeyUsage)) return 'extendedKeyUsage includes anyExtendedKeyUsage';
       return actual.join() === expected.join() ? null : `extendedKeyUsage is [${actual.join(', ')}]; the profile asks for [${expected.join(', ')}]`;
     },
@@ -144,7 +199,7 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, ocspNoCheckOid);
       if (!subject.profile.ocspNoCheck) return extension === undefined ? null : 'id-pkix-ocsp-nocheck is only for OCSP responder certificates';
       if (extension === undefined) return 'an OCSP responder certificate needs id-pkix-ocsp-nocheck';
-      return bytesEqual(extension.extnValue.buffer, Uint8Array.of(0x05, 0x00)) ? null : 'id-pkix-ocsp-nocheck must hold NULL';
+      return bytesEqual(extension.value, Uint8Array.of(0x05, 0x00)) ? null : 'id-pkix-ocsp-nocheck must hold NULL';
     },
   },
   {
@@ -154,7 +209,9 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, id_ce_subjectKeyIdentifier);
       if (extension === undefined) return 'the certificate has no subjectKeyIdentifier';
       if (extension.critical) return 'subjectKeyIdentifier must not be critical';
-      const actual = decode(extension, SubjectKeyIdentifier).buffer;
+      const element = wholeElement(extension.value);
+      if (element === null || element.tag !== 0x04) return 'subjectKeyIdentifier is not one OCTET STRING';
+      const actual = contentsOf(extension.value, element);
       const expected = keyIdentifierOf(subject.subjectKey);
       return bytesEqual(actual, expected) ? null : `subjectKeyIdentifier is ${hex(actual)} but the subject key's is ${hex(expected)}`;
     },
@@ -166,9 +223,12 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, id_ce_authorityKeyIdentifier);
       if (extension === undefined) return 'the certificate has no authorityKeyIdentifier';
       if (extension.critical) return 'authorityKeyIdentifier must not be critical';
-      const actual = decode(extension, AuthorityKeyIdentifier).keyIdentifier?.buffer;
+      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
+      const { der, fields } = sequenceIn(extension);
+      const keyIdentifier = fields.find((field) => field.tag === 0x80);
       const expected = keyIdentifierOf(subject.issuerKey);
-      if (actual === undefined) return 'authorityKeyIdentifier has no keyIdentifier';
+      if (keyIdentifier === undefined) return 'authorityKeyIdentifier has no keyIdentifier';
+      const actual = contentsOf(der, keyIdentifier);
       return bytesEqual(actual, expected) ? null : `authorityKeyIdentifier is ${hex(actual)} but the issuer key's is ${hex(expected)}`;
     },
   },
@@ -179,7 +239,7 @@ const lints: readonly Lint[] = [
       if (subject.profile.ca) return null;
       const extension = findExtension(subject, id_ce_basicConstraints);
       if (extension === undefined) return 'the leaf has no basicConstraints';
-      const constraints = decode(extension, BasicConstraints);
+      const constraints = basicConstraintsOf(extension);
       if (constraints.cA) return 'the leaf says cA true: it could issue certificates';
       return constraints.pathLenConstraint === undefined ? null : 'a leaf must not carry a pathLenConstraint (RFC 5280 §4.2.1.9)';
     },
@@ -192,7 +252,7 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, id_ce_basicConstraints);
       if (extension === undefined) return 'the CA certificate has no basicConstraints';
       if (!extension.critical) return 'basicConstraints must be critical on a CA certificate';
-      return decode(extension, BasicConstraints).cA ? null : 'the CA certificate says cA false';
+      return basicConstraintsOf(extension).cA ? null : 'the CA certificate says cA false';
     },
   },
   {
@@ -210,11 +270,12 @@ const lints: readonly Lint[] = [
     run: ({ tbs, issuerKey }) => {
       const { keyAlgorithm } = keyOf(issuerKey);
       if (!isCaKeyAlgorithm(keyAlgorithm)) return `the issuer key is ${keyAlgorithm}, not a key algorithm Trustplane signs with`;
-      const expected = signatureAlgorithmIdentifier(keyAlgorithm);
-      if (sameAlgorithmIdentifier(expected, tbs.signature)) return null;
-      return tbs.signature.algorithm === expected.algorithm
-        ? `the signature field names ${expected.algorithm} with other parameters than a ${keyAlgorithm} issuer uses (RSA carries NULL, RFC 4055 §5)`
-        : `the signature field names ${tbs.signature.algorithm} but a ${keyAlgorithm} issuer signs with ${expected.algorithm}`;
+      const expected = algorithmIdentifierDer(keyAlgorithm);
+      if (bytesEqual(expected, tbs.signature)) return null;
+      const [named, wanted] = [algorithmOid(tbs.signature), algorithmOid(expected)];
+      return named === wanted
+        ? `the signature field names ${wanted} with other parameters than a ${keyAlgorithm} issuer uses (RSA carries NULL, RFC 4055 §5)`
+        : `the signature field names ${named} but a ${keyAlgorithm} issuer signs with ${wanted}`;
     },
   },
   {
@@ -231,7 +292,7 @@ const lints: readonly Lint[] = [
     checks: 'no extension appears twice (RFC 5280 §4.2)',
     run: ({ tbs }) => {
       const seen = new Set<string>();
-      const twice = (tbs.extensions ?? []).map((e) => e.extnID).filter((oid) => seen.has(oid) || !seen.add(oid));
+      const twice = tbs.extensions.map((e) => e.oid).filter((oid) => seen.has(oid) || !seen.add(oid));
       return twice.length === 0 ? null : `extension ${twice[0]} appears more than once`;
     },
   },
@@ -248,27 +309,92 @@ const runLint = (lint: Lint, subject: LintSubject): LintResult => {
   }
 };
 
-/** The parsed TBS, or why it is not exactly one DER v3 TBSCertificate. */
-const parseTbs = (der: Uint8Array): TBSCertificate | string => {
-  try {
-    const tbs = AsnConvert.parse(der, TBSCertificate);
-    if (!bytesEqual(AsnConvert.serialize(tbs), der)) return 'the TBSCertificate is not DER: it does not re-encode to its own bytes';
-    return tbs.version === Version.v3 ? tbs : 'the TBSCertificate is not version 3';
-  } catch (error) {
-    return `the bytes are not a TBSCertificate: ${(error as Error).message}`;
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } (§4.2.1.9), as DER writes it. */
+const basicConstraintsOf = (extension: TbsExtension): { cA: boolean; pathLenConstraint: number | undefined } => {
+  const { der, fields } = sequenceIn(extension);
+  let [cA, pathLenConstraint, at] = [false, undefined as number | undefined, 0];
+  if (fields[at]?.tag === 0x01) {
+    // DER leaves a DEFAULT value out (X.690 §11.5): an explicit FALSE is not DER.
+    if (readBoolean(der, fields[at]!) !== true) throw new Error('basicConstraints carries cA FALSE explicitly, which DER leaves out');
+    [cA, at] = [true, at + 1];
   }
+  if (fields[at]?.tag === 0x02) {
+    pathLenConstraint = readSmallInteger(der, fields[at]!) ?? undefined;
+    if (pathLenConstraint === undefined) throw new Error('basicConstraints has a pathLenConstraint that is not a small non-negative INTEGER');
+    at += 1;
+  }
+  if (at !== fields.length) throw new Error('basicConstraints holds more than cA and pathLenConstraint');
+  return { cA, pathLenConstraint };
+};
+
+/** Whether a Name (SEQUENCE OF SET OF SEQUENCE { OID, value }) is well formed; its commonNames when it is. */
+const commonNamesOf = (der: Uint8Array, name: DerElement): string[] | null => {
+  const names: string[] = [];
+  for (const rdn of elementsOf(der, name) ?? [undefined]) {
+    if (rdn?.tag !== 0x31) return null;
+    for (const pair of elementsOf(der, rdn) ?? [undefined]) {
+      const [type, value, extra] = pair?.tag === 0x30 ? elementsOf(der, pair) ?? [] : [];
+      if (type?.tag !== 0x06 || value === undefined || extra !== undefined) return null;
+      if (dottedOid(contentsOf(der, type)) === '2.5.4.3') names.push(Buffer.from(contentsOf(der, value)).toString(value.tag === 0x0c ? 'utf8' : 'latin1'));
+    }
+  }
+  return names;
+};
+
+/** The extensions of `[3] EXPLICIT Extensions`; why not, when they are not DER. */
+const extensionsOf = (der: Uint8Array, wrapper: DerElement): TbsExtension[] | string => {
+  const [list, extra] = elementsOf(der, wrapper) ?? [];
+  const entries = list?.tag === 0x30 && extra === undefined ? elementsOf(der, list) : null;
+  if (entries === null || entries.length === 0) return 'the extensions are not one non-empty SEQUENCE';
+  const extensions: TbsExtension[] = [];
+  for (const entry of entries) {
+    const [oid, second, third, fourth] = entry.tag === 0x30 ? elementsOf(der, entry) ?? [] : [];
+    const value = third ?? second;
+    if (oid?.tag !== 0x06 || value?.tag !== 0x04 || fourth !== undefined) return 'an extension is not SEQUENCE { OID, BOOLEAN, OCTET STRING }';
+    if (third !== undefined && readBoolean(der, second!) !== true) return `extension ${dottedOid(contentsOf(der, oid))} marks critical FALSE explicitly, which DER leaves out`;
+    extensions.push({ oid: dottedOid(contentsOf(der, oid)), critical: third !== undefined, value: contentsOf(der, value) });
+  }
+  return extensions;
+};
+
+/** The TBS as the lints read it, or why it is not exactly one DER v3 TBSCertificate. */
+const readTbs = (der: Uint8Array): TbsView | string => {
+  const tbs = wholeElement(der);
+  const fields = tbs === null || tbs.tag !== 0x30 ? null : elementsOf(der, tbs);
+  if (fields === null) return 'the bytes are not one DER SEQUENCE';
+  // SEQUENCE { [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [1], [2], [3] extensions }
+  const [version, serial, signature, issuer, validity, subject, spki, ...rest] = fields;
+  const versionNumber = version?.tag === 0xa0 ? (elementsOf(der, version) ?? []).map((element) => readSmallInteger(der, element)) : [];
+  if (versionNumber.length !== 1 || versionNumber[0] !== 2) return 'the TBSCertificate is not version 3';
+  if (serial?.tag !== 0x02 || !isMinimalInteger(contentsOf(der, serial))) return 'the serial number is not a DER INTEGER';
+  if (signature?.tag !== 0x30) return 'the signature field is not an AlgorithmIdentifier';
+  if (issuer?.tag !== 0x30 || commonNamesOf(der, issuer) === null) return 'the issuer is not a DER Name';
+  const times = validity?.tag === 0x30 ? (elementsOf(der, validity) ?? []).map((time) => readTime(der, time)) : [];
+  const [notBefore, notAfter] = times;
+  if (times.length !== 2 || notBefore === null || notBefore === undefined || notAfter === null || notAfter === undefined) return 'the validity is not two times as RFC 5280 §4.1.2.5 writes them';
+  const subjectCommonNames = subject?.tag === 0x30 ? commonNamesOf(der, subject) : null;
+  if (subjectCommonNames === null) return 'the subject is not a DER Name';
+  if (spki?.tag !== 0x30) return 'the subjectPublicKeyInfo is not a SEQUENCE';
+  const wrapper = rest.at(-1);
+  if (rest.length !== 1 || wrapper?.tag !== 0xa3) return 'the TBSCertificate does not end with its extensions (and nothing else)';
+  const extensions = extensionsOf(der, wrapper);
+  if (typeof extensions === 'string') return extensions;
+  return {
+    serial: contentsOf(der, serial), signature: encodingOf(der, signature), notBefore, notAfter, subjectCommonNames,
+    subjectPublicKeyInfo: encodingOf(der, spki), extensions,
+  };
 };
 
 /** Every lint's result over the DER TBSCertificate `der`, in the order of `lintNames`. */
 export const lintTbsCertificate = (der: Uint8Array, context: LintContext): LintResult[] => {
-  const tbs = parseTbs(der);
+  const tbs = readTbs(der);
   if (typeof tbs === 'string') {
     return [
       { name: 'tbs-well-formed', passed: false, message: tbs },
       ...lints.map((lint) => ({ name: lint.name, passed: false, message: 'not run: the TBSCertificate does not parse' })),
     ];
   }
-  const subjectKey = new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo));
+  const subjectKey = tbs.subjectPublicKeyInfo;
   const subject: LintSubject = {
     tbs,
     profile: certificateProfiles[context.profile],

@@ -3,10 +3,9 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, TBSCertificate } from '@peculiar/asn1-x509';
 import { TrustplaneError } from '../errors.ts';
+import { derBitString, derNull, sequence } from './der.ts';
 import { signatureAlgorithmOf } from './signer.ts';
 import type { CaKeyAlgorithm, Signer } from './signer.ts';
-
-const derNull = new Uint8Array([0x05, 0x00]);
 
 /** The AlgorithmIdentifier a key of this algorithm signs with, NULL parameters for RSA (RFC 4055 §5). */
 export const signatureAlgorithmIdentifier = (keyAlgorithm: CaKeyAlgorithm): AlgorithmIdentifier => {
@@ -18,19 +17,6 @@ export const signatureAlgorithmIdentifier = (keyAlgorithm: CaKeyAlgorithm): Algo
 export const sameAlgorithmIdentifier = (a: AlgorithmIdentifier, b: AlgorithmIdentifier): boolean =>
   Buffer.from(AsnConvert.serialize(a)).equals(new Uint8Array(AsnConvert.serialize(b)));
 
-/** DER length octets (X.690 §8.1.3): short form below 128, else the minimal long form. */
-const derLength = (length: number): Uint8Array => {
-  if (length < 0x80) return Uint8Array.of(length);
-  const octets: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
-  return Uint8Array.of(0x80 | octets.length, ...octets);
-};
-
-const tagged = (tag: number, ...contents: Uint8Array[]): Uint8Array => {
-  const length = contents.reduce((sum, part) => sum + part.length, 0);
-  return Buffer.concat([Uint8Array.of(tag), derLength(length), ...contents]);
-};
-
 /**
  * SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING signature } over the exact `tbs` bytes given: they are
  * copied, never re-encoded, so the signature covers what the caller built and linted.
@@ -39,14 +25,13 @@ export const encodeSignedStructure = async (tbs: Uint8Array, signer: Signer): Pr
   const signature = await signer.sign(tbs);
   const algorithm = algorithmIdentifierDer(signer.keyAlgorithm);
   // A signature is whole octets: the BIT STRING's unused-bits octet is 0 (X.690 §8.6.2.2).
-  const bitString = tagged(0x03, Uint8Array.of(0), signature);
-  return new Uint8Array(tagged(0x30, tbs, algorithm, bitString));
+  return new Uint8Array(sequence(tbs, algorithm, derBitString(signature)));
 };
 
 const algorithmIdentifiers = new Map<CaKeyAlgorithm, Uint8Array>();
 
 /** The DER AlgorithmIdentifier of a key algorithm's signatures, encoded once. */
-const algorithmIdentifierDer = (keyAlgorithm: CaKeyAlgorithm): Uint8Array => {
+export const algorithmIdentifierDer = (keyAlgorithm: CaKeyAlgorithm): Uint8Array => {
   let der = algorithmIdentifiers.get(keyAlgorithm);
   if (der === undefined) {
     der = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(keyAlgorithm)));
