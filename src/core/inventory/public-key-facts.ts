@@ -65,8 +65,23 @@ const modulusLength = (spki: Uint8Array): number | undefined => {
  * Facts of a DER SubjectPublicKeyInfo. Keys node:crypto cannot load still get a fingerprint and an
  * `unknown:<oid>` algorithm. Null if the bytes are not exactly one SubjectPublicKeyInfo.
  */
-export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null =>
-  describeWithNode(spki) ?? describeWithAsn1(spki);
+export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null => {
+  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('base64');
+  if (describedKeys.has(cacheKey)) {
+    const remembered = describedKeys.get(cacheKey) ?? null;
+    return remembered === null ? null : { ...remembered };
+  }
+  const described = describeWithNode(spki) ?? describeWithAsn1(spki);
+  if (describedKeys.size >= maxDescribedKeys) describedKeys.clear();
+  describedKeys.set(cacheKey, described);
+  return described === null ? null : { ...described };
+};
+
+// Describing a key costs a key import. The CA describes each key it certifies several times (policy,
+// lints, then the inventory's reading of the certificate), so the last keys described are remembered;
+// the facts are a pure function of the bytes, and callers get copies.
+const describedKeys = new Map<string, PublicKeyFacts | null>();
+const maxDescribedKeys = 1024;
 
 /**
  * The common keys, read by node:crypto alone: RSA, the NIST curves and EdDSA, when the key re-encodes to

@@ -79,24 +79,8 @@ export type SubjectKey = {
   family: 'rsa' | 'ec' | 'eddsa' | 'other';
 };
 
-const describedKeys = new Map<string, SubjectKey | null>();
-const maxDescribedKeys = 1024;
-
-/**
- * The subject key of a DER SubjectPublicKeyInfo, named as policy names it; null if it is not one.
- * Remembered for the last keys asked about: one issuance asks about the same two keys (the subject's and
- * the issuer's) several times, and each answer costs a key import.
- */
+/** The subject key of a DER SubjectPublicKeyInfo, named as policy names it; null if it is not one. */
 export const subjectKeyOf = (spki: Uint8Array): SubjectKey | null => {
-  const cacheKey = Buffer.from(spki).toString('base64');
-  if (describedKeys.has(cacheKey)) return describedKeys.get(cacheKey) ?? null;
-  const described = describeSubjectKey(spki);
-  if (describedKeys.size >= maxDescribedKeys) describedKeys.clear();
-  describedKeys.set(cacheKey, described);
-  return described;
-};
-
-const describeSubjectKey = (spki: Uint8Array): SubjectKey | null => {
   const facts = describeSubjectPublicKeyInfo(spki);
   if (facts === null) return null;
   const keySize = facts.keySize ?? 0;

@@ -179,8 +179,7 @@ const parseDer = (der: Uint8Array): CsrParse => {
   };
 };
 
-/** Reads a PEM or DER certificate signing request and checks its self-signature. Never throws. */
-export const parseCsr = (input: string | Uint8Array): CsrParse => {
+const readCsr = (input: string | Uint8Array): CsrParse => {
   if (input.length > maxCsrBytes) return problem(`the CSR is larger than ${maxCsrBytes / 1024} KiB; a real CSR is a few KiB at most`);
   if (input.length === 0) return problem(`the CSR is empty; ${pemHint}`);
   try {
@@ -192,4 +191,25 @@ export const parseCsr = (input: string | Uint8Array): CsrParse => {
     // Hostile DER can still trip the ASN.1 reader (a wrong type deep inside an attribute); that is a bad CSR, not a crash.
     return problem(`the CSR cannot be read: ${(error instanceof Error ? error.message : String(error)).slice(0, 120)}`);
   }
+};
+
+// A change's CSR is read when it is requested and again when the CA executes it, usually in the same
+// process: the signature check alone costs about as much as the CA's own signature. What a PEM text
+// parses to never changes, so the last texts read are remembered, whole text as the key; callers get
+// copies, so none can change what another reads.
+const parsedCsrs = new Map<string, CsrParse>();
+const maxParsedCsrs = 4096;
+
+const copyOf = (parsed: CsrParse): CsrParse =>
+  parsed.ok ? { ok: true, csr: { ...parsed.csr, subjectPublicKey: parsed.csr.subjectPublicKey.slice(), sans: [...parsed.csr.sans] } } : parsed;
+
+/** Reads a PEM or DER certificate signing request and checks its self-signature. Never throws. */
+export const parseCsr = (input: string | Uint8Array): CsrParse => {
+  if (typeof input !== 'string') return readCsr(input);
+  const remembered = parsedCsrs.get(input);
+  if (remembered !== undefined) return copyOf(remembered);
+  const parsed = readCsr(input);
+  if (parsedCsrs.size >= maxParsedCsrs) parsedCsrs.clear();
+  parsedCsrs.set(input, parsed);
+  return copyOf(parsed);
 };

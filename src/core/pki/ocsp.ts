@@ -13,11 +13,11 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { id_kp_OCSPSigning } from '@peculiar/asn1-ocsp';
 import { Certificate, ExtendedKeyUsage, id_ce_extKeyUsage } from '@peculiar/asn1-x509';
 import { TrustplaneError } from '../errors.ts';
-import { issuerFromCertificate, subjectPublicKeyBits } from './certificate-template.ts';
+import { issuerFromCertificate, keyIdentifierOf, subjectPublicKeyBits } from './certificate-template.ts';
 import { contentsOf, derGeneralizedTime, dottedOid, elementAt, elementsOf, tagged } from './der.ts';
 import type { DerElement } from './der.ts';
 import type { CrlReasonCode } from './revocation-reasons.ts';
-import { signatureAlgorithmIdentifier } from './sign-certificate.ts';
+import { algorithmIdentifierDer } from './sign-certificate.ts';
 import type { Signer } from './signer.ts';
 
 /** Requests are a few hundred octets; a larger one is refused before it is parsed. */
@@ -200,8 +200,8 @@ const responderConstantsOf = (responderCertificate: Uint8Array, signer: Signer):
   return {
     signer,
     // ResponderID byKey [2] EXPLICIT KeyHash: the SHA-1 of the responder's subjectPublicKey value (§4.2.1).
-    responderId: tagged(0xa2, tagged(tags.octetString, createHash('sha1').update(subjectPublicKeyBits(publicKey)).digest())),
-    signatureAlgorithm: new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(signer.keyAlgorithm))),
+    responderId: tagged(0xa2, tagged(tags.octetString, keyIdentifierOf(publicKey))),
+    signatureAlgorithm: algorithmIdentifierDer(signer.keyAlgorithm),
     // certs [0] EXPLICIT SEQUENCE OF Certificate: the responder's own, copied as issued.
     certs: tagged(0xa0, tagged(tags.sequence, responderCertificate)),
   };

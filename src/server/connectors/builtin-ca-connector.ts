@@ -10,7 +10,8 @@ import type { ChangeSpec } from '../../core/changes/change-spec.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, Governance, PolicyKeyAlgorithm } from '../../core/governance/index.ts';
-import { credentialIdFor, formatParseFailure, parseTrustMaterial } from '../../core/inventory/index.ts';
+import { credentialIdFor } from '../../core/inventory/index.ts';
+import { certificateFacts } from '../../core/inventory/certificate-facts.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
 import { issuedCertificateFacts } from '../../core/pki/issued-certificate-facts.ts';
 import { crlReasonForTrigger } from '../../core/pki/revocation-reasons.ts';
@@ -81,14 +82,14 @@ const newKeyFor = async (spec: ChangeSpec, credentialClass: CredentialClass, nam
   return { publicKey, keyAlgorithm: algorithm, generated, sans, commonName: null };
 };
 
+/** The inventory's facts of the certificate just issued, read by the reader every imported certificate goes through. */
 const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => {
-  const parsed = parseTrustMaterial({ name: `${issued.serial}.pem`, bytes: Buffer.from(issued.pem) });
-  const credential = parsed.ok ? parsed.credentials[0] : undefined;
-  if (credential === undefined) throw new TrustplaneError('INTERNAL', `the certificate just issued cannot be read back: ${parsed.ok ? 'empty' : formatParseFailure(parsed.error)}`);
+  const read = certificateFacts(issued.der);
+  if (read === null) throw new TrustplaneError('INTERNAL', `the certificate just issued (serial ${issued.serial}) cannot be read back by the inventory`);
   return {
-    entry: credential.entry,
+    entry: `certificate ${issued.serial}`,
     facts: {
-      ...credential.facts, source: facts.sourceId,
+      ...read, source: facts.sourceId,
       ...(facts.workloads.length === 0 ? {} : { workloads: [...facts.workloads] }),
       ...(facts.generated ? { managedStorage: true, storageLocation: secretStoreLocation } : {}),
     },
