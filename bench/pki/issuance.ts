@@ -14,21 +14,17 @@ import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier, Attribute, AttributeTypeAndValue, AttributeValue, Certificate, Extension, Extensions, GeneralName, Name, RelativeDistinguishedName,
-  SubjectAlternativeName, SubjectPublicKeyInfo, id_ce_subjectAltName,
-} from '@peculiar/asn1-x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { databaseTargets } from '../../test/support/databases.ts';
 import type { DatabaseTarget, TestDatabase } from '../../test/support/databases.ts';
 import type { Change } from '../../src/core/changes/change-lifecycle.ts';
 import { parseCsr } from '../../src/core/pki/csr.ts';
+import { derBitString, derOctetString, derOid, derSmallInteger, derUtf8String, sequence, setOf, tagged } from '../../src/core/pki/der.ts';
 import type { CertificateRequestFacts } from '../../src/core/pki/csr.ts';
 import { buildOcspRequest, readOcspResponse } from '../../src/core/pki/ocsp-client.ts';
-import type { ConnectorResult } from '../../src/server/connectors/connector.ts';
 import { keyEncryptionKey } from '../../src/server/keys/key-envelope.ts';
 import { createHttpApp, createServices } from '../../src/server/main.ts';
 import type { Services } from '../../src/server/main.ts';
@@ -53,7 +49,8 @@ const inFlight = Number(values['in-flight']);
 const revokedCount = Number(values.revoked ?? (values.quick ? 10_000 : 1_000_000));
 const rounds = 3;
 const rawSliceMs = 250;
-const batchSize = 50;
+/** Certificates per change in the fleet variants (spec.csrs). */
+const fleetSize = 100;
 const caId = 'internal-ca';
 const classId = 'internal-mtls';
 /** The goals of the built-in CA's issue: issuance in-process ≥ 25% of raw signing; ≥ 5k OCSP answers/s on one core; a revocation answered within 1 s; a CRL over 1M in ≤ 10 s. */
@@ -95,50 +92,79 @@ const keepGoing = async (ms: number, lanes: number, operation: () => Promise<unk
 };
 
 type Measured = { perSecond: number; rawPerSecond: number };
-/** Warms up, then takes `rounds` turns: a slice of raw signing, then a slice of the variant. `perCall` certificates per call. */
-const measure = async (operation: () => Promise<unknown>, options: { lanes?: number; perCall?: number } = {}): Promise<Measured> => {
+/**
+ * Warms up, then takes `rounds` turns: a slice of raw signing, then a slice of the variant. `perCall`
+ * certificates per call. With `fresh`, the variant uses CSRs never read before: before each slice, enough
+ * are made for half again as many certificates as the last slice issued.
+ */
+const measure = async (operation: () => Promise<unknown>, options: { lanes?: number; perCall?: number; fresh?: boolean } = {}): Promise<Measured> => {
   const lanes = options.lanes ?? 1;
-  await keepGoing(Math.min(1000, budgetMs / rounds), lanes, operation);
+  const perCall = options.perCall ?? 1;
+  const sliceMs = budgetMs / rounds;
+  let lastPerSecond = 2000;
+  const refill = (ms: number) => {
+    if (options.fresh === true) refillFresh(Math.ceil(lastPerSecond * (ms / 1000) * 1.5) + (lanes + 1) * perCall);
+  };
+  refill(Math.min(1000, sliceMs));
+  const warm = await keepGoing(Math.min(1000, sliceMs), lanes, operation);
+  lastPerSecond = (warm.calls * perCall / warm.ms) * 1000;
   const raw: number[] = [];
   let [calls, ms] = [0, 0];
   for (let round = 0; round < rounds; round += 1) {
+    refill(sliceMs);
     raw.push(rawSigningRate(rawSliceMs));
-    const slice = await keepGoing(budgetMs / rounds, lanes, operation);
+    const slice = await keepGoing(sliceMs, lanes, operation);
     calls += slice.calls;
     ms += slice.ms;
+    lastPerSecond = (slice.calls * perCall / slice.ms) * 1000;
   }
-  return { perSecond: (calls * (options.perCall ?? 1) / ms) * 1000, rawPerSecond: median(raw) };
+  return { perSecond: (calls * perCall / ms) * 1000, rawPerSecond: median(raw) };
 };
 
 const line = (label: string, measured: Measured, unit = '') =>
   process.stdout.write(`  ${label.padEnd(86)} ${`${rate(measured.perSecond)}${unit}`.padStart(9)}   ${rate(measured.rawPerSecond).padStart(9)}   ${(measured.perSecond / measured.rawPerSecond).toFixed(4).padStart(7)}\n`);
 
 // ── requests made beforehand ──
-/** A PKCS #10 request (RFC 2986) for a fresh P-256 key, naming `name` in its subject and its SAN extension request. */
+/** A PKCS #10 request (RFC 2986) for a fresh P-256 key naming `name` in its subject and SAN request, written with der.ts (fast enough to make tens of thousands). */
 const csrFor = (name: string): string => {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const sans = new Extensions([new Extension({
-    extnID: id_ce_subjectAltName, critical: false, extnValue: new OctetString(AsnConvert.serialize(new SubjectAlternativeName([new GeneralName({ dNSName: name })]))),
-  })]);
-  const info = new CertificationRequestInfo({
-    subject: new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: name }) })])]),
-    subjectPKInfo: AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo),
-    // RFC 2985 §5.4.2 extensionRequest
-    attributes: new Attributes([new Attribute({ type: '1.2.840.113549.1.9.14', values: [AsnConvert.serialize(sans)] })]),
-  });
-  const signature = sign('sha256', new Uint8Array(AsnConvert.serialize(info)), privateKey);
-  const request = new CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' }), signature: new Uint8Array(signature).buffer });
-  return toPem(new Uint8Array(AsnConvert.serialize(request)), 'CERTIFICATE REQUEST');
+  const san = sequence(derOid('2.5.29.17'), derOctetString(sequence(tagged(0x82, Buffer.from(name, 'latin1')))));
+  const info = sequence(
+    derSmallInteger(0),
+    sequence(setOf(sequence(derOid('2.5.4.3'), derUtf8String(name)))),
+    publicKey.export({ type: 'spki', format: 'der' }),
+    // RFC 2985 §5.4.2 extensionRequest, in [0] IMPLICIT SET OF Attribute
+    tagged(0xa0, sequence(derOid('1.2.840.113549.1.9.14'), setOf(sequence(san)))),
+  );
+  const signature = sign('sha256', info, privateKey);
+  return toPem(new Uint8Array(sequence(info, sequence(derOid('1.2.840.10045.4.3.2')), derBitString(signature))), 'CERTIFICATE REQUEST');
 };
-const csrs = Array.from({ length: 1000 }, (_, index) => csrFor(`svc-${index}.svc.acme.internal`));
-const csrFacts = csrs.map((csr): CertificateRequestFacts => {
+let csrsMade = 0;
+const newCsr = () => csrFor(`svc-${csrsMade++}.svc.acme.internal`);
+
+/** CSRs read beforehand, as a request reads its CSR: what the CA path starts from (an approved change). Used in turn. */
+const parsedCsrs = Array.from({ length: 1000 }, newCsr);
+const csrFacts = parsedCsrs.map((csr): CertificateRequestFacts => {
   const parsed = parseCsr(csr);
   if (!parsed.ok) throw new Error(`the bench made a CSR Trustplane refuses: ${parsed.problem}`);
   return parsed.csr;
 });
-let nextCsr = 0;
-/** The CSRs are used in turn; past a thousand, a key is certified again under a new serial. */
-const takeCsr = (): number => (nextCsr++) % csrs.length;
+let nextParsed = 0;
+const takeParsed = (): number => (nextParsed++) % parsedCsrs.length;
+
+/**
+ * CSRs never read before, for the variants that request changes: each is used once, so a request pays for
+ * reading and checking its CSR. Made between measured slices, never while the clock runs.
+ */
+const freshCsrs: string[] = [];
+const takeFresh = (): string => {
+  const csr = freshCsrs.pop();
+  if (csr === undefined) throw new Error('the bench ran out of fresh CSRs: it made too few before the slice');
+  return csr;
+};
+const refillFresh = (count: number): void => {
+  while (freshCsrs.length < count) freshCsrs.push(newCsr());
+};
 
 // ── the million revoked certificates ──
 /** Serial i of the bulk: 16 octets that look random, first octet 0x4X as serialFromRandom makes them. The same on both databases. */
@@ -181,11 +207,12 @@ const insertRevoked = async (database: TestDatabase, total: number, pem: string)
 type Result = Record<string, string | number | boolean | null>;
 const results: Result[] = [];
 
-const producedBy = (change: ChangeDetail): string => {
+/** The first credential an executed issue produced; refuses a change that did not make `count`. */
+const producedBy = (change: ChangeDetail, count = 1): string => {
   const executed = change.events.find((event) => event.step === 'executed');
   const produced = executed?.details.produced;
-  if (change.status !== 'executed' || !Array.isArray(produced) || typeof produced[0] !== 'string') {
-    throw new Error(`change ${change.id} ended ${change.status}: ${JSON.stringify(change.events.at(-1)?.details)}`);
+  if (change.status !== 'executed' || !Array.isArray(produced) || produced.length !== count || typeof produced[0] !== 'string') {
+    throw new Error(`change ${change.id} ended ${change.status}: ${JSON.stringify(change.events.at(-1)?.details).slice(0, 500)}`);
   }
   return produced[0];
 };
@@ -217,53 +244,47 @@ const benchDatabase = async (target: DatabaseTarget): Promise<void> => {
 
     // The variants, from the CA alone to the whole workflow over HTTP.
     const issueOnly = async () => {
-      const csr = csrFacts[takeCsr()] as CertificateRequestFacts;
+      const csr = csrFacts[takeParsed()] as CertificateRequestFacts;
       const issued = await services.ca.issue({
         sourceId: caId, policy: credentialClass.policy, subjectPublicKey: csr.subjectPublicKey, keyAlgorithm: csr.keyAlgorithm, sans: csr.sans,
         commonName: csr.commonName, lifetimeMs: 30 * 86_400_000, at: new Date(),
       });
       if (!issued.ok) throw new Error(issued.problem);
     };
-    const approved = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'bench template', spec: { csr: csrs[0] } });
+    const approved = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'bench template', spec: { csr: parsedCsrs[0] } });
     const { events: _events, ...template } = await services.changes.approve(dave, approved.id);
     const connector = services.connectors.get('builtin-ca');
     let changeNumber = 0;
-    /** What the builtin-ca connector does for an approved issue: parse the CSR, policy, lints, sign, read the certificate back. */
-    const connectorIssue = async (): Promise<{ change: Change; result: ConnectorResult }> => {
-      const change: Change = { ...template, id: `chg_bench_${target.name}_${changeNumber++}`, status: 'executing', executor: ivan.ref, spec: { csr: csrs[takeCsr()] } };
-      const outcome = await connector.execute({ change, credentials: [], evidence: {}, governance: snapshotGovernance, credentialClass, executor: ivan.ref, at: new Date() });
-      if (!outcome.ok) throw new Error(outcome.summary);
-      return { change, result: outcome };
-    };
-    /** Records what the connector made as the change service does: the new credential, then the connector's own records (the issued certificate). */
-    const recordIssued = (issued: readonly { change: Change; result: ConnectorResult }[]) => services.unitOfWork(async (tx) => {
-      const now = new Date().toISOString();
-      for (const { change, result } of issued) {
-        if (!result.ok) continue;
-        await tx.credentials.upsert(result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId } }, {}, null)), now);
+    /**
+     * An approved issue carried out as the change service does: the builtin-ca connector (policy, lints,
+     * signatures, the certificates read back), then one transaction recording the new credentials and the
+     * connector's own records (the issued certificates). Its CSRs were read when it was requested.
+     */
+    const caPathFor = (certificates: number) => async () => {
+      const spec = certificates === 1 ? { csr: parsedCsrs[takeParsed()] } : { csrs: Array.from({ length: certificates }, () => parsedCsrs[takeParsed()] as string) };
+      const change: Change = { ...template, id: `chg_bench_${target.name}_${changeNumber++}`, status: 'executing', executor: ivan.ref, spec };
+      const result = await connector.execute({ change, credentials: [], evidence: {}, governance: snapshotGovernance, credentialClass, executor: ivan.ref, at: new Date() });
+      if (!result.ok) throw new Error(result.summary);
+      await services.unitOfWork(async (tx) => {
+        await tx.credentials.upsert(result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId } }, {}, null)), new Date().toISOString());
         await result.record?.(tx);
-      }
-    });
-    const caPath = async () => recordIssued([await connectorIssue()]);
-    const caPathBatched = async () => {
-      const issued = [];
-      for (let i = 0; i < batchSize; i += 1) issued.push(await connectorIssue());
-      await recordIssued(issued);
+      });
     };
-    const workflow = async () => {
-      const requested = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'bench', spec: { csr: csrs[takeCsr()] } });
+    const specOf = (certificates: number) => (certificates === 1 ? { csr: takeFresh() } : { csrs: Array.from({ length: certificates }, takeFresh) });
+    const workflowFor = (certificates: number) => async () => {
+      const requested = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'bench', spec: specOf(certificates) });
       await services.changes.approve(dave, requested.id);
-      return producedBy(await services.changes.execute(ivan, requested.id, {}));
+      return producedBy(await services.changes.execute(ivan, requested.id, {}), certificates);
     };
     const api = async (person: string, path: string, body: unknown): Promise<ChangeDetail> => {
       const response = await fetch(`${publicUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(person)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (response.status !== 200 && response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
       return await response.json() as ChangeDetail;
     };
-    const overHttp = async () => {
-      const requested = await api('ivan', '/api/v1/changes', { action: 'issue', class: classId, reason: 'bench', spec: { csr: csrs[takeCsr()] } });
+    const overHttpFor = (certificates: number) => async () => {
+      const requested = await api('ivan', '/api/v1/changes', { action: 'issue', class: classId, reason: 'bench', spec: specOf(certificates) });
       await api('dave', `/api/v1/changes/${requested.id}/approve`, {});
-      return producedBy(await api('ivan', `/api/v1/changes/${requested.id}/execute`, {}));
+      return producedBy(await api('ivan', `/api/v1/changes/${requested.id}/execute`, {}), certificates);
     };
 
     const healthz = async () => {
@@ -275,12 +296,15 @@ const benchDatabase = async (target: DatabaseTarget): Promise<void> => {
     process.stdout.write(`  ${'issuance, P-256 CSRs made beforehand'.padEnd(86)} ${'certs/s'.padStart(9)}   ${'raw sign'.padStart(9)}   ${'ratio'.padStart(7)}\n`);
     const variants: [string, string, () => Promise<Measured>][] = [
       ['issueOnly', 'ca.issue: policy, lints, signature; nothing stored', () => measure(issueOnly)],
-      ['caPath', 'CA path: builtin-ca connector + credential and issued certificate, 1 tx per cert', () => measure(caPath)],
-      ['caPathInFlight', `  the same, ${inFlight} in flight`, () => measure(caPath, { lanes: inFlight })],
-      ['caPathBatched', `  the same, ${batchSize} certificates per transaction`, () => measure(caPathBatched, { perCall: batchSize })],
-      ['workflow', 'change workflow: request → approve → execute (services.changes)', () => measure(workflow)],
-      ['workflowInFlight', `  the same, ${inFlight} in flight`, () => measure(workflow, { lanes: inFlight })],
-      ['http', `HTTP API: POST /api/v1/changes, …/approve, …/execute over a socket, ${inFlight} in flight`, () => measure(overHttp, { lanes: inFlight })],
+      ['issueOnlyInFlight', `  the same, ${inFlight} in flight`, () => measure(issueOnly, { lanes: inFlight })],
+      ['caPath', 'CA path: an approved issue through builtin-ca, recorded in 1 tx; 1 certificate per change', () => measure(caPathFor(1))],
+      ['caPathInFlight', `  the same, ${inFlight} in flight`, () => measure(caPathFor(1), { lanes: inFlight })],
+      ['caPathFleet', `  the same, ${fleetSize} certificates per change (spec.csrs)`, () => measure(caPathFor(fleetSize), { perCall: fleetSize })],
+      ['workflow', 'change workflow: request → approve → execute (services.changes), 1 certificate per change', () => measure(workflowFor(1), { fresh: true })],
+      ['workflowInFlight', `  the same, ${inFlight} in flight`, () => measure(workflowFor(1), { lanes: inFlight, fresh: true })],
+      ['workflowFleet', `  the same, ${fleetSize} certificates per change (spec.csrs)`, () => measure(workflowFor(fleetSize), { perCall: fleetSize, fresh: true })],
+      ['http', `HTTP API: POST /api/v1/changes, …/approve, …/execute, ${inFlight} in flight, 1 certificate per change`, () => measure(overHttpFor(1), { lanes: inFlight, fresh: true })],
+      ['httpFleet', `  the same, ${fleetSize} certificates per change (spec.csrs), 2 in flight`, () => measure(overHttpFor(fleetSize), { lanes: 2, perCall: fleetSize, fresh: true })],
     ];
     const measured = new Map<string, Measured>();
     for (const [key, label, run] of variants.filter(([key]) => values.only === undefined || values.only.split(',').includes(key))) {
@@ -293,11 +317,14 @@ const benchDatabase = async (target: DatabaseTarget): Promise<void> => {
     const httpFloor = await measure(healthz, { lanes: inFlight });
     process.stdout.write(`  reference for the HTTP figures: GET /healthz with the same client (in this process), ${inFlight} in flight: ${rate(httpFloor.perSecond)} requests\n`);
     result.httpFloorPerSecond = Math.round(httpFloor.perSecond);
-    for (const key of ['caPath', 'workflow'] as const) {
+    const goalLabels: Record<string, string> = {
+      caPath: 'CA path, 1 per change', caPathFleet: `CA path, ${fleetSize} per change`, workflow: 'change workflow, 1 per change', workflowFleet: `change workflow, ${fleetSize} per change`,
+    };
+    for (const [key, label] of Object.entries(goalLabels)) {
       const figures = measured.get(key);
       if (figures === undefined) continue;
       const share = figures.perSecond / figures.rawPerSecond;
-      process.stdout.write(`  goal (a), ${key === 'caPath' ? 'CA path' : 'change workflow'} in-process ≥ ${goals.issuanceShareOfRawSigning * 100}% of raw signing: ${verdict(share >= goals.issuanceShareOfRawSigning)} (${(share * 100).toFixed(2)}%)\n`);
+      process.stdout.write(`  goal (a) in-process ≥ ${goals.issuanceShareOfRawSigning * 100}% of raw signing, ${label}: ${verdict(share >= goals.issuanceShareOfRawSigning)} (${(share * 100).toFixed(1)}%)\n`);
     }
 
     if (revokedCount > 0) await ocspAtScale(database, services, publicUrl, result);
@@ -313,7 +340,7 @@ const ocspAtScale = async (database: TestDatabase, services: Services, publicUrl
   const issuing = await services.ca.authority(caId);
   const issuerDer = pemToDer(issuing.certificatePem);
   // The certificate to revoke later, issued through the workflow; its PEM is also what every bulk row carries.
-  const requested = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'to be revoked', spec: { csr: csrs[takeCsr()] } });
+  const requested = await services.changes.request(ivan, { action: 'issue', credentialIds: [], classId, reason: 'to be revoked', spec: { csr: newCsr() } });
   await services.changes.approve(dave, requested.id);
   const toRevoke = producedBy(await services.changes.execute(ivan, requested.id, {}));
   const toRevokePem = (await services.ca.certificateOf(toRevoke)).pem;

@@ -69,6 +69,21 @@ for (const target of databaseTargets) {
       assert.deepEqual(listed.items.map((entry: { id: string }) => entry.id).sort(), ['internal-ca', 'internal-ca-root']);
     });
 
+    test('a file holding several CSRs requests one issue that makes a certificate per CSR', async () => {
+      const csrs = ['batch-1', 'batch-2'].map((name) => readFileSync(opensslCsr(empty.dataDir, name, {
+        newkey: ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], subject: `/CN=${name}.svc.acme.internal`, sans: [`DNS:${name}.svc.acme.internal`],
+      }).csr, 'utf8'));
+      const fleet = file('fleet.csr');
+      writeFileSync(fleet, csrs.join(''));
+      const requested = await json('gina', ['changes', 'request', 'issue', '--class', 'internal-mtls', '--csr', fleet, '--reason', 'batch workers']);
+      assert.equal(requested.events[0].details.spec.csrs, '2 attached');
+      await json('dave', ['changes', 'approve', requested.id]);
+      const executed = await as('gina', ['changes', 'execute', requested.id]);
+      assert.equal(executed.code, 0, executed.stderr + executed.stdout);
+      assert.match(executed.stdout, /issued 2 certificates from CA internal-ca/);
+      assert.match(executed.stdout, /New credentials \(2\): cr_[0-9a-f]+, cr_[0-9a-f]+\./);
+    });
+
     test('a partner issues inside its window; the chain verifies from the certificate\'s URLs; a playbook revokes it; CRL, OCSP and the probes agree', async () => {
       const { csr } = opensslCsr(empty.dataDir, 'orders', { newkey: ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], subject: '/CN=orders.svc.acme.internal', sans: ['DNS:orders.svc.acme.internal'] });
       const requested = await json('gina', ['changes', 'request', 'issue', '--class', 'internal-mtls', '--csr', csr, '--workload', 'payments-api', '--reason', 'orders service goes live']);

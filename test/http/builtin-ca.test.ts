@@ -107,6 +107,46 @@ for (const target of databaseTargets) {
       assert.match(verified.stdout, /: OK/);
     });
 
+    test('an issue with several CSRs (a fleet) is approved once and makes one certificate per CSR, each verified by openssl', async () => {
+      const csrs = ['web-1', 'web-2', 'web-3'].map((name) =>
+        readFileSync(opensslCsr(scratch.path, name, { newkey: p256, subject: `/CN=${name}.svc.acme.internal`, sans: [`DNS:${name}.svc.acme.internal`] }).csr, 'utf8'));
+      const change = await carryOut(
+        { action: 'issue', class: 'internal-mtls', reason: 'web fleet', spec: { csrs, workload: 'payments-api' } },
+        { requester: 'ivan', approvers: ['dave'], executor: 'ivan' },
+      );
+      const executed = change.events.find((event) => event.step === 'executed')?.details;
+      const produced = executed?.produced as string[];
+      assert.equal(produced.length, 3);
+      assert.equal((executed?.evidence as { certificates: unknown[] }).certificates.length, 3);
+      assert.deepEqual(change.events.find((event) => event.step === 'request')?.details.spec, { csrs: '3 attached', workload: 'payments-api' });
+      const names = new Set<string>();
+      for (const credentialId of produced) {
+        const files = await chainFiles(await certificateOf(credentialId), `fleet-${credentialId}`);
+        const verified = openssl(['verify', ...attime(), '-x509_strict', '-CAfile', files.root, '-untrusted', files.issuing, files.leaf]);
+        assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+        names.add(/DNS:(\S+)/.exec(openssl(['x509', '-in', files.leaf, '-noout', '-ext', 'subjectAltName']).stdout)?.[1] ?? '');
+        const { credential } = (await tp.as('carol', 'GET', `/api/v1/credentials/${credentialId}`)).json();
+        assert.deepEqual([credential.classId, credential.sourceId, credential.workloads], ['internal-mtls', 'internal-ca', ['payments-api']]);
+      }
+      assert.deepEqual([...names].sort(), ['web-1.svc.acme.internal', 'web-2.svc.acme.internal', 'web-3.svc.acme.internal']);
+    });
+
+    test('an issue with several CSRs is refused whole when one of them is bad, naming which, and nothing is requested', async () => {
+      const good = readFileSync(opensslCsr(scratch.path, 'ok-1', { newkey: p256, subject: '/CN=ok-1.svc.acme.internal', sans: ['DNS:ok-1.svc.acme.internal'] }).csr, 'utf8');
+      const outside = readFileSync(opensslCsr(scratch.path, 'outside', { newkey: p256, subject: '/CN=www.example.com', sans: ['DNS:www.example.com'] }).csr, 'utf8');
+      const before = (await tp.as('carol', 'GET', '/api/v1/changes?limit=500')).json().items.length;
+      const refusedPolicy = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'fleet', spec: { csrs: [good, outside] } });
+      assert.equal(refusedPolicy.statusCode, 400, refusedPolicy.body);
+      assert.match(refusedPolicy.json().detail, /spec\.csrs\[1\]: .*www\.example\.com/);
+      const refusedGarbage = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'fleet', spec: { csrs: [good, 'not a csr'] } });
+      assert.equal(refusedGarbage.statusCode, 400, refusedGarbage.body);
+      assert.match(refusedGarbage.json().detail, /spec\.csrs\[1\] cannot be used/);
+      const mixed = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'fleet', spec: { csrs: [good], names: ['x.svc.acme.internal'] } });
+      assert.equal(mixed.statusCode, 400, mixed.body);
+      assert.match(mixed.json().detail, /spec\.csrs: csrs carries the keys and names of every certificate/);
+      assert.equal((await tp.as('carol', 'GET', '/api/v1/changes?limit=500')).json().items.length, before, 'nothing was requested');
+    });
+
     test('without a CSR the CA generates the key; the executor reveals it once and it matches the certificate', async () => {
       const change = await carryOut(
         { action: 'issue', class: 'internal-mtls', reason: 'new batch job', spec: { names: ['ledger.svc.acme.internal'], keyAlgorithm: 'Ed25519', lifetime: '7d' } },

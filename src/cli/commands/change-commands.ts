@@ -23,6 +23,12 @@ type ChangeEventView = { seq: number; at: string; actor: string; step: string; g
 
 type ChangeDetail = ChangeView & { events: ChangeEventView[] };
 
+/** The PEM CSR blocks of a file, each whole; the file itself when it holds none (the server then says what is wrong with it). */
+const csrBlocksOf = (text: string): string[] => {
+  const blocks = text.match(/-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----[\s\S]*?-----END (?:NEW )?CERTIFICATE REQUEST-----\r?\n?/g);
+  return blocks === null ? [text] : blocks;
+};
+
 /** Collects a repeatable option: `--credential a --credential b`. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -130,7 +136,7 @@ export const registerChangeCommands = (program: Command): void => {
     .option('--reason <text>', 'why, in a few words (required)')
     .option('--ticket <id>', 'the external ticket the change belongs to')
     .option('--trigger <reason>', `why a revocation is needed, which sets its SLA: ${revocationReasons.join(', ')}`)
-    .option('--csr <file>', 'issue or rotate: a certificate signing request (PEM); you keep the private key')
+    .option('--csr <file>', 'issue or rotate: a certificate signing request (PEM); you keep the private key. For an issue, repeatable, and a file may hold several: one certificate per CSR, approved together', collect)
     .option('--dns <name>', 'issue: a DNS name to certify (repeatable); without --csr Trustplane generates the key and the executor reveals it once', collect)
     .option('--key-algorithm <algorithm>', `issue or rotate without a CSR: the key to generate (${policyKeyAlgorithms.join(', ')}); default: the class policy's first`)
     .option('--lifetime <duration>', 'issue: how long the certificate is valid (e.g. 7d); default: the class policy\'s maxLifetime')
@@ -139,7 +145,7 @@ export const registerChangeCommands = (program: Command): void => {
     .option('--secret-name <name>', 'issue on a secret class: the name of the API key, password or token to generate')
     .action(action(async ({ client, output }, actionName: string, options: {
       credential?: string[]; class?: string; reason?: string; ticket?: string; trigger?: string;
-      csr?: string; dns?: string[]; keyAlgorithm?: string; lifetime?: string; workload?: string; source?: string; secretName?: string;
+      csr?: string[]; dns?: string[]; keyAlgorithm?: string; lifetime?: string; workload?: string; source?: string; secretName?: string;
     }) => {
       const lifecycleAction = oneOf('ACTION', actionName, governedActions);
       const reason = requireFlag('--reason', options.reason, 'say why, in a few words');
@@ -147,8 +153,10 @@ export const registerChangeCommands = (program: Command): void => {
         throw new TrustplaneError('VALIDATION_FAILED', 'name the credentials with --credential ID (repeatable), or the class with --class ID for an issue');
       }
       const trigger = options.trigger === undefined ? undefined : oneOf('--trigger', options.trigger, revocationReasons);
+      const csrs: string[] = [];
+      for (const file of options.csr ?? []) csrs.push(...csrBlocksOf((await readInputFile(file)).toString('utf8')));
       const spec = {
-        ...(options.csr === undefined ? {} : { csr: (await readInputFile(options.csr)).toString('utf8') }),
+        ...(csrs.length === 0 ? {} : csrs.length === 1 ? { csr: csrs[0] } : { csrs }),
         ...(options.dns === undefined ? {} : { names: options.dns }),
         ...(options.keyAlgorithm === undefined ? {} : { keyAlgorithm: oneOf('--key-algorithm', options.keyAlgorithm, policyKeyAlgorithms) }),
         ...(options.lifetime === undefined ? {} : { lifetime: options.lifetime }),
@@ -219,7 +227,8 @@ export const registerChangeCommands = (program: Command): void => {
         if (change.status === 'failed') return output.line(`Execution of change ${change.id} through ${connector} failed: ${String(outcome.summary ?? 'no reason given')}.`);
         output.line(`Executed change ${change.id} (${describeScope(change)}) through ${connector}: ${String(outcome.summary ?? change.status)}.`);
         const produced = Array.isArray(outcome.produced) ? outcome.produced.map(String) : [];
-        if (produced.length > 0) output.line(`New credential: ${produced.join(', ')}.`);
+        if (produced.length === 1) output.line(`New credential: ${produced[0]}.`);
+        if (produced.length > 1) output.line(`New credentials (${produced.length}): ${produced.slice(0, 10).join(', ')}${produced.length > 10 ? `, and ${produced.length - 10} more (--json lists them all)` : ''}.`);
         if (produced.length > 0 && /reveal once/.test(String(outcome.summary))) output.line(`Reveal its private key once with: trustplane credentials reveal ${produced[0]} --out key.pem`);
         output.line(`Now ${describeStatus(change)}.`);
       });

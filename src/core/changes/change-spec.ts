@@ -1,5 +1,6 @@
 // What a change asks for beyond its action and credentials: for an issue, the CSR (the requester keeps
-// the key) or the names and key algorithm of a key the connector generates; the workload the new
+// the key), several CSRs (one certificate each, approved together: a fleet's certificates), or the names
+// and key algorithm of a key the connector generates; the workload the new
 // credential serves; for a secret, its name. Stored with the change, so approvers approve exactly this.
 import { z } from 'zod';
 import { parseDuration } from '../duration.ts';
@@ -10,11 +11,16 @@ import { checkIssuancePolicy } from '../pki/issuance-policy.ts';
 import { idPattern } from '../governance/principal-ref.ts';
 
 const maxCsrBytes = 64 * 1024;
+/** CSRs in one issue: a fleet's certificates, approved together and recorded in one transaction. */
+export const maxCsrsPerChange = 1000;
 
 const id = z.string().regex(idPattern, { error: 'is not an id (1 to 63 lowercase letters, digits, ".", "_" or "-")' });
 
+const csrText = z.string().max(maxCsrBytes, { error: `a CSR is at most ${maxCsrBytes} bytes of PEM` });
+
 export const changeSpecSchema = z.strictObject({
-  csr: z.string().max(maxCsrBytes, { error: `a CSR is at most ${maxCsrBytes} bytes of PEM` }).optional(),
+  csr: csrText.optional(),
+  csrs: z.array(csrText, { error: 'csrs is a list of PEM CSRs' }).min(1).max(maxCsrsPerChange, { error: `an issue takes at most ${maxCsrsPerChange} CSRs; request several changes` }).optional(),
   names: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9*._-]+$/, { error: 'a DNS name has letters, digits, ".", "-" and at most a leading "*."' }), { error: 'names is a list of DNS names' })
     .min(1).max(100).optional(),
   keyAlgorithm: z.enum(policyKeyAlgorithms).optional(),
@@ -22,6 +28,9 @@ export const changeSpecSchema = z.strictObject({
   workload: id.optional(),
   source: id.optional(),
   name: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:/-]+$/, { error: 'a secret name uses letters, digits and . _ @ : / -' }).optional(),
+}).refine((spec) => spec.csrs === undefined || (spec.csr === undefined && spec.names === undefined && spec.keyAlgorithm === undefined), {
+  error: 'csrs carries the keys and names of every certificate; give it without csr, names or keyAlgorithm',
+  path: ['csrs'],
 });
 
 export type ChangeSpec = z.output<typeof changeSpecSchema>;
@@ -60,9 +69,9 @@ export const certificateRequestProblems = (credentialClass: CredentialClass, spe
       ? [`policy.allowedSources allows ${credentialClass.policy.allowedSources.join(', ')} but spec.source is ${spec.source}`] : []);
 };
 
-/** What a request's specification records in its history: everything but the CSR's bulk. */
+/** What a request's specification records in its history: everything but the CSRs' bulk. */
 export const specDetails = (spec: ChangeSpec): Record<string, unknown> => {
   if (Object.keys(spec).length === 0) return {};
-  const { csr, ...rest } = spec;
-  return { spec: { ...rest, ...(csr === undefined ? {} : { csr: 'attached' }) } };
+  const { csr, csrs, ...rest } = spec;
+  return { spec: { ...rest, ...(csr === undefined ? {} : { csr: 'attached' }), ...(csrs === undefined ? {} : { csrs: `${csrs.length} attached` }) } };
 };

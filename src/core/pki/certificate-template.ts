@@ -5,15 +5,15 @@ import {
   id_ad_caIssuers, id_ad_ocsp, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLDistributionPoints,
   id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_ce_subjectKeyIdentifier, id_pe_authorityInfoAccess,
 } from '@peculiar/asn1-x509';
-import type { GeneralName } from '@peculiar/asn1-x509';
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../errors.ts';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
 import type { CertificateProfileName, KeyUsageBit } from './certificate-profile.ts';
 import {
   derCertificateTime, derInteger, derNamedBits, derNull, derOctetString, derOid, derSmallInteger, derTrue, derUtf8String,
-  elementsOf, encodingOf, readTime, sequence, setOf, tagged, wholeElement,
+  dottedOid, elementsOf, encodingOf, readTime, sequence, setOf, tagged, wholeElement,
 } from './der.ts';
+import type { DerElement } from './der.ts';
 import { algorithmIdentifierDer } from './sign-certificate.ts';
 import type { CaKeyAlgorithm } from './signer.ts';
 
@@ -153,13 +153,58 @@ export const generalNameOfSan = (san: string): Uint8Array => {
   }
 };
 
-/** A GeneralName in the inventory's prefixed form; null for the types Trustplane does not issue. */
-export const sanOfGeneralName = (name: GeneralName): string | null => {
-  if (name.dNSName !== undefined) return `dns:${name.dNSName}`;
-  if (name.iPAddress !== undefined) return name.iPAddress.includes('/') ? null : `ip:${name.iPAddress}`;
-  if (name.uniformResourceIdentifier !== undefined) return `uri:${name.uniformResourceIdentifier}`;
-  if (name.rfc822Name !== undefined) return `email:${name.rfc822Name}`;
-  return null;
+/** An IP address's octets in text: dotted IPv4, or IPv6 compressed as URLs write it; null for other lengths. */
+const ipText = (octets: Uint8Array): string | null => {
+  if (octets.length === 4) return octets.join('.');
+  if (octets.length !== 16) return null;
+  const groups = Array.from({ length: 8 }, (_, index) => ((octets[index * 2]! << 8) | octets[index * 2 + 1]!).toString(16));
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+};
+
+/**
+ * The GeneralNames of a DER SEQUENCE OF GeneralName (a subjectAltName's value) in the inventory's prefixed
+ * form; null in place of a name of a type Trustplane does not issue; null for all when it is not one.
+ */
+export const readGeneralNames = (der: Uint8Array): (string | null)[] | null => {
+  const outer = wholeElement(der);
+  const names = outer === null || outer.tag !== 0x30 ? null : elementsOf(der, outer);
+  if (names === null) return null;
+  return names.map((name) => {
+    const contents = der.subarray(name.start, name.end);
+    const text = () => Buffer.from(contents).toString('latin1');
+    switch (name.tag) {
+      case 0x81: return `email:${text()}`;
+      case 0x82: return `dns:${text()}`;
+      case 0x86: return `uri:${text()}`;
+      case 0x87: return ipText(contents) === null ? null : `ip:${ipText(contents)}`;
+      default: return null;
+    }
+  });
+};
+
+/** An attribute value in text: UTF8String as UTF-8, BMPString as UTF-16 (big-endian), the other string types as Latin-1. */
+const attributeText = (der: Uint8Array, value: DerElement): string => {
+  const contents = Buffer.from(der.subarray(value.start, value.end));
+  if (value.tag === 0x0c) return contents.toString('utf8');
+  if (value.tag === 0x1e) return Buffer.from(contents).swap16().toString('utf16le');
+  return contents.toString('latin1');
+};
+
+/**
+ * The commonNames of a DER Name (SEQUENCE OF SET OF SEQUENCE { type OID, value }, RFC 5280 §4.1.2.4),
+ * least specific first as the Name lists them; null when it is not such a Name.
+ */
+export const readCommonNames = (der: Uint8Array, name: DerElement): string[] | null => {
+  const names: string[] = [];
+  for (const rdn of elementsOf(der, name) ?? [undefined]) {
+    if (rdn?.tag !== 0x31) return null;
+    for (const pair of elementsOf(der, rdn) ?? [undefined]) {
+      const [type, value, extra] = pair?.tag === 0x30 ? elementsOf(der, pair) ?? [] : [];
+      if (type?.tag !== 0x06 || value === undefined || extra !== undefined || (value.tag & 0x20) !== 0) return null;
+      if (dottedOid(der.subarray(type.start, type.end)) === '2.5.4.3') names.push(attributeText(der, value));
+    }
+  }
+  return names;
 };
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (left out when false, X.690 §11.5), extnValue OCTET STRING }. */

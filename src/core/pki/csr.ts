@@ -1,16 +1,14 @@
 // Certificate signing requests (RFC 2986) arrive from outside, so they are read as hostile: bounded in
-// size, parsed without trusting lengths, and accepted only when the request is signed by the key it
+// size, parsed with der.ts's strict reader (definite, minimal lengths that must add up), and accepted only when the request is signed by the key it
 // carries (proof of possession). Every failure is a plain problem; nothing here throws.
-import { CertificationRequest } from '@peculiar/asn1-csr';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, Extensions, SubjectAlternativeName, id_ce_subjectAltName } from '@peculiar/asn1-x509';
-import type { Name } from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
+import { id_ce_subjectAltName } from '@peculiar/asn1-x509';
 import { createPublicKey, verify } from 'node:crypto';
 import { decodeBase64, splitPem } from '../inventory/pem-parser.ts';
 import { subjectKeyOf } from './certificate-profile.ts';
 import type { SubjectKey } from './certificate-profile.ts';
-import { sanOfGeneralName } from './certificate-template.ts';
+import { readCommonNames, readGeneralNames } from './certificate-template.ts';
+import { contentsOf, dottedOid, elementsOf, encodingOf, readSmallInteger, wholeElement } from './der.ts';
+import type { DerElement } from './der.ts';
 
 export type CertificateRequestFacts = {
   /** DER SubjectPublicKeyInfo of the requested key. */
@@ -28,7 +26,6 @@ export type CsrParse = { ok: true; csr: CertificateRequestFacts } | { ok: false;
 export const maxCsrBytes = 64 * 1024;
 
 const extensionRequestOid = '1.2.840.113549.1.9.14';
-const commonNameOid = '2.5.4.3';
 const csrLabels = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
 
 type SignatureCheck = { digest: string | null; family: SubjectKey['family'] };
@@ -74,64 +71,89 @@ const derFromPem = (text: string): Uint8Array | string => {
   return decodeBase64(requests[0]!.base64) ?? 'the CERTIFICATE REQUEST block is not valid base64; the PEM may be damaged, so copy it again';
 };
 
+/** The parts of a CertificationRequest (RFC 2986 §4) that issuing needs, as found by der.ts's reader. */
+type RequestParts = {
+  /** certificationRequestInfo, whole element: what the signature covers. */
+  info: Uint8Array;
+  subject: { der: Uint8Array; name: DerElement };
+  spki: Uint8Array;
+  /** The attributes' [0] element, when there is one. */
+  attributes: { der: Uint8Array; list: DerElement } | null;
+  signatureOid: string;
+  signature: Uint8Array;
+};
+
+/** Whether `der` is a Certificate: SEQUENCE { TBSCertificate SEQUENCE (starting with [0] version or the serial INTEGER), … }. */
 const isCertificate = (der: Uint8Array): boolean => {
-  try {
-    AsnConvert.parse(der, Certificate);
-    return true;
-  } catch {
-    return false;
-  }
+  const outer = wholeElement(der);
+  const [tbs, algorithm, signature] = outer?.tag === 0x30 ? elementsOf(der, outer) ?? [] : [];
+  const [first] = tbs?.tag === 0x30 ? elementsOf(der, tbs) ?? [] : [];
+  return algorithm?.tag === 0x30 && signature?.tag === 0x03 && (first?.tag === 0xa0 || first?.tag === 0x02);
 };
 
 /**
- * RFC 2986 §4.2's SEQUENCE { info SEQUENCE, algorithm SEQUENCE, signature BIT STRING }, in DER, nothing
- * after it. The signature covers only the info, so the rest is checked here: the BER reader accepts
- * lengths that disagree with their contents, other tag classes, and signatures with unused bits.
+ * RFC 2986 §4.1–4.2: SEQUENCE { info SEQUENCE { version 0, subject Name, subjectPKInfo, [0] attributes },
+ * algorithm AlgorithmIdentifier, signature BIT STRING }, in DER, nothing after it.
  */
-const outerShapeIsDer = (der: Uint8Array): boolean => {
-  const outer = asn1js.fromBER(der);
-  if (outer.offset !== der.length || !(outer.result instanceof asn1js.Sequence)) return false;
-  if (!Buffer.from(outer.result.toBER()).equals(der)) return false;
-  const [info, algorithm, signature, ...rest] = outer.result.valueBlock.value;
-  return rest.length === 0 && info instanceof asn1js.Sequence && algorithm instanceof asn1js.Sequence
-    && signature instanceof asn1js.BitString && signature.valueBlock.unusedBits === 0;
+const readRequest = (der: Uint8Array): RequestParts | string => {
+  const notACsr = () => (isCertificate(der) ? certificateInstead : `the bytes are not a certificate signing request; ${pemHint}`);
+  const outer = wholeElement(der);
+  const [info, algorithm, signature, ...rest] = outer?.tag === 0x30 ? elementsOf(der, outer) ?? [] : [];
+  if (info?.tag !== 0x30 || algorithm?.tag !== 0x30 || signature?.tag !== 0x03 || rest.length > 0) return notACsr();
+  const [version, subject, spki, attributes, ...more] = elementsOf(der, info) ?? [];
+  if (version?.tag !== 0x02 || subject?.tag !== 0x30 || spki?.tag !== 0x30 || (attributes !== undefined && attributes.tag !== 0xa0) || more.length > 0) return notACsr();
+  const versionNumber = readSmallInteger(der, version);
+  if (versionNumber !== 0) return `the CSR has version ${versionNumber ?? 'unreadable'}; RFC 2986 defines only version 1 (0)`;
+  const [oid] = elementsOf(der, algorithm) ?? [];
+  const signatureBits = contentsOf(der, signature);
+  // A signature is whole octets: the BIT STRING's unused-bits octet is 0.
+  if (oid?.tag !== 0x06 || signatureBits[0] !== 0) return notACsr();
+  return {
+    info: encodingOf(der, info),
+    subject: { der, name: subject },
+    spki: Uint8Array.from(encodingOf(der, spki)),
+    attributes: attributes === undefined ? null : { der, list: attributes },
+    signatureOid: dottedOid(contentsOf(der, oid)),
+    signature: signatureBits.subarray(1),
+  };
 };
 
-/** The request, when `der` is exactly one CertificationRequest (no bytes after it). */
-const readRequest = (der: Uint8Array): CertificationRequest | string => {
-  const notACsr = () => isCertificate(der) ? certificateInstead : `the bytes are not a certificate signing request; ${pemHint}`;
-  if (!outerShapeIsDer(der)) return notACsr();
-  try {
-    const request = AsnConvert.parse(der, CertificationRequest);
-    if (request.certificationRequestInfo.version !== 0) return `the CSR has version ${request.certificationRequestInfo.version}; RFC 2986 defines only version 1 (0)`;
-    if (request.certificationRequestInfoRaw === undefined) return 'the CSR has no certificationRequestInfo';
-    return request;
-  } catch {
-    return notACsr();
+/** The most specific commonName of the subject (RFC 4514 order puts it last in the RDNSequence); why not, when the subject is not a Name. */
+const commonNameOf = (subject: RequestParts['subject']): string | null | { problem: string } => {
+  const names = readCommonNames(subject.der, subject.name);
+  return names === null ? { problem: "the CSR's subject is not a DER Name" } : names.at(-1) ?? null;
+};
+
+/** The subjectAltName entries asked for in the extensionRequest attribute (RFC 2985 §5.4.2), or the problem with them. */
+const requestedSans = (request: RequestParts): string[] | string => {
+  if (request.attributes === null) return [];
+  const { der, list } = request.attributes;
+  const attributes = elementsOf(der, list);
+  if (attributes === null) return 'the CSR\'s attributes are not DER';
+  // Attribute ::= SEQUENCE { type OID, values SET OF value }
+  const requests = attributes.flatMap((attribute) => {
+    const [type, values] = attribute.tag === 0x30 ? elementsOf(der, attribute) ?? [] : [];
+    return type?.tag === 0x06 && dottedOid(contentsOf(der, type)) === extensionRequestOid ? [values] : [];
+  });
+  if (requests.length === 0) return [];
+  const values = requests.length === 1 && requests[0]?.tag === 0x31 ? elementsOf(der, requests[0]) : null;
+  if (values?.length !== 1) return 'the CSR carries more than one extensionRequest';
+  const [extensionList] = values;
+  const extensions = extensionList?.tag === 0x30 ? elementsOf(der, extensionList) : null;
+  if (extensions === null) return 'the CSR\'s extensionRequest is not a DER list of extensions';
+  const sanValues: Uint8Array[] = [];
+  for (const extension of extensions) {
+    const [oid, second, third] = extension.tag === 0x30 ? elementsOf(der, extension) ?? [] : [];
+    const value = third ?? second;
+    if (oid?.tag !== 0x06 || value?.tag !== 0x04) return 'the CSR\'s extensionRequest holds something that is not an extension';
+    if (dottedOid(contentsOf(der, oid)) === id_ce_subjectAltName) sanValues.push(contentsOf(der, value));
   }
-};
-
-/** The most specific commonName of the subject (RFC 4514 order puts it last in the RDNSequence). */
-const commonNameOf = (subject: Name): string | null => {
-  const names = subject.flatMap((rdn) => rdn.filter((attribute) => attribute.type === commonNameOid).map((attribute) => attribute.value.toString()));
-  return names.at(-1) ?? null;
-};
-
-/** The subjectAltName entries asked for in the extensionRequest attribute, or the problem with them. */
-const requestedSans = (request: CertificationRequest): string[] | string => {
-  const attributes = (request.certificationRequestInfo.attributes ?? []).filter((attribute) => attribute.type === extensionRequestOid);
-  if (attributes.length === 0) return [];
-  if (attributes.length > 1 || attributes[0]!.values.length !== 1) return 'the CSR carries more than one extensionRequest';
-  const extensions = AsnConvert.parse(attributes[0]!.values[0]!, Extensions).filter((extension) => extension.extnID === id_ce_subjectAltName);
-  if (extensions.length === 0) return [];
-  if (extensions.length > 1) return 'the CSR asks for subjectAltName twice';
-  const sans: string[] = [];
-  for (const name of AsnConvert.parse(new Uint8Array(extensions[0]!.extnValue.buffer), SubjectAlternativeName)) {
-    const san = sanOfGeneralName(name);
-    if (san === null) return 'the CSR asks for a subjectAltName that is not a DNS name, IP address, URI or email address; Trustplane issues only those';
-    sans.push(san);
-  }
-  return sans;
+  if (sanValues.length === 0) return [];
+  if (sanValues.length > 1) return 'the CSR asks for subjectAltName twice';
+  const names = readGeneralNames(sanValues[0] as Uint8Array);
+  if (names === null) return 'the CSR\'s subjectAltName is not a DER list of names';
+  if (names.includes(null)) return 'the CSR asks for a subjectAltName that is not a DNS name, IP address, URI or email address; Trustplane issues only those';
+  return names as string[];
 };
 
 /** node:crypto throws, rather than answering false, on a signature that is not even well-formed DER. */
@@ -144,15 +166,15 @@ const verifies = (check: SignatureCheck, info: Uint8Array, spki: Uint8Array, sig
 };
 
 /** Proof of possession: the request info verifies under the key the request carries. */
-const signatureProblem = (request: CertificationRequest, spki: Uint8Array, key: SubjectKey): string | null => {
-  const oid = request.signatureAlgorithm.algorithm;
+const signatureProblem = (request: RequestParts, key: SubjectKey): string | null => {
+  const oid = request.signatureOid;
   const refused = refusedSignatures.get(oid);
   if (refused !== undefined) return refused;
   const check = signatureChecks.get(oid);
   if (check === undefined) return `the CSR is signed with algorithm ${oid.slice(0, 64)}, which Trustplane does not verify; sign it with ECDSA, RSA (PKCS #1 v1.5, SHA-256) or Ed25519`;
   if (key.family === 'other') return `the CSR carries a ${key.keyAlgorithm.slice(0, 80)} key, which Trustplane cannot verify or certify; use an ECDSA P-256/P-384, RSA or Ed25519 key`;
   if (check.family !== key.family) return `the CSR is signed with a ${check.family.toUpperCase()} algorithm but carries a ${key.keyAlgorithm} key`;
-  return verifies(check, new Uint8Array(request.certificationRequestInfoRaw!), spki, new Uint8Array(request.signature))
+  return verifies(check, request.info, request.spki, request.signature)
     ? null
     : "the CSR's signature does not verify: it was not signed by the key it carries";
 };
@@ -160,23 +182,15 @@ const signatureProblem = (request: CertificationRequest, spki: Uint8Array, key: 
 const parseDer = (der: Uint8Array): CsrParse => {
   const request = readRequest(der);
   if (typeof request === 'string') return problem(request);
-  const spki = new Uint8Array(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo));
-  const key = subjectKeyOf(spki);
+  const key = subjectKeyOf(request.spki);
   if (key === null) return problem("the CSR's public key cannot be read; create the CSR again");
-  const signature = signatureProblem(request, spki, key);
+  const signature = signatureProblem(request, key);
   if (signature !== null) return problem(signature);
   const sans = requestedSans(request);
   if (typeof sans === 'string') return problem(sans);
-  return {
-    ok: true,
-    csr: {
-      subjectPublicKey: spki,
-      keyAlgorithm: key.keyAlgorithm,
-      keySize: key.keySize,
-      commonName: commonNameOf(request.certificationRequestInfo.subject),
-      sans,
-    },
-  };
+  const commonName = commonNameOf(request.subject);
+  if (commonName !== null && typeof commonName === 'object') return problem(commonName.problem);
+  return { ok: true, csr: { subjectPublicKey: request.spki, keyAlgorithm: key.keyAlgorithm, keySize: key.keySize, commonName, sans } };
 };
 
 const readCsr = (input: string | Uint8Array): CsrParse => {

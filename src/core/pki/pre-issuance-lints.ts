@@ -9,7 +9,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
 import type { CertificateProfile, CertificateProfileName, KeyUsageBit, SubjectKey } from './certificate-profile.ts';
-import { keyIdentifierOf, keyUsageBitNumber } from './certificate-template.ts';
+import { keyIdentifierOf, keyUsageBitNumber, readCommonNames, readGeneralNames } from './certificate-template.ts';
 import {
   contentsOf, dottedOid, elementsOf, encodingOf, isMinimalInteger, readBoolean, readNamedBits, readSmallInteger, readTime, wholeElement,
 } from './der.ts';
@@ -62,30 +62,13 @@ const sequenceIn = (extension: TbsExtension): { der: Uint8Array; fields: DerElem
   return { der: extension.value, fields };
 };
 
-/** An IP address's octets in text: dotted IPv4, or IPv6 compressed as URLs write it. */
-const ipText = (octets: Uint8Array): string | null => {
-  if (octets.length === 4) return octets.join('.');
-  if (octets.length !== 16) return null;
-  const groups = Array.from({ length: 8 }, (_, index) => ((octets[index * 2]! << 8) | octets[index * 2 + 1]!).toString(16));
-  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
-};
-
-/** The subjectAltNames in the inventory's prefixed form, for the types Trustplane issues (RFC 5280 §4.2.1.6). */
+/** The subjectAltNames in the inventory's prefixed form (RFC 5280 §4.2.1.6); a type Trustplane does not issue counts as `other`. */
 const sansOf = (subject: LintSubject): string[] => {
   const extension = findExtension(subject, id_ce_subjectAltName);
   if (extension === undefined) return [];
-  const { der, fields } = sequenceIn(extension);
-  return fields.flatMap((name) => {
-    const contents = contentsOf(der, name);
-    const text = () => Buffer.from(contents).toString('latin1');
-    switch (name.tag) {
-      case 0x81: return [`email:${text()}`];
-      case 0x82: return [`dns:${text()}`];
-      case 0x86: return [`uri:${text()}`];
-      case 0x87: return ipText(contents) === null ? [] : [`ip:${ipText(contents)}`];
-      default: return [`other:${name.tag.toString(16)}`];
-    }
-  });
+  const names = readGeneralNames(extension.value);
+  if (names === null) throw new Error('subjectAltName does not hold one DER SEQUENCE OF GeneralName');
+  return names.map((name) => name ?? 'other:');
 };
 
 /** A SAN or common name as the lints compare them: DNS names without case, IPv6 addresses in one form. */
@@ -327,20 +310,6 @@ const basicConstraintsOf = (extension: TbsExtension): { cA: boolean; pathLenCons
   return { cA, pathLenConstraint };
 };
 
-/** Whether a Name (SEQUENCE OF SET OF SEQUENCE { OID, value }) is well formed; its commonNames when it is. */
-const commonNamesOf = (der: Uint8Array, name: DerElement): string[] | null => {
-  const names: string[] = [];
-  for (const rdn of elementsOf(der, name) ?? [undefined]) {
-    if (rdn?.tag !== 0x31) return null;
-    for (const pair of elementsOf(der, rdn) ?? [undefined]) {
-      const [type, value, extra] = pair?.tag === 0x30 ? elementsOf(der, pair) ?? [] : [];
-      if (type?.tag !== 0x06 || value === undefined || extra !== undefined) return null;
-      if (dottedOid(contentsOf(der, type)) === '2.5.4.3') names.push(Buffer.from(contentsOf(der, value)).toString(value.tag === 0x0c ? 'utf8' : 'latin1'));
-    }
-  }
-  return names;
-};
-
 /** The extensions of `[3] EXPLICIT Extensions`; why not, when they are not DER. */
 const extensionsOf = (der: Uint8Array, wrapper: DerElement): TbsExtension[] | string => {
   const [list, extra] = elementsOf(der, wrapper) ?? [];
@@ -368,11 +337,11 @@ const readTbs = (der: Uint8Array): TbsView | string => {
   if (versionNumber.length !== 1 || versionNumber[0] !== 2) return 'the TBSCertificate is not version 3';
   if (serial?.tag !== 0x02 || !isMinimalInteger(contentsOf(der, serial))) return 'the serial number is not a DER INTEGER';
   if (signature?.tag !== 0x30) return 'the signature field is not an AlgorithmIdentifier';
-  if (issuer?.tag !== 0x30 || commonNamesOf(der, issuer) === null) return 'the issuer is not a DER Name';
+  if (issuer?.tag !== 0x30 || readCommonNames(der, issuer) === null) return 'the issuer is not a DER Name';
   const times = validity?.tag === 0x30 ? (elementsOf(der, validity) ?? []).map((time) => readTime(der, time)) : [];
   const [notBefore, notAfter] = times;
   if (times.length !== 2 || notBefore === null || notBefore === undefined || notAfter === null || notAfter === undefined) return 'the validity is not two times as RFC 5280 §4.1.2.5 writes them';
-  const subjectCommonNames = subject?.tag === 0x30 ? commonNamesOf(der, subject) : null;
+  const subjectCommonNames = subject?.tag === 0x30 ? readCommonNames(der, subject) : null;
   if (subjectCommonNames === null) return 'the subject is not a DER Name';
   if (spki?.tag !== 0x30) return 'the subjectPublicKeyInfo is not a SEQUENCE';
   const wrapper = rest.at(-1);

@@ -33,7 +33,7 @@ const defaultLifetime = '30d';
 export const secretStoreLocation = 'trustplane-secret-store';
 
 export type BuiltinCaDeps = {
-  ca: Pick<CaService, 'issue' | 'issuedFor'>;
+  ca: Pick<CaService, 'issueAll' | 'issuedFor'>;
   /** Publishes fresh CRLs for these CAs (after a revocation commits). */
   publishCrls(caIds: readonly string[]): Promise<void>;
   masterKey: () => KeyEncryptionKey;
@@ -83,6 +83,17 @@ const newKeyFor = async (spec: ChangeSpec, credentialClass: CredentialClass, nam
 };
 
 /** The inventory's facts of the certificate just issued, read by the reader every imported certificate goes through. */
+/** The keys and names of an issue with several CSRs, each as its CSR gives them. */
+const keysFromCsrs = (csrs: readonly string[]): NewKey[] | { problem: string } => {
+  const keys: NewKey[] = [];
+  for (const [index, text] of csrs.entries()) {
+    const parsed = parseCsr(text);
+    if (!parsed.ok) return { problem: `CSR ${index + 1} of ${csrs.length} cannot be used: ${parsed.problem}` };
+    keys.push({ publicKey: parsed.csr.subjectPublicKey, keyAlgorithm: parsed.csr.keyAlgorithm, generated: null, sans: parsed.csr.sans, commonName: parsed.csr.commonName });
+  }
+  return keys;
+};
+
 const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => {
   const read = certificateFacts(issued.der);
   if (read === null) throw new TrustplaneError('INTERNAL', `the certificate just issued (serial ${issued.serial}) cannot be read back by the inventory`);
@@ -99,38 +110,53 @@ const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: 
 const failure = (summary: string, evidence: Record<string, unknown> = {}): ConnectorResult => ({ ok: false, summary, evidence });
 
 export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
-  /** Issues one certificate and says how to record it. */
-  const issueOne = async (input: ConnectorInput, request: { sourceId: string; key: NewKey; workloads: readonly string[] }): Promise<ConnectorResult> => {
+  type IssueRequest = { sourceId: string; key: NewKey; workloads: readonly string[] };
+
+  /** Issues certificates, all or none, and says how to record them: one for most changes, one per CSR for an issue with spec.csrs. */
+  const issueCertificates = async (input: ConnectorInput, requests: readonly IssueRequest[]): Promise<ConnectorResult> => {
     const { change, credentialClass, at } = input;
-    const issued = await deps.ca.issue({
+    const lifetimeMs = lifetimeOf(change.spec, credentialClass);
+    const issued = await deps.ca.issueAll(requests.map((request) => ({
       sourceId: request.sourceId, policy: credentialClass.policy, subjectPublicKey: request.key.publicKey, keyAlgorithm: request.key.keyAlgorithm,
-      sans: request.key.sans, commonName: request.key.commonName, lifetimeMs: lifetimeOf(change.spec, credentialClass), at,
-    });
+      sans: request.key.sans, commonName: request.key.commonName, lifetimeMs, at,
+    })));
     if (!issued.ok) return failure(issued.problem);
-    const produced = producedFrom(issued, { sourceId: request.sourceId, workloads: request.workloads, generated: request.key.generated !== null });
-    const credentialId = credentialIdFor(produced.facts.fingerprint);
-    // The private key is sealed now (crypto stays outside the transaction) and stored with the record.
-    const privateKeyPem = request.key.generated?.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const sealed = privateKeyPem === undefined ? null : seal(deps.masterKey(), Buffer.from(privateKeyPem), secretAad(credentialId, 1));
+    const made = issued.certificates.map((certificate, index) => {
+      const request = requests[index] as IssueRequest;
+      const produced = producedFrom(certificate, { sourceId: request.sourceId, workloads: request.workloads, generated: request.key.generated !== null });
+      const credentialId = credentialIdFor(produced.facts.fingerprint);
+      // A generated private key is sealed now (crypto stays outside the transaction) and stored with the record.
+      const privateKeyPem = request.key.generated?.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const sealed = privateKeyPem === undefined ? null : seal(deps.masterKey(), Buffer.from(privateKeyPem), secretAad(credentialId, 1));
+      return { certificate, request, produced, credentialId, sealed };
+    });
+    const notAfterOf = (produced: ProducedCredential) => produced.facts.notAfter?.toISOString() ?? null;
+    const [first] = made;
+    const one = made.length === 1 && first !== undefined;
+    const generated = made.some((entry) => entry.sealed !== null);
+    const verb = change.action === 'issue' ? 'issued' : change.action === 'renew' ? 'renewed as' : 'rotated to';
     return {
       ok: true,
-      summary: `${change.action === 'issue' ? 'issued' : change.action === 'renew' ? 'renewed as' : 'rotated to'} certificate ${issued.serial} for ${request.key.sans.join(', ')} from CA ${issued.caId}`
-        + (sealed === null ? '' : '; its private key waits in the secret store for the executor to reveal once'),
+      summary: (one ? `${verb} certificate ${first.certificate.serial} for ${first.request.key.sans.join(', ')} from CA ${first.certificate.caId}` : `${verb} ${made.length} certificates from CA ${[...new Set(made.map((entry) => entry.certificate.caId))].join(', ')}`)
+        + (generated ? '; its private key waits in the secret store for the executor to reveal once' : ''),
       evidence: {
-        ca: issued.caId, serial: issued.serial, fingerprint: produced.facts.fingerprint, notAfter: produced.facts.notAfter?.toISOString() ?? null,
-        key: sealed === null ? 'the requester\'s own (CSR)' : `generated by Trustplane (${request.key.keyAlgorithm})`,
-        lints: issued.lints.map((lint) => lint.name),
+        ...(one
+          ? { ca: first.certificate.caId, serial: first.certificate.serial, fingerprint: first.produced.facts.fingerprint, notAfter: notAfterOf(first.produced) }
+          : { certificates: made.map((entry) => ({ ca: entry.certificate.caId, serial: entry.certificate.serial, fingerprint: entry.produced.facts.fingerprint, notAfter: notAfterOf(entry.produced) })) }),
+        key: generated ? `generated by Trustplane (${first?.request.key.keyAlgorithm})` : `the requester's own (CSR${one ? '' : 's'})`,
+        lints: (first?.certificate.lints ?? []).map((lint) => lint.name),
       },
-      produced: [produced],
+      produced: made.map((entry) => entry.produced),
       credentialStatus: null,
       record: async (tx: UnitOfWorkContext) => {
-        await tx.ca.insertIssued({
-          caId: issued.caId, serial: issued.serial, credentialId, changeId: change.id, issuedAt: at.toISOString(),
-          notAfter: produced.facts.notAfter?.toISOString() ?? at.toISOString(), certificatePem: issued.pem, revokedAt: null, revocationReason: null,
-        });
-        if (sealed !== null) {
+        await tx.ca.insertIssued(made.map(({ certificate, produced, credentialId }) => ({
+          caId: certificate.caId, serial: certificate.serial, credentialId, changeId: change.id, issuedAt: at.toISOString(),
+          notAfter: notAfterOf(produced) ?? at.toISOString(), certificatePem: certificate.pem, revokedAt: null, revocationReason: null,
+        })));
+        for (const { credentialId, sealed, produced } of made) {
+          if (sealed === null) continue;
           await tx.secrets.insert({
-            credentialId, version: 1, sealed: JSON.stringify(sealed), status: 'active', createdAt: at.toISOString(), expiresAt: produced.facts.notAfter?.toISOString() ?? null,
+            credentialId, version: 1, sealed: JSON.stringify(sealed), status: 'active', createdAt: at.toISOString(), expiresAt: notAfterOf(produced),
             changeId: change.id, revealTo: [input.executor], revealedAt: null, revealedBy: null, destroyedAt: null,
           });
         }
@@ -166,9 +192,15 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
         case 'issue': {
           const sourceId = sourceFor(governance, credentialClass, change.spec);
           if (sourceId === null) return failure(`class ${credentialClass.id} allows no built-in CA source${change.spec.source === undefined ? '' : ` (spec.source ${change.spec.source} is not one)`}; add one to policy.allowedSources`);
+          const workloads = change.spec.workload === undefined ? [] : [change.spec.workload];
+          if (change.spec.csrs !== undefined) {
+            const keys = keysFromCsrs(change.spec.csrs);
+            if ('problem' in keys) return failure(keys.problem);
+            return issueCertificates(input, keys.map((key) => ({ sourceId, key, workloads })));
+          }
           const key = await newKeyFor(change.spec, credentialClass, []);
           if ('problem' in key) return failure(key.problem);
-          return issueOne(input, { sourceId, key, workloads: change.spec.workload === undefined ? [] : [change.spec.workload] });
+          return issueCertificates(input, [{ sourceId, key, workloads }]);
         }
         case 'renew':
         case 'rotate': {
@@ -179,7 +211,7 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
             ? { publicKey: facts.publicKey, keyAlgorithm: facts.keyAlgorithm, generated: null, sans: facts.sans, commonName: facts.commonName }
             : await newKeyFor(change.spec, credentialClass, facts.sans);
           if ('problem' in key) return failure(key.problem);
-          return issueOne(input, { sourceId: previous.sourceId, key, workloads: previous.credential.workloads });
+          return issueCertificates(input, [{ sourceId: previous.sourceId, key, workloads: previous.credential.workloads }]);
         }
         case 'revoke': {
           const issued = await deps.ca.issuedFor(change.credentialIds);

@@ -122,11 +122,14 @@ export const createCaService = (deps: CaServiceDeps) => {
     return { crlDistributionPoint: urls.crl, caIssuers: urls.certificate, ...(withOcsp ? { ocsp: urls.ocsp } : {}) };
   };
 
-  /** Builds, lints and signs one certificate; refuses with the failing lints' names. */
-  const sign = async (input: {
+  type CertificateInput = {
     profile: CertificateProfileName; subject: CertificateSubject; sans: readonly string[]; subjectPublicKey: Uint8Array; notBefore: Date; notAfter: Date;
     issuer: { certificate: IssuingCertificate; signer: Signer } | { self: Signer }; urls?: CertificateUrls; pathLength?: number;
-  }): Promise<{ ok: true; der: Uint8Array; serial: string; lints: LintResult[] } | { ok: false; problem: string }> => {
+  };
+  type Prepared = { ok: true; tbs: Uint8Array; signer: Signer; serial: string; lints: LintResult[] } | { ok: false; problem: string };
+
+  /** Builds and lints one certificate, signing nothing; refuses with the failing lints' names. */
+  const prepare = (input: CertificateInput): Prepared => {
     const serial = serialFromRandom(random.bytes(16));
     const signer = 'self' in input.issuer ? input.issuer.self : input.issuer.signer;
     const issuing = 'self' in input.issuer ? null : input.issuer.certificate;
@@ -141,7 +144,36 @@ export const createCaService = (deps: CaServiceDeps) => {
     if (failed.length > 0) {
       return { ok: false, problem: `pre-issuance lints failed, so nothing was signed: ${failed.map((lint) => `${lint.name} (${lint.message})`).join('; ')}` };
     }
-    return { ok: true, der: await signCertificate(tbs, signer), serial: hex(serial), lints };
+    return { ok: true, tbs, signer, serial: hex(serial), lints };
+  };
+
+  /** Builds, lints and signs one certificate. */
+  const sign = async (input: CertificateInput): Promise<{ ok: true; der: Uint8Array; serial: string; lints: LintResult[] } | { ok: false; problem: string }> => {
+    const prepared = prepare(input);
+    if (!prepared.ok) return prepared;
+    return { ok: true, der: await signCertificate(prepared.tbs, prepared.signer), serial: prepared.serial, lints: prepared.lints };
+  };
+
+  /** Policy first, then the certificate built and linted: everything but the signature. */
+  const prepareIssue = async (input: IssueInput): Promise<(Extract<Prepared, { ok: true }> & { caId: string }) | { ok: false; problem: string }> => {
+    const issuing = await issuingFor(input.sourceId);
+    if (issuing === null) {
+      return { ok: false, problem: `no built-in CA serves source ${input.sourceId}; create one with \`trustplane ca create ${input.sourceId}\`` };
+    }
+    const { authority, issuer } = issuing;
+    // Backdated a little for clocks that run behind, but never before the issuer's own validity.
+    const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuer.notBefore.getTime()));
+    const notAfter = new Date(notBefore.getTime() + input.lifetimeMs);
+    const problems = checkIssuancePolicy(input.policy, { keyAlgorithm: input.keyAlgorithm, sans: input.sans, notBefore, notAfter, sourceId: input.sourceId });
+    if (problems.length > 0) return { ok: false, problem: `the class policy refuses this certificate, so nothing was signed: ${problems.join('; ')}` };
+    const firstName = input.sans.find((san) => san.startsWith('dns:'))?.slice('dns:'.length);
+    const commonName = input.commonName ?? firstName;
+    if (commonName === undefined) return { ok: false, problem: 'the certificate would name nobody: give at least one DNS name' };
+    const prepared = prepare({
+      profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
+      issuer: { certificate: issuer, signer: await signerFor(authority.keyId) }, urls: urlsOf(authority.id, true),
+    });
+    return prepared.ok ? { ...prepared, caId: authority.id } : prepared;
   };
 
   const generateKey = async (purpose: string, algorithm: CaKeyAlgorithm, backend: StoredKeyKind, label: string) => {
@@ -244,25 +276,30 @@ export const createCaService = (deps: CaServiceDeps) => {
 
     /** Issues a certificate for a class: policy first, then lints, then the signature. Nothing is stored here. */
     async issue(input: IssueInput): Promise<Issued> {
-      const issuing = await issuingFor(input.sourceId);
-      if (issuing === null) {
-        return { ok: false, problem: `no built-in CA serves source ${input.sourceId}; create one with \`trustplane ca create ${input.sourceId}\`` };
+      const issued = await service.issueAll([input]);
+      return issued.ok ? issued.certificates[0] as Extract<Issued, { ok: true }> : issued;
+    },
+
+    /**
+     * Issues certificates for a class, all or none: every one passes the policy and the lints before the
+     * first is signed, so a refusal signs nothing. The signatures then run concurrently (a software key
+     * signs in the thread pool). A refusal names the input by its index when there are several.
+     */
+    async issueAll(inputs: readonly IssueInput[]): Promise<{ ok: true; certificates: Extract<Issued, { ok: true }>[] } | { ok: false; problem: string }> {
+      const prepared: { tbs: Uint8Array; signer: Signer; serial: string; lints: LintResult[]; caId: string }[] = [];
+      for (const [index, input] of inputs.entries()) {
+        const ready = await prepareIssue(input);
+        if (!ready.ok) return { ok: false, problem: inputs.length === 1 ? ready.problem : `certificate ${index + 1} of ${inputs.length}: ${ready.problem}` };
+        prepared.push(ready);
       }
-      const { authority, issuer } = issuing;
-      // Backdated a little for clocks that run behind, but never before the issuer's own validity.
-      const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuer.notBefore.getTime()));
-      const notAfter = new Date(notBefore.getTime() + input.lifetimeMs);
-      const problems = checkIssuancePolicy(input.policy, { keyAlgorithm: input.keyAlgorithm, sans: input.sans, notBefore, notAfter, sourceId: input.sourceId });
-      if (problems.length > 0) return { ok: false, problem: `the class policy refuses this certificate, so nothing was signed: ${problems.join('; ')}` };
-      const firstName = input.sans.find((san) => san.startsWith('dns:'))?.slice('dns:'.length);
-      const commonName = input.commonName ?? firstName;
-      if (commonName === undefined) return { ok: false, problem: 'the certificate would name nobody: give at least one DNS name' };
-      const signed = await sign({
-        profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
-        issuer: { certificate: issuer, signer: await signerFor(authority.keyId) }, urls: urlsOf(authority.id, true),
-      });
-      if (!signed.ok) return signed;
-      return { ok: true, der: signed.der, pem: toPem(signed.der), serial: signed.serial, caId: authority.id, lints: signed.lints };
+      const signed = await Promise.all(prepared.map((entry) => signCertificate(entry.tbs, entry.signer)));
+      return {
+        ok: true,
+        certificates: prepared.map((entry, index) => {
+          const der = signed[index] as Uint8Array;
+          return { ok: true, der, pem: toPem(der), serial: entry.serial, caId: entry.caId, lints: entry.lints };
+        }),
+      };
     },
   };
   return service;

@@ -136,7 +136,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
   };
 
   /** Validation that needs no database: runs before any transaction. */
-  const checkRequest = (input: ChangeRequestInput): { spec: ChangeSpec; csr: CertificateRequestFacts | null } => {
+  const checkRequest = (input: ChangeRequestInput): { spec: ChangeSpec; csrs: (CertificateRequestFacts | null)[] } => {
     if (input.credentialIds.length === 0 && (input.action !== 'issue' || input.classId === undefined)) {
       throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} names the credentials it changes (--credential ID); only an issue may name a class instead (--class ID)`);
     }
@@ -150,10 +150,20 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     if ((input.action === 'revoke' || input.action === 'retire') && Object.keys(spec).length > 0) {
       throw new TrustplaneError('VALIDATION_FAILED', `a ${input.action} takes no specification (CSR, names, workload); it acts on the credentials it names`);
     }
-    if (spec.csr === undefined) return { spec, csr: null };
-    const csr = parseCsr(spec.csr);
-    if (!csr.ok) throw new TrustplaneError('VALIDATION_FAILED', `the CSR cannot be used: ${csr.problem}; nothing was requested`);
-    return { spec, csr: csr.csr };
+    if (spec.csrs !== undefined && input.action !== 'issue') throw new TrustplaneError('VALIDATION_FAILED', `spec.csrs belongs to an issue; a ${input.action} acts on one certificate at a time`);
+    const texts = spec.csrs ?? (spec.csr === undefined ? [] : [spec.csr]);
+    if (texts.length === 0) return { spec, csrs: [null] };
+    const unreadable: string[] = [];
+    const csrs = texts.map((text, index) => {
+      const csr = parseCsr(text);
+      if (csr.ok) return csr.csr;
+      unreadable.push(spec.csrs === undefined ? `the CSR cannot be used: ${csr.problem}` : `spec.csrs[${index}] cannot be used: ${csr.problem}`);
+      return null;
+    });
+    if (unreadable.length > 0) {
+      throw new TrustplaneError('VALIDATION_FAILED', `${unreadable.slice(0, 5).join('; ')}${unreadable.length > 5 ? `; and ${unreadable.length - 5} more` : ''}; nothing was requested`, unreadable);
+    }
+    return { spec, csrs };
   };
 
   /** The class a set of credentials belongs to; they must share one, and be in a state the action applies to. */
@@ -195,7 +205,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
 
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
-      const { spec, csr } = checkRequest(input);
+      const { spec, csrs } = checkRequest(input);
       const created = await step(actor, async (tx, decide, snapshot) => {
         const { governance, version } = requireGovernance(snapshot);
         const credentials = await loadCredentials(tx, input.credentialIds);
@@ -204,8 +214,12 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
         if (isDenial(decided)) return decided;
         const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
-        const problems = certificateRequestProblems(credentialClass, spec, csr, clock.now());
-        if (problems.length > 0) throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${problems.join('; ')}`, problems);
+        const problems = csrs.flatMap((csr, index) => certificateRequestProblems(credentialClass, spec, csr, clock.now())
+          .map((problem) => (csrs.length > 1 ? `spec.csrs[${index}]: ${problem}` : problem)));
+        if (problems.length > 0) {
+          const listed = `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`;
+          throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${listed}`, problems);
+        }
         const open = await tx.changes.openOn(input.credentialIds);
         if (open.length > 0) {
           throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);

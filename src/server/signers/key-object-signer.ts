@@ -12,7 +12,11 @@ export const keyObjectSigner = (privateKey: KeyObject, keyAlgorithm: CaKeyAlgori
     keyAlgorithm,
     publicKey,
     // node:crypto returns DER Ecdsa-Sig-Value for ECDSA (dsaEncoding 'der' is its default) and PKCS #1
-    // v1.5 for RSA, as X.509 carries them.
-    sign: async (data) => new Uint8Array(sign(digest, data, privateKey)),
+    // v1.5 for RSA, as X.509 carries them. Given a callback it signs in libuv's thread pool: the event
+    // loop goes on serving while an RSA-3072 signature (milliseconds) is made, and concurrent issuances
+    // and OCSP answers sign on every core.
+    sign: (data) => new Promise((resolve, reject) => {
+      sign(digest, data, privateKey, (error, signature) => (error === null ? resolve(new Uint8Array(signature)) : reject(error)));
+    }),
   };
 };
