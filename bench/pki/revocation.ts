@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCrl } from '../../src/core/pki/crl.ts';
@@ -67,7 +67,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const message = new Uint8Array(200);
 const rawSign = () => sign('sha256', message, caKey);
 
-process.stdout.write(`bench/pki/revocation: P-256 CA and responder, one core, node ${process.version}\n\n`);
+const cpus = availableParallelism();
+process.stdout.write(`bench/pki/revocation: P-256 CA and responder, ${cpus} CPU${cpus === 1 ? '' : 's'} for this process (the responder signs in its thread pool), node ${process.version}\n\n`);
 const signRates: number[] = [];
 for (let round = 0; round < 3; round += 1) signRates.push(perSecond(await forAbout(budgetMs / 4, rawSign)));
 const signRate = median(signRates);
@@ -130,4 +131,4 @@ for (let round = 0; round < 4; round += 1) {
 const [answers, signatures] = [median(ocsp.respond), median(ocsp.sign)];
 process.stdout.write(`\nOCSP (one CertID with nonce, parse → check issuer → look up → sign → encode)\n`);
 process.stdout.write(`  signed answers: ${rate(answers)}   raw P-256 sign: ${rate(signatures)}   ratio answers / raw signs: ${(answers / signatures).toFixed(2)}\n`);
-process.stdout.write(`  ${answers >= goals.ocspPerSecond ? 'meets' : 'misses'} the goal of ≥ ${goals.ocspPerSecond.toLocaleString('en-US')} answers/s on one core\n`);
+process.stdout.write(`  ${cpus > 1 ? `not judged against the goal of ≥ ${goals.ocspPerSecond.toLocaleString('en-US')} answers/s on one core: run under taskset -c 0, as bench/pki/run.ts does` : `${answers >= goals.ocspPerSecond ? 'meets' : 'misses'} the goal of ≥ ${goals.ocspPerSecond.toLocaleString('en-US')} answers/s on one core`}\n`);

@@ -50,6 +50,9 @@ const toIssued = (row: IssuedRow): IssuedCertificate => ({
 });
 
 /** Reached through a unit of work's transaction, or, for single reads that need none, through `readIssued`. */
+/** What OCSP needs of an issued certificate. */
+export type IssuedStatus = { revokedAt: string | null; revocationReason: string | null };
+
 export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
   async insertKey(key: SigningKeyRecord): Promise<void> {
     await trx.insertInto('signing_keys').values({ id: key.id, purpose: key.purpose, backend: key.backend, algorithm: key.algorithm, stored: key.stored, created_at: key.createdAt }).execute();
@@ -120,9 +123,12 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
     return (await trx.selectFrom('issued_certificates').selectAll().where('credential_id', 'in', [...credentialIds]).execute()).map(toIssued);
   },
 
-  async issued(caId: string, serial: string): Promise<IssuedCertificate | null> {
-    const row = await trx.selectFrom('issued_certificates').selectAll().where('ca_id', '=', caId).where('serial', '=', serial).executeTakeFirst();
-    return row === undefined ? null : toIssued(row);
+  /** Whether each serial of a CA is revoked, and how; only the status columns are read. Serials the CA never issued are absent. */
+  async statuses(caId: string, serials: readonly string[]): Promise<Map<string, IssuedStatus>> {
+    if (serials.length === 0) return new Map();
+    const rows = await trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason'])
+      .where('ca_id', '=', caId).where('serial', 'in', [...new Set(serials)]).execute();
+    return new Map(rows.map((row) => [row.serial, { revokedAt: row.revoked_at, revocationReason: row.revocation_reason }]));
   },
 
   /** Marks certificates revoked; one already revoked keeps its first revocation (time and reason). */
