@@ -80,6 +80,9 @@ const openSqlite = (file: string): Database => {
 
 const openPostgres = (url: string): Database => {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client whose connection drops (the server restarts, a network blip) emits 'error' on the
+  // pool; unheard, that would end the process. The pool drops that client and connects anew when asked.
+  pool.on('error', () => undefined);
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return { db, capabilities: postgresCapabilities, location: { kind: 'postgres', url }, close: () => db.destroy() };
 };

@@ -81,7 +81,19 @@ export type AuditEventTable = {
   request_id: string | null;
   governance_version: number | null;
   details: string;
+  /** Dense, from 0, in the order appended: the entry's leaf in the Merkle tree. Null only before migration 0004 ran. */
+  leaf_index: number | null;
+  leaf_hash: string | null;
 };
+
+/** A complete interior node of the audit log's Merkle tree (level ≥ 1); leaves are in audit_events. */
+export type AuditTreeNodeTable = { level: number; idx: number; hash: string };
+
+/** The audit log's one state row (id 1): its size and right edge. */
+export type AuditLogStateTable = { id: number; size: number; frontier: string; key_id: string | null; origin: string | null };
+
+/** A signed checkpoint of the audit log, one per size. */
+export type AuditCheckpointTable = { size: number; root: string; at: string; note: string };
 
 export type ChangeTable = {
   id: string;
@@ -213,6 +225,9 @@ export type DatabaseSchema = {
   credential_workloads: CredentialWorkloadTable;
   api_tokens: ApiTokenTable;
   audit_events: AuditEventTable;
+  audit_tree_nodes: AuditTreeNodeTable;
+  audit_log_state: AuditLogStateTable;
+  audit_checkpoints: AuditCheckpointTable;
   changes: ChangeTable;
   change_credentials: ChangeCredentialTable;
   change_events: ChangeEventTable;

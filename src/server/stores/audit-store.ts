@@ -1,5 +1,16 @@
-// Appends audit events in the caller's transaction: if the append fails, so does the change.
-import type { Transaction } from 'kysely';
+// Appends audit events in the caller's transaction: if the append fails, so does the change. Each event
+// becomes a leaf of the audit log's Merkle tree (src/core/audit): the append locks the log's state row
+// (an UPDATE, which serializes appenders on PostgreSQL as SQLite's single writer does), numbers the
+// leaves after the last, stores the entry's canonical JSON with its leaf hash, and keeps every interior
+// node the leaves complete. Roots and proofs then read O(log n) stored nodes.
+import type { Selectable, Transaction } from 'kysely';
+import { entryJson, entryLeafHash } from '../../core/audit/audit-entry.ts';
+import type { AuditEntry } from '../../core/audit/audit-entry.ts';
+import {
+  appendLeaves, consistencyProof, consistencyProofNodes, frontierRoot, inclusionProof, inclusionProofNodes, nodeKey, rootHash, rootNodes,
+} from '../../core/audit/merkle.ts';
+import type { Frontier, Hash, NodeId } from '../../core/audit/merkle.ts';
+import { TrustplaneError } from '../../core/errors.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 export type AuditEvent = {
@@ -13,36 +24,140 @@ export type AuditEvent = {
   details: Record<string, unknown>;
 };
 
-export type AuditEventRow = AuditEvent & { seq: number };
+export type AuditEventRow = AuditEvent & { seq: number; leafIndex: number };
 
-export const createAuditStore = (trx: Transaction<DatabaseSchema>) => ({
-  async append(event: AuditEvent): Promise<void> {
-    await trx.insertInto('audit_events').values({
-      at: event.at.toISOString(),
-      actor: event.actor,
-      action: event.action,
-      target: event.target,
-      request_id: event.requestId ?? null,
-      governance_version: event.governanceVersion ?? null,
-      details: JSON.stringify(event.details),
-    }).execute();
-  },
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const unhex = (text: string): Hash => Uint8Array.from(Buffer.from(text, 'hex'));
 
-  async list(options: { target?: string; limit: number }): Promise<AuditEventRow[]> {
-    let query = trx.selectFrom('audit_events').selectAll();
-    if (options.target !== undefined) query = query.where('target', '=', options.target);
-    const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute();
-    return rows.map((row) => ({
-      seq: Number(row.seq),
-      at: new Date(row.at),
-      actor: row.actor,
-      action: row.action,
-      target: row.target,
-      ...(row.request_id === null ? {} : { requestId: row.request_id }),
-      ...(row.governance_version === null ? {} : { governanceVersion: Number(row.governance_version) }),
-      details: JSON.parse(row.details) as Record<string, unknown>,
-    }));
-  },
+const parseFrontier = (size: number, json: string): Frontier => ({
+  size,
+  nodes: (JSON.parse(json) as [number, string][]).map(([level, hash]) => ({ level, hash: unhex(hash) })),
 });
+
+type AuditEventRecord = Selectable<DatabaseSchema['audit_events']>;
+
+/** The entry an event's columns say: what its leaf must hash. */
+const entryOfRow = (row: Pick<AuditEventRecord, 'at' | 'actor' | 'action' | 'target' | 'request_id' | 'governance_version' | 'details'>): AuditEntry => ({
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  target: row.target,
+  requestId: row.request_id,
+  governanceVersion: row.governance_version === null ? null : Number(row.governance_version),
+  details: JSON.parse(row.details) as Record<string, unknown>,
+});
+
+export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
+  /** The stored hashes of these nodes: leaves from the events, interior nodes from the node table. */
+  const nodeHashes = async (nodes: readonly NodeId[]): Promise<Map<string, Hash>> => {
+    const found = new Map<string, Hash>();
+    const leaves = nodes.filter((node) => node.level === 0).map((node) => node.index);
+    const interior = nodes.filter((node) => node.level > 0);
+    if (leaves.length > 0) {
+      const rows = await trx.selectFrom('audit_events').select(['leaf_index', 'leaf_hash']).where('leaf_index', 'in', leaves).execute();
+      for (const row of rows) if (row.leaf_hash !== null) found.set(nodeKey({ level: 0, index: Number(row.leaf_index) }), unhex(row.leaf_hash));
+    }
+    for (const [level, indexes] of Map.groupBy(interior, (node) => node.level)) {
+      const rows = await trx.selectFrom('audit_tree_nodes').select(['idx', 'hash']).where('level', '=', level).where('idx', 'in', indexes.map((node) => node.index)).execute();
+      for (const row of rows) found.set(nodeKey({ level, index: Number(row.idx) }), unhex(row.hash));
+    }
+    const missing = nodes.find((node) => !found.has(nodeKey(node)));
+    if (missing !== undefined) throw new TrustplaneError('INTERNAL', `the audit log's node ${nodeKey(missing)} is not stored: the log is damaged; run \`trustplane audit verify\``);
+    return found;
+  };
+
+  const store = {
+    async append(event: AuditEvent): Promise<void> {
+      await store.appendAll([event]);
+    },
+
+    /** Appends events in order, as consecutive leaves. */
+    async appendAll(events: readonly AuditEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      const rows = events.map((event) => ({
+        at: event.at.toISOString(),
+        actor: event.actor,
+        action: event.action,
+        target: event.target,
+        request_id: event.requestId ?? null,
+        governance_version: event.governanceVersion ?? null,
+        details: JSON.stringify(event.details),
+      }));
+      const leafHashes = rows.map((row) => entryLeafHash(entryJson(entryOfRow(row))));
+      // Locks the state row until commit: the next appender waits, then reads what this one wrote.
+      const state = await trx.updateTable('audit_log_state').set((eb) => ({ size: eb.ref('size') })).where('id', '=', 1)
+        .returning(['size', 'frontier']).executeTakeFirst();
+      if (state === undefined) throw new TrustplaneError('INTERNAL', 'the audit log has no state row; the database was not migrated');
+      const { frontier, completed } = appendLeaves(parseFrontier(Number(state.size), state.frontier), leafHashes);
+      const first = Number(state.size);
+      for (let start = 0; start < events.length; start += 500) {
+        await trx.insertInto('audit_events').values(rows.slice(start, start + 500).map((row, offset) => ({
+          ...row,
+          leaf_index: first + start + offset,
+          leaf_hash: hex(leafHashes[start + offset] as Hash),
+        }))).execute();
+      }
+      const interior = completed.filter((node) => node.level > 0);
+      for (let start = 0; start < interior.length; start += 1000) {
+        await trx.insertInto('audit_tree_nodes').values(interior.slice(start, start + 1000).map((node) => ({ level: node.level, idx: node.index, hash: hex(node.hash) }))).execute();
+      }
+      await trx.updateTable('audit_log_state').set({ size: frontier.size, frontier: JSON.stringify(frontier.nodes.map((node) => [node.level, hex(node.hash)])) })
+        .where('id', '=', 1).execute();
+    },
+
+    /** The log's size and root now. */
+    async head(): Promise<{ size: number; root: Hash }> {
+      const state = await trx.selectFrom('audit_log_state').select(['size', 'frontier']).where('id', '=', 1).executeTakeFirst();
+      if (state === undefined) throw new TrustplaneError('INTERNAL', 'the audit log has no state row; the database was not migrated');
+      const frontier = parseFrontier(Number(state.size), state.frontier);
+      return { size: frontier.size, root: frontierRoot(frontier) };
+    },
+
+    /** The root of the first `size` entries (RFC 9162 §2.1.1), from stored nodes. */
+    async rootAt(size: number): Promise<Hash> {
+      return rootHash(size, await nodeHashes(rootNodes(size)));
+    },
+
+    /** The inclusion proof of entry `index` in the tree of `size` (RFC 9162 §2.1.3.1). */
+    async inclusionProof(index: number, size: number): Promise<Hash[]> {
+      return inclusionProof(index, size, await nodeHashes(inclusionProofNodes(index, size)));
+    },
+
+    /** The consistency proof from size `first` to `second` (RFC 9162 §2.1.4.1). */
+    async consistencyProof(first: number, second: number): Promise<Hash[]> {
+      return consistencyProof(first, second, await nodeHashes(consistencyProofNodes(first, second)));
+    },
+
+    /** One entry by its leaf index: its canonical JSON, made from its columns, and the leaf hash the log recorded for it. */
+    async entryAt(index: number): Promise<{ index: number; entry: string; leafHash: Hash } | null> {
+      const row = await trx.selectFrom('audit_events').selectAll().where('leaf_index', '=', index).executeTakeFirst();
+      return row === undefined || row.leaf_hash === null ? null : { index, entry: entryJson(entryOfRow(row)), leafHash: unhex(row.leaf_hash) };
+    },
+
+    /** Entries in leaf order from `from`, each as entryAt gives it: what an export holds. */
+    async entriesFrom(from: number, limit: number): Promise<{ index: number; entry: string; leafHash: string }[]> {
+      const rows = await trx.selectFrom('audit_events').selectAll().where('leaf_index', '>=', from).orderBy('leaf_index').limit(limit).execute();
+      return rows.map((row) => ({ index: Number(row.leaf_index), entry: entryJson(entryOfRow(row)), leafHash: row.leaf_hash ?? '' }));
+    },
+
+    async list(options: { target?: string; limit: number }): Promise<AuditEventRow[]> {
+      let query = trx.selectFrom('audit_events').selectAll();
+      if (options.target !== undefined) query = query.where('target', '=', options.target);
+      const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute();
+      return rows.map((row) => ({
+        seq: Number(row.seq),
+        leafIndex: Number(row.leaf_index),
+        at: new Date(row.at),
+        actor: row.actor,
+        action: row.action,
+        target: row.target,
+        ...(row.request_id === null ? {} : { requestId: row.request_id }),
+        ...(row.governance_version === null ? {} : { governanceVersion: Number(row.governance_version) }),
+        details: JSON.parse(row.details) as Record<string, unknown>,
+      }));
+    },
+  };
+  return store;
+};
 
 export type AuditStore = ReturnType<typeof createAuditStore>;

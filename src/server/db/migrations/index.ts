@@ -4,6 +4,7 @@ import type { DatabaseCapabilities } from '../capabilities.ts';
 import { initialMigration } from './0001-initial.ts';
 import { decisionRightsMigration } from './0002-decision-rights.ts';
 import { pkiMigration } from './0003-pki.ts';
+import { auditLogMigration } from './0004-audit-log.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -11,6 +12,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0001-initial': initialMigration(capabilities),
       '0002-decision-rights': decisionRightsMigration(capabilities),
       '0003-pki': pkiMigration(capabilities),
+      '0004-audit-log': auditLogMigration(capabilities),
     };
   },
 });

@@ -1,0 +1,27 @@
+// What one audit log entry is, as a leaf of the Merkle tree: the event as canonical JSON (RFC 8785 JSON
+// Canonicalization Scheme: sorted keys, no insignificant whitespace, one spelling per number), UTF-8.
+// Whoever holds an entry's JSON can recompute its leaf hash byte for byte, without Trustplane.
+import canonicalize from 'canonicalize';
+import { leafHash } from './merkle.ts';
+import type { Hash } from './merkle.ts';
+
+export type AuditEntry = {
+  /** ISO 8601, UTC, milliseconds. */
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  requestId: string | null;
+  governanceVersion: number | null;
+  /** What changed: identifiers, counts and hashes, never secret values. */
+  details: Record<string, unknown>;
+};
+
+/** The entry's leaf: its canonical JSON. Throws on what JSON cannot carry (undefined at the top, a cycle, a BigInt). */
+export const entryJson = (entry: AuditEntry): string => {
+  const json = canonicalize(entry);
+  if (json === undefined) throw new TypeError('an audit entry must be a JSON object');
+  return json;
+};
+
+export const entryLeafHash = (json: string): Hash => leafHash(Buffer.from(json, 'utf8'));
