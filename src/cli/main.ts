@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuthzCommands } from './commands/authz-commands.ts';
 import { registerCaCommands } from './commands/ca-commands.ts';
+import { registerAuditCommands } from './commands/audit-commands.ts';
 import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerChangeCommands } from './commands/change-commands.ts';
 import { registerClassCommands } from './commands/class-commands.ts';
@@ -35,6 +36,7 @@ export const buildProgram = (): Command => {
   registerAuthzCommands(program);
   registerTokenCommands(program);
   registerCaCommands(program);
+  registerAuditCommands(program);
   registerKeyCommands(program);
   return program;
 };

@@ -45,6 +45,10 @@ import { createReviewService } from './services/review-service.ts';
 import { createInventoryService } from './services/inventory-service.ts';
 import { createTokenService } from './services/token-service.ts';
 import { createSecretService } from './services/secret-service.ts';
+import { createAuditService } from './services/audit-service.ts';
+import { auditRoutes } from './http/audit-routes.ts';
+import { createOutboxDispatcher } from './jobs/outbox-dispatcher.ts';
+import { auditWitnessHandler } from './jobs/audit-witness.ts';
 
 export const trustplaneVersion: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -65,6 +69,8 @@ export type ServiceOptions = {
   pkiFetch?: PkiFetch;
   /** Told when a side effect after commit fails (publishing a CRL after a revocation, say). */
   onSideEffectError?: (error: unknown, context: string) => void;
+  /** Where signed audit checkpoints are also written (TRUSTPLANE_AUDIT_WITNESS): a directory or an http(s) URL. */
+  auditWitness?: string | null;
 };
 
 /** Until a server listens, certificates can only point at where it will: the default address. */
@@ -107,7 +113,13 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const explainer = createDecisionExplainer({ unitOfWork, authz });
   const secrets = createSecretService({ unitOfWork, clock, authz, masterKey });
   const publicUrl = options.publicUrl ?? (() => defaultPublicUrl);
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl };
+  const witness = options.auditWitness ?? null;
+  const outbox = createOutboxDispatcher({ database, clock, handlers: new Map(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)]]) });
+  const audit = createAuditService({
+    unitOfWork, clock, ca, publicUrl, witness, afterCheckpoint: () => outbox.deliverDue(),
+    ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }),
+  });
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -132,6 +144,7 @@ export const createHttpApp = (database: Database, services: Services, options: A
     caRoutes({ ca: services.ca, publicUrl: services.publicUrl }),
     emergencyRoutes({ playbooks: services.playbooks, reviews: services.reviews, delegations: services.delegations }),
     authzRoutes({ explainer: services.explainer, authz: services.authz }),
+    auditRoutes(services.audit),
   ]);
 
 const sweepIntervalMs = 60_000;
@@ -164,6 +177,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   let log: (error: unknown, context: string) => void = () => undefined;
   const services = createServices(database, {
     changeStaleAfterMs: config.changeStaleAfterMs, ...keys, publicUrl: () => publicUrl, onSideEffectError: (error, context) => log(error, context),
+    auditWitness: config.auditWitness ?? null,
   });
   await services.authz.warm();
   const app = await createHttpApp(database, services, {
@@ -191,6 +205,12 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     services.changes.expireStale().catch((error: unknown) => app.log.error({ err: error }, 'expiring stale changes failed'));
     services.secrets.expireOverlapping().catch((error: unknown) => app.log.error({ err: error }, 'ending the overlap of rotated secrets failed'));
     services.revocation.refreshDue().catch((error: unknown) => app.log.error({ err: error }, 'refreshing CRLs failed'));
+    // Checkpoints need the log's key, sealed under the master key; without one the log still grows.
+    if (services.signers !== null) {
+      services.audit.checkpointIfDue({ everyEntries: config.auditCheckpointEntries, everyMs: config.auditCheckpointEveryMs })
+        .then(() => services.outbox.deliverDue())
+        .catch((error: unknown) => app.log.error({ err: error }, 'signing or delivering an audit checkpoint failed'));
+    }
   }, sweepIntervalMs);
   sweep.unref();
   const address = app.server.address();

@@ -6,6 +6,8 @@ import { leafHash } from './merkle.ts';
 import type { Hash } from './merkle.ts';
 
 export type AuditEntry = {
+  /** The entry's position in the log (its leaf index), so an entry moved to another position no longer hashes to its leaf. */
+  index: number;
   /** ISO 8601, UTC, milliseconds. */
   at: string;
   actor: string;

@@ -1,5 +1,5 @@
 // Configuration, parsed once at start-up from flags and the environment. No secret has a default.
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
@@ -21,6 +21,13 @@ const configSchema = z.object({
    */
   publicUrl: z.url({ protocol: /^https?$/, error: 'TRUSTPLANE_PUBLIC_URL must be an http:// or https:// URL' }).max(2000)
     .refine((value) => !value.endsWith('/') && !value.includes('?') && !value.includes('#'), 'TRUSTPLANE_PUBLIC_URL is a base URL: no trailing "/", query or fragment').optional(),
+  /** Where every signed audit checkpoint is also written: an absolute directory, or an http(s) URL it is POSTed to. */
+  auditWitness: z.string().max(2000)
+    .refine((value) => /^https?:\/\/\S+$/.test(value) || isAbsolute(value), 'TRUSTPLANE_AUDIT_WITNESS must be an absolute directory or an http(s) URL').optional(),
+  /** A checkpoint is signed once this many entries came since the last… */
+  auditCheckpointEntries: z.number().int().min(1, 'TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES must be at least 1').max(10_000_000),
+  /** …or any came and this long passed. */
+  auditCheckpointEveryMs: z.number().int().min(1000, 'TRUSTPLANE_AUDIT_CHECKPOINT_EVERY must be at least 1s').max(7 * 86_400_000, 'TRUSTPLANE_AUDIT_CHECKPOINT_EVERY must be at most 7d'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -49,6 +56,9 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
     changeStaleAfterMs: durationSetting('TRUSTPLANE_CHANGE_STALE_AFTER', env.TRUSTPLANE_CHANGE_STALE_AFTER ?? '7d'),
     publicUrl: env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL,
+    auditWitness: env.TRUSTPLANE_AUDIT_WITNESS === '' ? undefined : env.TRUSTPLANE_AUDIT_WITNESS,
+    auditCheckpointEntries: Number(env.TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES ?? 1000),
+    auditCheckpointEveryMs: durationSetting('TRUSTPLANE_AUDIT_CHECKPOINT_EVERY', env.TRUSTPLANE_AUDIT_CHECKPOINT_EVERY ?? '5m'),
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

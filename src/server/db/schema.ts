@@ -169,7 +169,11 @@ export type DeniedAttemptTable = {
 
 export type DelegationRevocationTable = { delegation_id: string; revoked_at: IsoTime; revoked_by: string; reason: string };
 
-export type OutboxTable = { seq: Generated<number>; created_at: IsoTime; topic: string; payload: string; delivered_at: IsoTime | null };
+export type OutboxTable = {
+  seq: Generated<number>; created_at: IsoTime; topic: string; payload: string; delivered_at: IsoTime | null;
+  /** Deliveries tried so far; the next waits until next_attempt_at (null: at once). */
+  attempts: Generated<number>; next_attempt_at: IsoTime | null; last_error: string | null;
+};
 
 export type SigningKeyTable = { id: string; purpose: string; backend: string; algorithm: string; stored: string; created_at: IsoTime };
 

@@ -259,6 +259,16 @@ export const createCaService = (deps: CaServiceDeps) => {
 
     signerFor,
 
+    /**
+     * A new signing key for another purpose than a CA (the audit log's, say), sealed or in the token, and
+     * its signer. The caller records it (tx.ca.insertKey) in its own transaction.
+     */
+    async createKey(input: { purpose: string; algorithm: CaKeyAlgorithm; backend: StoredKeyKind; label: string }): Promise<{ record: { id: string; purpose: string; backend: string; algorithm: string; stored: string }; signer: Signer }> {
+      const key = await generateKey(input.purpose, input.algorithm, input.backend, input.label);
+      signerCache.set(key.id, Promise.resolve(key.signer));
+      return { record: { id: key.id, purpose: key.purpose, backend: key.backend, algorithm: key.algorithm, stored: key.stored }, signer: key.signer };
+    },
+
     /** What the CA issued for these credentials, each with the source of the CA that issued it. */
     issuedFor: (credentialIds: readonly string[]): Promise<(IssuedCertificate & { sourceId: string })[]> => unitOfWork(async (tx) => {
       const issued = await tx.ca.issuedFor(credentialIds);

@@ -71,7 +71,7 @@ for (const target of databaseTargets) {
       await unitOfWork((tx) => tx.audit.append({ at: new Date('2026-11-22T12:00:00.123Z'), actor: 'person:ivan', action: 'token.create', target: 'token:tk_1', details: { z: 1, a: { y: true, b: [2, 1] } } }));
       const { size } = await unitOfWork((tx) => tx.audit.head());
       const entry = await unitOfWork((tx) => tx.audit.entryAt(size - 1));
-      assert.equal(entry?.entry, '{"action":"token.create","actor":"person:ivan","at":"2026-11-22T12:00:00.123Z","details":{"a":{"b":[2,1],"y":true},"z":1},"governanceVersion":null,"requestId":null,"target":"token:tk_1"}');
+      assert.equal(entry?.entry, `{"action":"token.create","actor":"person:ivan","at":"2026-11-22T12:00:00.123Z","details":{"a":{"b":[2,1],"y":true},"z":1},"governanceVersion":null,"index":${size - 1},"requestId":null,"target":"token:tk_1"}`);
     });
 
     test('appenders racing in separate transactions still number the leaves densely, and the root holds', async () => {

@@ -26,6 +26,9 @@ export type AuditEvent = {
 
 export type AuditEventRow = AuditEvent & { seq: number; leafIndex: number };
 
+/** A signed checkpoint as kept: the note exactly as signed. */
+export type StoredCheckpoint = { size: number; root: Hash; at: string; note: string };
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const unhex = (text: string): Hash => Uint8Array.from(Buffer.from(text, 'hex'));
 
@@ -37,7 +40,8 @@ const parseFrontier = (size: number, json: string): Frontier => ({
 type AuditEventRecord = Selectable<DatabaseSchema['audit_events']>;
 
 /** The entry an event's columns say: what its leaf must hash. */
-const entryOfRow = (row: Pick<AuditEventRecord, 'at' | 'actor' | 'action' | 'target' | 'request_id' | 'governance_version' | 'details'>): AuditEntry => ({
+const entryOfRow = (row: Pick<AuditEventRecord, 'leaf_index' | 'at' | 'actor' | 'action' | 'target' | 'request_id' | 'governance_version' | 'details'>): AuditEntry => ({
+  index: Number(row.leaf_index),
   at: row.at,
   actor: row.actor,
   action: row.action,
@@ -74,7 +78,13 @@ export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
     /** Appends events in order, as consecutive leaves. */
     async appendAll(events: readonly AuditEvent[]): Promise<void> {
       if (events.length === 0) return;
-      const rows = events.map((event) => ({
+      // Locks the state row until commit: the next appender waits, then reads what this one wrote.
+      const state = await trx.updateTable('audit_log_state').set((eb) => ({ size: eb.ref('size') })).where('id', '=', 1)
+        .returning(['size', 'frontier']).executeTakeFirst();
+      if (state === undefined) throw new TrustplaneError('INTERNAL', 'the audit log has no state row; the database was not migrated');
+      const first = Number(state.size);
+      const rows = events.map((event, offset) => ({
+        leaf_index: first + offset,
         at: event.at.toISOString(),
         actor: event.actor,
         action: event.action,
@@ -84,18 +94,9 @@ export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
         details: JSON.stringify(event.details),
       }));
       const leafHashes = rows.map((row) => entryLeafHash(entryJson(entryOfRow(row))));
-      // Locks the state row until commit: the next appender waits, then reads what this one wrote.
-      const state = await trx.updateTable('audit_log_state').set((eb) => ({ size: eb.ref('size') })).where('id', '=', 1)
-        .returning(['size', 'frontier']).executeTakeFirst();
-      if (state === undefined) throw new TrustplaneError('INTERNAL', 'the audit log has no state row; the database was not migrated');
-      const { frontier, completed } = appendLeaves(parseFrontier(Number(state.size), state.frontier), leafHashes);
-      const first = Number(state.size);
-      for (let start = 0; start < events.length; start += 500) {
-        await trx.insertInto('audit_events').values(rows.slice(start, start + 500).map((row, offset) => ({
-          ...row,
-          leaf_index: first + start + offset,
-          leaf_hash: hex(leafHashes[start + offset] as Hash),
-        }))).execute();
+      const { frontier, completed } = appendLeaves(parseFrontier(first, state.frontier), leafHashes);
+      for (let start = 0; start < rows.length; start += 500) {
+        await trx.insertInto('audit_events').values(rows.slice(start, start + 500).map((row, offset) => ({ ...row, leaf_hash: hex(leafHashes[start + offset] as Hash) }))).execute();
       }
       const interior = completed.filter((node) => node.level > 0);
       for (let start = 0; start < interior.length; start += 1000) {
@@ -140,10 +141,14 @@ export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
       return rows.map((row) => ({ index: Number(row.leaf_index), entry: entryJson(entryOfRow(row)), leafHash: row.leaf_hash ?? '' }));
     },
 
-    async list(options: { target?: string; limit: number }): Promise<AuditEventRow[]> {
+    async list(options: { target?: string; actor?: string; from?: string; to?: string; beforeIndex?: number; limit: number }): Promise<AuditEventRow[]> {
       let query = trx.selectFrom('audit_events').selectAll();
       if (options.target !== undefined) query = query.where('target', '=', options.target);
-      const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute();
+      if (options.actor !== undefined) query = query.where('actor', '=', options.actor);
+      if (options.from !== undefined) query = query.where('at', '>=', options.from);
+      if (options.to !== undefined) query = query.where('at', '<', options.to);
+      if (options.beforeIndex !== undefined) query = query.where('leaf_index', '<', options.beforeIndex);
+      const rows = await query.orderBy('leaf_index', 'desc').limit(options.limit).execute();
       return rows.map((row) => ({
         seq: Number(row.seq),
         leafIndex: Number(row.leaf_index),
@@ -155,6 +160,37 @@ export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
         ...(row.governance_version === null ? {} : { governanceVersion: Number(row.governance_version) }),
         details: JSON.parse(row.details) as Record<string, unknown>,
       }));
+    },
+
+    /** The log's key and origin, once the first checkpoint made them. */
+    async logKey(): Promise<{ keyId: string; origin: string } | null> {
+      const row = await trx.selectFrom('audit_log_state').select(['key_id', 'origin']).where('id', '=', 1).executeTakeFirst();
+      return row?.key_id === null || row?.key_id === undefined || row.origin === null ? null : { keyId: row.key_id, origin: row.origin };
+    },
+
+    /** Records the log's key, unless another node recorded one first; the key that holds is returned. */
+    async setLogKey(keyId: string, origin: string): Promise<{ keyId: string; origin: string }> {
+      await trx.updateTable('audit_log_state').set({ key_id: keyId, origin }).where('id', '=', 1).where('key_id', 'is', null).execute();
+      const held = await store.logKey();
+      if (held === null) throw new TrustplaneError('INTERNAL', 'the audit log has no state row; the database was not migrated');
+      return held;
+    },
+
+    /** Keeps a signed checkpoint; one per size (a second for the same size is the same statement, and is dropped). */
+    async insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+      await trx.insertInto('audit_checkpoints').values({ size: checkpoint.size, root: hex(checkpoint.root), at: checkpoint.at, note: checkpoint.note })
+        .onConflict((oc) => oc.column('size').doNothing()).execute();
+    },
+
+    async latestCheckpoint(): Promise<StoredCheckpoint | null> {
+      const row = await trx.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+      return row === undefined ? null : { size: Number(row.size), root: unhex(row.root), at: row.at, note: row.note };
+    },
+
+    /** Checkpoints in order of size, up to `limit`. */
+    async checkpoints(limit: number): Promise<StoredCheckpoint[]> {
+      const rows = await trx.selectFrom('audit_checkpoints').selectAll().orderBy('size').limit(limit).execute();
+      return rows.map((row) => ({ size: Number(row.size), root: unhex(row.root), at: row.at, note: row.note }));
     },
   };
   return store;

@@ -44,12 +44,19 @@ export const auditLogMigration = (_capabilities: DatabaseCapabilities) => ({
       .addColumn('note', 'text', (c) => c.notNull())
       .execute();
 
+    // The outbox learns to retry: a delivery that fails waits (with backoff) until next_attempt_at; a
+    // node delivering a message first claims it by moving next_attempt_at past its lease.
+    await db.schema.alterTable('outbox').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('outbox').addColumn('next_attempt_at', 'text').execute();
+    await db.schema.alterTable('outbox').addColumn('last_error', 'text').execute();
+
     // Events recorded before the log was a tree become its first leaves.
     const earlier = (await sql<EarlierEvent>`select seq, at, actor, action, target, request_id, governance_version, details from audit_events order by seq`.execute(db)).rows;
     let frontier = emptyFrontier;
     for (let start = 0; start < earlier.length; start += 1000) {
       const batch = earlier.slice(start, start + 1000);
-      const entries = batch.map((event) => entryJson({
+      const entries = batch.map((event, offset) => entryJson({
+        index: start + offset,
         at: event.at, actor: event.actor, action: event.action, target: event.target, requestId: event.request_id,
         governanceVersion: event.governance_version === null ? null : Number(event.governance_version), details: JSON.parse(event.details) as Record<string, unknown>,
       }));

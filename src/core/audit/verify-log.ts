@@ -1,0 +1,163 @@
+// Offline verification of an exported audit log, without trusting the server that exported it: the
+// entries are rehashed and the tree rebuilt from them alone; every checkpoint must carry the log key's
+// signature and name the root the rebuilt tree has at its size; a checkpoint saved earlier must agree
+// with the tree at its size (the log only ever grew). The first thing wrong is named, with the entry's
+// index when there is one. Pure: the caller reads the file and feeds the records in order.
+//
+// An export (NDJSON, one record per line): a header { format, origin, verifierKey, size, exportedAt },
+// the checkpoints { checkpoint: <signed note> } oldest first, then the entries { index, entry, leafHash }
+// in leaf order, entry being the leaf's canonical JSON and leafHash (base64) the hash the log recorded
+// for it when it was appended.
+import { openNote, parseCheckpoint } from './checkpoint.ts';
+import type { Checkpoint, NoteVerifierKey } from './checkpoint.ts';
+import { entryJson, entryLeafHash } from './audit-entry.ts';
+import type { AuditEntry } from './audit-entry.ts';
+import { appendLeaves, emptyFrontier, frontierRoot } from './merkle.ts';
+import type { Frontier } from './merkle.ts';
+
+export const exportFormat = 'trustplane-audit-log/v1';
+
+export type ExportHeader = { format: string; origin: string; verifierKey: string; size: number; exportedAt: string };
+export type ExportEntry = { index: number; entry: string; leafHash: string };
+
+export type LogProblem = {
+  kind: 'altered' | 'missing' | 'out-of-order' | 'truncated' | 'checkpoint-signature' | 'checkpoint-root' | 'inconsistent-with-saved' | 'malformed';
+  /** The first entry concerned, when the problem is one entry's. */
+  index: number | null;
+  message: string;
+};
+
+export type VerifyReport = {
+  ok: boolean;
+  size: number;
+  root: string;
+  checkpoints: { size: number; at: string | null; verified: boolean }[];
+  saved: { size: number; verified: boolean } | null;
+  problem: LogProblem | null;
+};
+
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/**
+ * A verifier fed an export's checkpoints, then its entries in order. `key` is the log's verifier key,
+ * from outside the export; `saved` a checkpoint note kept from an earlier time; `size` the export's
+ * stated size (where a moved entry is looked for).
+ */
+export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: string; size?: number }) => {
+  const { key } = options;
+  let problem: LogProblem | null = null;
+  const fail = (found: LogProblem): void => {
+    problem ??= found;
+  };
+  const checkpoints: (Checkpoint & { verified: boolean })[] = [];
+  let saved: (Checkpoint & { verified: boolean }) | null = null;
+
+  const readNote = (note: string, what: string): Checkpoint | null => {
+    const opened = openNote(note, key);
+    if (!opened.ok) {
+      fail({ kind: 'checkpoint-signature', index: null, message: `${what} is not signed by the log's key ${key.name}: ${opened.problem}` });
+      return null;
+    }
+    const checkpoint = parseCheckpoint(opened.text);
+    if ('problem' in checkpoint) {
+      fail({ kind: 'malformed', index: null, message: `${what}: ${checkpoint.problem}` });
+      return null;
+    }
+    if (checkpoint.origin !== key.name) fail({ kind: 'checkpoint-signature', index: null, message: `${what} names the log ${checkpoint.origin}, not ${key.name}` });
+    return checkpoint;
+  };
+
+  if (options.saved !== undefined) {
+    const read = readNote(options.saved, 'the saved checkpoint');
+    if (read !== null) saved = { ...read, verified: false };
+  }
+
+  let frontier: Frontier = emptyFrontier;
+  /** Roots of the rebuilt tree at the sizes some checkpoint names. */
+  const wanted = (): Set<number> => new Set([...checkpoints.map((checkpoint) => checkpoint.size), ...(saved === null ? [] : [saved.size])]);
+  let sizes = wanted();
+
+  const checkRoot = (): void => {
+    if (!sizes.has(frontier.size)) return;
+    const root = base64(frontierRoot(frontier));
+    for (const checkpoint of checkpoints.filter((entry) => entry.size === frontier.size)) {
+      if (base64(checkpoint.root) === root) checkpoint.verified = true;
+      else fail({ kind: 'checkpoint-root', index: null, message: `the entries before ${frontier.size} do not hash to the root the log signed at that size: an entry before it was altered, removed or moved, and its leaf hash recomputed to hide it` });
+    }
+    if (saved !== null && saved.size === frontier.size) {
+      if (base64(saved.root) === root) saved.verified = true;
+      else fail({ kind: 'inconsistent-with-saved', index: null, message: `the log at size ${saved.size} differs from the checkpoint saved earlier: it was rewritten since` });
+    }
+  };
+
+  /**
+   * Where an entry whose leaf does not match was appended, if it was only moved: the index k at which its
+   * content, renumbered k, hashes to the leaf recorded with it. Searched once, at the first mismatch.
+   */
+  const movedFrom = (record: ExportEntry): number | null => {
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(record.entry) as AuditEntry;
+    } catch {
+      return null;
+    }
+    for (let k = 0; k <= Math.max(options.size ?? 0, record.index + 1); k += 1) {
+      if (k !== record.index && base64(entryLeafHash(entryJson({ ...entry, index: k }))) === record.leafHash) return k;
+    }
+    return null;
+  };
+
+  return {
+    checkpoint(note: string): void {
+      const read = readNote(note, `the checkpoint ${checkpoints.length + 1} of the export`);
+      if (read !== null) checkpoints.push({ ...read, verified: false });
+      sizes = wanted();
+      if (frontier.size === 0) checkRoot();
+    },
+
+    entry(record: ExportEntry): void {
+      const expected = frontier.size;
+      if (!Number.isSafeInteger(record.index) || typeof record.entry !== 'string' || typeof record.leafHash !== 'string') {
+        fail({ kind: 'malformed', index: expected, message: `the record after entry ${expected - 1} is not an entry` });
+        return;
+      }
+      if (record.index > expected) fail({ kind: 'missing', index: expected, message: `entry ${expected} is missing: the next entry is ${record.index}, so ${record.index - expected} were removed` });
+      if (record.index < expected) fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} appears again after entry ${expected - 1}: the log was reordered or duplicated` });
+      const hash = entryLeafHash(record.entry);
+      let claimed: number | null = null;
+      try {
+        claimed = (JSON.parse(record.entry) as { index?: unknown }).index as number;
+      } catch {
+        fail({ kind: 'malformed', index: expected, message: `entry ${expected} is not JSON` });
+      }
+      if (claimed !== null && claimed !== record.index) fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} says it is entry ${claimed}: it was moved` });
+      if (base64(hash) !== record.leafHash && problem === null) {
+        const from = movedFrom(record);
+        fail(from === null
+          ? { kind: 'altered', index: record.index, message: `entry ${record.index} does not hash to the leaf the log recorded when it was appended: it was changed since` }
+          : { kind: 'out-of-order', index: record.index, message: `entry ${record.index} was appended as entry ${from}: the log was reordered` });
+      }
+      frontier = appendLeaves(frontier, [hash]).frontier;
+      checkRoot();
+    },
+
+    end(): VerifyReport {
+      const latest = checkpoints.reduce((largest, checkpoint) => Math.max(largest, checkpoint.size), 0);
+      if (latest > frontier.size) {
+        fail({ kind: 'truncated', index: frontier.size, message: `the log ends after ${frontier.size} entries, but it signed a checkpoint at ${latest}: entries ${frontier.size} to ${latest - 1} were removed` });
+      }
+      if (saved !== null && saved.size > frontier.size) {
+        fail({ kind: 'truncated', index: frontier.size, message: `the log ends after ${frontier.size} entries, but the checkpoint saved earlier is at ${saved.size}: the log was cut short` });
+      }
+      if (checkpoints.length === 0 && problem === null) fail({ kind: 'malformed', index: null, message: 'the export carries no signed checkpoint, so nothing vouches for its entries' });
+      return {
+        ok: problem === null,
+        size: frontier.size,
+        root: base64(frontierRoot(frontier)),
+        checkpoints: checkpoints.map((checkpoint) => ({ size: checkpoint.size, at: checkpoint.time?.toISOString() ?? null, verified: checkpoint.verified })),
+        saved: saved === null ? null : { size: saved.size, verified: saved.verified },
+        problem,
+      };
+    },
+  };
+};

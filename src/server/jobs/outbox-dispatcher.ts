@@ -1,0 +1,49 @@
+// Delivers outbox messages after commit (DESIGN.md, Architecture), through a handler per topic. A
+// message is claimed before delivery by moving its next attempt past a lease, with a compare-and-set, so
+// two nodes never deliver it at once; a failed delivery is retried with exponential backoff (30 s,
+// 1 min, 2 min, … up to 1 h). Topics without a handler here wait for theirs.
+import type { Database } from '../db/database.ts';
+import type { Clock } from '../platform.ts';
+
+export type OutboxHandler = (payload: Record<string, unknown>) => Promise<void>;
+
+const leaseMs = 60_000;
+const backoffMs = (attempts: number): number => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+
+export const createOutboxDispatcher = (deps: { database: Database; clock: Clock; handlers: ReadonlyMap<string, OutboxHandler> }) => {
+  const { db } = deps.database;
+  return {
+    /** Delivers what is due, oldest first, up to `limit`; returns how many were delivered. */
+    async deliverDue(limit = 100): Promise<{ delivered: number; failed: number }> {
+      const topics = [...deps.handlers.keys()];
+      if (topics.length === 0) return { delivered: 0, failed: 0 };
+      const now = deps.clock.now().toISOString();
+      const due = await db.selectFrom('outbox').select(['seq', 'topic', 'payload', 'attempts'])
+        .where('delivered_at', 'is', null).where('topic', 'in', topics)
+        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+        .orderBy('seq').limit(limit).execute();
+      let [delivered, failed] = [0, 0];
+      for (const message of due) {
+        const claimed = await db.updateTable('outbox').set({ next_attempt_at: new Date(Date.parse(now) + leaseMs).toISOString() })
+          .where('seq', '=', message.seq).where('delivered_at', 'is', null)
+          .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)])).executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        try {
+          await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>);
+          await db.updateTable('outbox').set({ delivered_at: deps.clock.now().toISOString(), attempts: Number(message.attempts) + 1, last_error: null }).where('seq', '=', message.seq).execute();
+          delivered += 1;
+        } catch (error) {
+          const attempts = Number(message.attempts) + 1;
+          await db.updateTable('outbox').set({
+            attempts, next_attempt_at: new Date(deps.clock.now().getTime() + backoffMs(attempts)).toISOString(),
+            last_error: (error instanceof Error ? error.message : String(error)).slice(0, 500),
+          }).where('seq', '=', message.seq).execute();
+          failed += 1;
+        }
+      }
+      return { delivered, failed };
+    },
+  };
+};
+
+export type OutboxDispatcher = ReturnType<typeof createOutboxDispatcher>;
