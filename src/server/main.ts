@@ -7,7 +7,7 @@ import { publicUrlOf } from './config/config.ts';
 import type { Config } from './config/config.ts';
 import { locateDatabase, migrateToLatest, openDatabase } from './db/database.ts';
 import type { Database } from './db/database.ts';
-import { createIssuedCertificateReader, createUnitOfWork } from './db/unit-of-work.ts';
+import { createAuditReader, createIssuedCertificateReader, createUnitOfWork } from './db/unit-of-work.ts';
 import { buildApp } from './http/app.ts';
 import { authzRoutes } from './http/authz-routes.ts';
 import { changeRoutes } from './http/change-routes.ts';
@@ -116,7 +116,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const witness = options.auditWitness ?? null;
   const outbox = createOutboxDispatcher({ database, clock, handlers: new Map(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)]]) });
   const audit = createAuditService({
-    unitOfWork, clock, ca, publicUrl, witness, afterCheckpoint: () => outbox.deliverDue(),
+    unitOfWork, reader: createAuditReader(database), clock, ca, publicUrl, witness, afterCheckpoint: () => outbox.deliverDue(),
     ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }),
   });
   return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox };

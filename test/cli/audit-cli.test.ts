@@ -93,6 +93,14 @@ for (const target of databaseTargets) {
       const proof = await json(['audit', 'proof', '2']);
       assert.equal(proof.verified, true);
       assert.ok(proof.proof.length > 0);
+      const page = file(`evidence-${target.name}.html`);
+      const day = 86_400_000;
+      const written = await json(['report', 'evidence', '--from', new Date(Date.now() - day).toISOString(), '--to', new Date(Date.now() + day).toISOString(), '--format', 'html', '--out', page]);
+      assert.equal(written.format, 'html');
+      assert.match(readFileSync(page, 'utf8'), /<h2>Changes and who made them<\/h2>/);
+      const evidence = await cli(['audit', 'verify', '--evidence', page, '--key', key]);
+      assert.equal(evidence.code, 0, evidence.stdout + evidence.stderr);
+      assert.match(evidence.stdout, /^OK: the pack's checkpoint \(size \d+\) is signed by 127\.0\.0\.1:\d+\/audit/);
       const listed = await json(['audit', 'entries', '--actor', 'system:bootstrap', '--limit', '5']);
       assert.ok(listed.items.length > 0 && listed.items.every((entry: { actor: string }) => entry.actor === 'system:bootstrap'));
     });

@@ -10,6 +10,9 @@ import { parseVerifierKey } from '../../core/audit/checkpoint.ts';
 import { entryLeafHash } from '../../core/audit/audit-entry.ts';
 import { verifyInclusion } from '../../core/audit/merkle.ts';
 import { createLogVerifier, exportFormat } from '../../core/audit/verify-log.ts';
+import { evidenceFromHtml } from '../../core/audit/evidence-html.ts';
+import { verifyEvidencePack } from '../../core/audit/evidence-pack.ts';
+import type { EvidencePack } from '../../core/audit/evidence-pack.ts';
 import type { ExportEntry, ExportHeader, VerifyReport } from '../../core/audit/verify-log.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import { action } from '../run-command.ts';
@@ -153,21 +156,44 @@ export const registerAuditCommands = (program: Command): void => {
       file.end();
       await once(file, 'finish');
       const summary = { file: options.out, entries: written, checkpoints: checkpoints.length, verifierKey: key.verifierKey };
-      output.result(summary, () => output.line(`Exported ${written} entries and ${checkpoints.length} signed checkpoints to ${options.out}. Verify it anywhere with:\n  trustplane audit verify ${options.out} --key '${key.verifierKey}'`));
+      output.result(summary, () => output.line(`Exported ${written} entr${written === 1 ? 'y' : 'ies'} and ${checkpoints.length} signed checkpoint${checkpoints.length === 1 ? '' : 's'} to ${options.out}. Verify it anywhere with:\n  trustplane audit verify ${options.out} --key '${key.verifierKey}'`));
     }));
 
   audit.command('verify')
-    .description('verify an exported log offline: rebuild the tree, check every checkpoint\'s signature and root, and name the first entry that was changed, removed or moved')
-    .argument('<file>', 'a file `trustplane audit export` wrote')
+    .description('verify offline, trusting only the log\'s key: an exported log (rebuild the tree, check every checkpoint, name the first entry changed, removed or moved), or with --evidence an evidence pack')
+    .argument('[file]', 'a file `trustplane audit export` wrote')
     .option('--key <verifier-key>', 'the log\'s verifier key (`trustplane audit public-key`), from a source you trust')
     .option('--checkpoint <file>', 'a checkpoint note saved earlier: the log must still agree with it')
-    .action(action(async ({ output }, file: string, options: { key?: string; checkpoint?: string }) => {
+    .option('--evidence <file>', 'verify an evidence pack (the .json or .html `trustplane report evidence` wrote) instead of an export')
+    .action(action(async ({ output }, file: string | undefined, options: { key?: string; checkpoint?: string; evidence?: string }) => {
+      const warn = (text: string) => process.stderr.write(`warning: ${text}\n`);
+      if (options.evidence !== undefined) {
+        const text = readFileSync(options.evidence, 'utf8');
+        let pack: EvidencePack;
+        try {
+          pack = (text.trimStart().startsWith('<') ? evidenceFromHtml(text) : JSON.parse(text)) as EvidencePack;
+        } catch {
+          throw new TrustplaneError('VALIDATION_FAILED', `${options.evidence} is not an evidence pack that \`trustplane report evidence\` wrote`);
+        }
+        if (pack === null || typeof pack !== 'object' || pack.log === undefined) throw new TrustplaneError('VALIDATION_FAILED', `${options.evidence} carries no evidence pack`);
+        if (options.key === undefined) warn(`no --key given: trusting the key in the pack itself (${pack.log.verifierKey}); an auditor should take the key from the log's owner`);
+        const key = parseVerifierKey(options.key ?? pack.log.verifierKey);
+        if ('problem' in key) throw new TrustplaneError('VALIDATION_FAILED', `--key: ${key.problem}`);
+        const report = verifyEvidencePack(pack, key);
+        output.result(report, () => {
+          if (report.ok) output.line(`OK: the pack's checkpoint (size ${report.checkpointSize}) is signed by ${key.name}; all ${report.entriesVerified} cited audit entries are in it; every person the pack names is the one the log recorded.`);
+          else for (const problem of report.problems.slice(0, 20)) output.line(`FAILED: ${problem}`);
+        });
+        if (!report.ok) process.exitCode = 1;
+        return;
+      }
+      if (file === undefined) throw new TrustplaneError('VALIDATION_FAILED', 'name the exported log to verify (or --evidence FILE)');
       const saved = options.checkpoint === undefined ? undefined : readFileSync(options.checkpoint, 'utf8');
-      const report = await verifyFile(file, { ...(options.key === undefined ? {} : { key: options.key }), ...(saved === undefined ? {} : { saved }) }, (text) => process.stderr.write(`warning: ${text}\n`));
+      const report = await verifyFile(file, { ...(options.key === undefined ? {} : { key: options.key }), ...(saved === undefined ? {} : { saved }) }, warn);
       output.result(report, () => {
         const verified = report.checkpoints.filter((checkpoint) => checkpoint.verified).length;
         if (report.ok) {
-          output.line(`OK: ${report.size} entries; ${verified} of ${report.checkpoints.length} signed checkpoints match the rebuilt tree (root ${report.root})${report.saved === null ? '' : `; consistent with the saved checkpoint at size ${report.saved.size}`}.`);
+          output.line(`OK: ${report.size} entr${report.size === 1 ? 'y' : 'ies'}; ${verified} of ${report.checkpoints.length} signed checkpoint${report.checkpoints.length === 1 ? '' : 's'} match the rebuilt tree (root ${report.root})${report.saved === null ? '' : `; consistent with the saved checkpoint at size ${report.saved.size}`}.`);
         } else {
           output.line(`FAILED: ${report.problem?.message}`);
           if (report.problem?.index !== null && report.problem?.index !== undefined) output.line(`First bad entry: ${report.problem.index} (${report.problem.kind})`);

@@ -2,7 +2,7 @@
 // Canonicalization Scheme: sorted keys, no insignificant whitespace, one spelling per number), UTF-8.
 // Whoever holds an entry's JSON can recompute its leaf hash byte for byte, without Trustplane.
 import canonicalize from 'canonicalize';
-import { leafHash } from './merkle.ts';
+import { createHash } from 'node:crypto';
 import type { Hash } from './merkle.ts';
 
 export type AuditEntry = {
@@ -26,4 +26,7 @@ export const entryJson = (entry: AuditEntry): string => {
   return json;
 };
 
-export const entryLeafHash = (json: string): Hash => leafHash(Buffer.from(json, 'utf8'));
+const leafPrefix = Uint8Array.of(0x00);
+
+/** RFC 9162 §2.1.1 leaf hash of the entry's canonical JSON (the same as leafHash of its UTF-8, without copying it first). */
+export const entryLeafHash = (json: string): Hash => createHash('sha256').update(leafPrefix).update(json, 'utf8').digest();

@@ -11,6 +11,7 @@ import {
   leafHash, nodeKey, rootHash, rootNodes, verifyConsistency, verifyInclusion,
 } from './merkle.ts';
 import type { Hash, NodeId } from './merkle.ts';
+import { entryJson, entryLeafHash } from './audit-entry.ts';
 
 const h = (hex: string): Hash => Uint8Array.from(Buffer.from(hex, 'hex'));
 const hex = (hash: Hash): string => Buffer.from(hash).toString('hex');
@@ -139,6 +140,12 @@ describe('RFC 9162 Merkle tree', () => {
         assert.ok(verifyConsistency(first, size, rootOf(first), root, proof), `${first} → ${size}`);
       }
     }
+  });
+
+  it("hashes an entry's canonical JSON as RFC 9162 hashes its UTF-8 octets", () => {
+    const json = entryJson({ index: 3, at: '2026-11-22T00:00:00.000Z', actor: 'person:zoë', action: 'x', target: 'y', requestId: null, governanceVersion: null, details: { b: 1, a: 'ü' } });
+    assert.equal(json, '{"action":"x","actor":"person:zoë","at":"2026-11-22T00:00:00.000Z","details":{"a":"ü","b":1},"governanceVersion":null,"index":3,"requestId":null,"target":"y"}');
+    assert.equal(hex(entryLeafHash(json)), hex(leafHash(Buffer.from(json, 'utf8'))));
   });
 
   it('appends in batches exactly as one at a time', () => {

@@ -213,6 +213,17 @@ export const appendLeaves = (frontier: Frontier, leafHashes: readonly Hash[]): {
   return { frontier: { size, nodes }, completed };
 };
 
+/** Appends one leaf hash to a frontier the caller owns, changing it (no node is returned: for verifiers). */
+export const appendLeafInPlace = (frontier: Frontier, hash: Hash): void => {
+  frontier.nodes.push({ level: 0, hash });
+  frontier.size += 1;
+  while (frontier.nodes.length >= 2 && frontier.nodes.at(-1)!.level === frontier.nodes.at(-2)!.level) {
+    const right = frontier.nodes.pop()!;
+    const left = frontier.nodes.pop()!;
+    frontier.nodes.push({ level: left.level + 1, hash: nodeHash(left.hash, right.hash) });
+  }
+};
+
 /** The root of the tree a frontier describes. */
 export const frontierRoot = (frontier: Frontier): Hash => {
   let hash: Hash | undefined;

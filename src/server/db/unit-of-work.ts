@@ -97,3 +97,19 @@ export const createIssuedCertificateReader = (database: Database): IssuedCertifi
     if (!reading) void readQueued();
   });
 };
+
+/**
+ * Proofs and roots without a transaction: every node of a size the log has reached is stored before that
+ * size is committed and never changes, so one statement reads them consistently. What an auditor asks
+ * for most then costs one round trip.
+ */
+export const createAuditReader = (database: Database) => {
+  const store = createAuditStore(database.db);
+  return {
+    inclusionProof: store.inclusionProof,
+    consistencyProof: store.consistencyProof,
+    rootAt: store.rootAt,
+  };
+};
+
+export type AuditReader = ReturnType<typeof createAuditReader>;

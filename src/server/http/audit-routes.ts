@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { renderEvidenceHtml } from '../../core/audit/evidence-html.ts';
 import type { AuditService } from '../services/audit-service.ts';
 import type { AuditEventRow } from '../stores/audit-store.ts';
 import { isoTimeSchema, listEnvelope, parseInstantParameter, principalRefSchema, shortText } from './schemas.ts';
@@ -88,6 +89,21 @@ export const auditRoutes = (audit: AuditService) => (app: FastifyInstance): void
       response: { 200: z.object({ origin: z.string(), verifierKey: z.string(), publicKey: z.string() }) },
     },
   }, async () => audit.publicKey());
+
+  api.get('/api/v1/reports/evidence', {
+    config: { action: 'read' },
+    schema: {
+      tags: ['audit'],
+      summary: 'The evidence pack of a period: changes with who requested, approved, executed and verified them, revocations against their SLA, emergencies and their reviews, denied attempts, each backed by audit entries with inclusion proofs; JSON, or a page with format=html',
+      querystring: z.object({ from: isoTimeSchema, to: isoTimeSchema, class: shortText(63).optional(), format: z.enum(['json', 'html']).default('json') }).strict(),
+    },
+  }, async (request, reply) => {
+    const pack = await audit.evidence({
+      from: parseInstantParameter('from', request.query.from), to: parseInstantParameter('to', request.query.to), classId: request.query.class ?? null,
+    });
+    if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(renderEvidenceHtml(pack));
+    return pack;
+  });
 
   api.get('/api/v1/audit/export', {
     config: { action: 'read' },

@@ -3,15 +3,19 @@
 // its checkpoints carry, is fixed then. A checkpoint is signed outside any transaction, then stored with
 // a message for the witness in the outbox, so that a copy leaves the database after commit.
 import { checkpointText, signedNote, verifierKeyText } from '../../core/audit/checkpoint.ts';
+import { buildEvidencePack } from '../../core/audit/evidence-pack.ts';
+import type { EvidenceEntry, EvidencePack } from '../../core/audit/evidence-pack.ts';
 import type { Hash } from '../../core/audit/merkle.ts';
 import { TrustplaneError } from '../../core/errors.ts';
-import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { AuditReader, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
 import type { AuditEventRow, StoredCheckpoint } from '../stores/audit-store.ts';
 import type { CaService } from './ca-service.ts';
 
 export type AuditServiceDeps = {
   unitOfWork: UnitOfWork;
+  /** Proofs, read without a transaction (see createAuditReader). */
+  reader: AuditReader;
   clock: Clock;
   ca: Pick<CaService, 'createKey' | 'signerFor'>;
   publicUrl: () => string;
@@ -34,6 +38,9 @@ export const originOf = (publicUrl: string): string => {
 export type CheckpointView = { size: number; root: string; at: string; note: string };
 const viewOf = (checkpoint: StoredCheckpoint): CheckpointView => ({ size: checkpoint.size, root: Buffer.from(checkpoint.root).toString('base64'), at: checkpoint.at, note: checkpoint.note });
 const base64 = (hash: Hash): string => Buffer.from(hash).toString('base64');
+
+/** An evidence pack covers at most this many changes; a longer period is split. */
+export const maxEvidenceChanges = 10_000;
 
 export const createAuditService = (deps: AuditServiceDeps) => {
   const { unitOfWork, clock } = deps;
@@ -101,35 +108,73 @@ export const createAuditService = (deps: AuditServiceDeps) => {
 
     /** One entry, as canonical JSON, with its inclusion proof against the latest checkpoint (null proof when none covers it yet). */
     async entry(index: number) {
-      return unitOfWork(async (tx) => {
-        const entry = await tx.audit.entryAt(index);
-        if (entry === null) throw new TrustplaneError('NOT_FOUND', `the audit log has no entry ${index}; it holds ${(await tx.audit.head()).size}`);
-        const latest = await tx.audit.latestCheckpoint();
-        const covered = latest !== null && latest.size > index;
-        return {
-          index,
-          entry: entry.entry,
-          leafHash: base64(entry.leafHash),
-          checkpoint: latest === null ? null : viewOf(latest),
-          proof: covered ? (await tx.audit.inclusionProof(index, latest.size)).map(base64) : null,
-        };
+      const { entry, latest } = await unitOfWork(async (tx) => {
+        const found = await tx.audit.entryAt(index);
+        if (found === null) throw new TrustplaneError('NOT_FOUND', `the audit log has no entry ${index}; it holds ${(await tx.audit.head()).size}`);
+        return { entry: found, latest: await tx.audit.latestCheckpoint() };
       });
+      const covered = latest !== null && latest.size > index;
+      return {
+        index,
+        entry: entry.entry,
+        leafHash: base64(entry.leafHash),
+        checkpoint: latest === null ? null : viewOf(latest),
+        proof: covered ? (await deps.reader.inclusionProof(index, latest.size)).map(base64) : null,
+      };
     },
 
     /** The consistency proof between two sizes the log has had. */
     async consistency(first: number, second: number): Promise<{ first: number; second: number; proof: string[] }> {
-      return unitOfWork(async (tx) => {
-        const { size } = await tx.audit.head();
-        if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second || second > size) {
-          throw new TrustplaneError('VALIDATION_FAILED', `a consistency proof needs 0 ≤ first ≤ second ≤ ${size} (the log's size), not ${first} and ${second}`);
-        }
-        return { first, second, proof: (await tx.audit.consistencyProof(first, second)).map(base64) };
-      });
+      const { size } = await unitOfWork((tx) => tx.audit.head());
+      if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second || second > size) {
+        throw new TrustplaneError('VALIDATION_FAILED', `a consistency proof needs 0 ≤ first ≤ second ≤ ${size} (the log's size), not ${first} and ${second}`);
+      }
+      return { first, second, proof: (await deps.reader.consistencyProof(first, second)).map(base64) };
     },
 
     /** Entries in leaf order from `from` (an export's pages), leaf hashes in base64. */
     entriesFrom: async (from: number, limit: number): Promise<{ index: number; entry: string; leafHash: string }[]> =>
       (await unitOfWork((tx) => tx.audit.entriesFrom(from, limit))).map((entry) => ({ ...entry, leafHash: Buffer.from(entry.leafHash, 'hex').toString('base64') })),
+
+    /**
+     * The evidence pack of a period (changes requested in it, optionally of one class): a fresh checkpoint
+     * is signed first, and every cited entry carries its inclusion proof against it.
+     */
+    async evidence(input: { from: Date; to: Date; classId: string | null }): Promise<EvidencePack> {
+      if (!(input.from.getTime() < input.to.getTime())) throw new TrustplaneError('VALIDATION_FAILED', `--from (${input.from.toISOString()}) must be before --to (${input.to.toISOString()})`);
+      const gathered = await unitOfWork(async (tx) => {
+        const changes = await tx.changes.list({
+          requestedFrom: input.from.toISOString(), requestedTo: input.to.toISOString(), limit: maxEvidenceChanges + 1,
+          ...(input.classId === null ? {} : { classId: input.classId }),
+        });
+        if (changes.length > maxEvidenceChanges) {
+          throw new TrustplaneError('VALIDATION_FAILED', `more than ${maxEvidenceChanges} changes were requested in that period; make a pack per shorter period or per class`);
+        }
+        const reviews = await tx.reviews.ofChanges(changes.filter((change) => change.playbookId !== null).map((change) => change.id));
+        const denied = (await tx.authz.deniedAttempts({ since: input.from.toISOString(), limit: maxEvidenceChanges }))
+          .filter((attempt) => attempt.at < input.to.toISOString() && (input.classId === null || attempt.classId === input.classId));
+        const indexes = await tx.audit.indexesOf({
+          targets: [...changes.map((change) => `change:${change.id}`), ...new Set(changes.flatMap((change) => (change.playbookId === null ? [] : [`playbook:${change.playbookId}`])))],
+          ...(changes.some((change) => change.action === 'revoke') ? { actions: ['crl.publish'], since: input.from.toISOString() } : {}),
+        });
+        return { changes, reviews, denied, indexes };
+      });
+      const checkpoint = await service.checkpoint();
+      const key = await service.publicKey();
+      const entries: EvidenceEntry[] = [];
+      for (const index of gathered.indexes.filter((value) => value < checkpoint.size)) {
+        const entry = await unitOfWork((tx) => tx.audit.entryAt(index));
+        if (entry === null) continue;
+        entries.push({ index, entry: entry.entry, proof: (await deps.reader.inclusionProof(index, checkpoint.size)).map(base64) });
+      }
+      return buildEvidencePack({
+        generatedAt: clock.now(), period: { from: input.from, to: input.to }, classId: input.classId,
+        log: { origin: key.origin, verifierKey: key.verifierKey, checkpoint: checkpoint.note },
+        changes: gathered.changes, reviews: gathered.reviews,
+        denied: gathered.denied.map((attempt) => ({ at: attempt.at, principal: attempt.principal, action: attempt.action, resource: attempt.resource, code: attempt.code, reason: attempt.reason })),
+        entries,
+      });
+    },
 
     head: async (): Promise<{ size: number; root: string }> => {
       const head = await unitOfWork((tx) => tx.audit.head());

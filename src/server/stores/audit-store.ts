@@ -3,7 +3,8 @@
 // (an UPDATE, which serializes appenders on PostgreSQL as SQLite's single writer does), numbers the
 // leaves after the last, stores the entry's canonical JSON with its leaf hash, and keeps every interior
 // node the leaves complete. Roots and proofs then read O(log n) stored nodes.
-import type { Selectable, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { entryJson, entryLeafHash } from '../../core/audit/audit-entry.ts';
 import type { AuditEntry } from '../../core/audit/audit-entry.ts';
 import {
@@ -51,19 +52,19 @@ const entryOfRow = (row: Pick<AuditEventRecord, 'leaf_index' | 'at' | 'actor' | 
   details: JSON.parse(row.details) as Record<string, unknown>,
 });
 
-export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
-  /** The stored hashes of these nodes: leaves from the events, interior nodes from the node table. */
+/** Through a unit of work's transaction, or, for proofs (what is stored for a size never changes), through createAuditReader. */
+export const createAuditStore = (trx: Kysely<DatabaseSchema>) => {
+  /** The stored hashes of these nodes, in one statement: leaves from the events, interior nodes from the node table. */
   const nodeHashes = async (nodes: readonly NodeId[]): Promise<Map<string, Hash>> => {
     const found = new Map<string, Hash>();
+    if (nodes.length === 0) return found;
     const leaves = nodes.filter((node) => node.level === 0).map((node) => node.index);
     const interior = nodes.filter((node) => node.level > 0);
-    if (leaves.length > 0) {
-      const rows = await trx.selectFrom('audit_events').select(['leaf_index', 'leaf_hash']).where('leaf_index', 'in', leaves).execute();
-      for (const row of rows) if (row.leaf_hash !== null) found.set(nodeKey({ level: 0, index: Number(row.leaf_index) }), unhex(row.leaf_hash));
-    }
-    for (const [level, indexes] of Map.groupBy(interior, (node) => node.level)) {
-      const rows = await trx.selectFrom('audit_tree_nodes').select(['idx', 'hash']).where('level', '=', level).where('idx', 'in', indexes.map((node) => node.index)).execute();
-      for (const row of rows) found.set(nodeKey({ level, index: Number(row.idx) }), unhex(row.hash));
+    const leafQuery = trx.selectFrom('audit_events').select([sql<number>`0`.as('level'), 'leaf_index as idx', 'leaf_hash as hash']).where('leaf_index', 'in', leaves.length === 0 ? [-1] : leaves);
+    const nodeQuery = trx.selectFrom('audit_tree_nodes').select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(interior.length === 0 ? [eb('level', '=', -1)] : interior.map((node) => eb.and([eb('level', '=', node.level), eb('idx', '=', node.index)]))));
+    for (const row of await leafQuery.unionAll(nodeQuery).execute()) {
+      if (row.hash !== null) found.set(nodeKey({ level: Number(row.level), index: Number(row.idx) }), unhex(row.hash));
     }
     const missing = nodes.find((node) => !found.has(nodeKey(node)));
     if (missing !== undefined) throw new TrustplaneError('INTERNAL', `the audit log's node ${nodeKey(missing)} is not stored: the log is damaged; run \`trustplane audit verify\``);
@@ -160,6 +161,21 @@ export const createAuditStore = (trx: Transaction<DatabaseSchema>) => {
         ...(row.governance_version === null ? {} : { governanceVersion: Number(row.governance_version) }),
         details: JSON.parse(row.details) as Record<string, unknown>,
       }));
+    },
+
+    /** The leaf indexes of the entries about these targets, and of the entries of these actions from `since` on, in leaf order. */
+    async indexesOf(options: { targets: readonly string[]; actions?: readonly string[]; since?: string }): Promise<number[]> {
+      const indexes = new Set<number>();
+      for (let start = 0; start < options.targets.length; start += 500) {
+        const rows = await trx.selectFrom('audit_events').select('leaf_index').where('target', 'in', options.targets.slice(start, start + 500)).execute();
+        for (const row of rows) indexes.add(Number(row.leaf_index));
+      }
+      if (options.actions !== undefined && options.actions.length > 0) {
+        let query = trx.selectFrom('audit_events').select('leaf_index').where('action', 'in', [...options.actions]);
+        if (options.since !== undefined) query = query.where('at', '>=', options.since);
+        for (const row of await query.execute()) indexes.add(Number(row.leaf_index));
+      }
+      return [...indexes].filter((index) => index >= 0).sort((a, b) => a - b);
     },
 
     /** The log's key and origin, once the first checkpoint made them. */

@@ -25,6 +25,10 @@ export type ChangeFilter = {
   classId?: string;
   credentialId?: string;
   requester?: string;
+  /** Requested at or after this instant… */
+  requestedFrom?: string;
+  /** …and before this one. */
+  requestedTo?: string;
   limit: number;
   after?: string;
 };
@@ -128,6 +132,8 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.classId !== undefined) query = query.where('class_id', '=', filter.classId);
       if (filter.requester !== undefined) query = query.where('requester', '=', filter.requester);
+      if (filter.requestedFrom !== undefined) query = query.where('requested_at', '>=', filter.requestedFrom);
+      if (filter.requestedTo !== undefined) query = query.where('requested_at', '<', filter.requestedTo);
       if (filter.credentialId !== undefined) {
         const credentialId = filter.credentialId;
         query = query.where('id', 'in', (sub) => sub.selectFrom('change_credentials').select('change_id').where('credential_id', '=', credentialId));

@@ -41,6 +41,16 @@ export const createReviewStore = (trx: Transaction<DatabaseSchema>) => ({
     return row === undefined ? null : toReview(row);
   },
 
+  /** The reviews of these changes (emergency invocations). */
+  async ofChanges(changeIds: readonly string[]): Promise<Review[]> {
+    const reviews: Review[] = [];
+    for (let start = 0; start < changeIds.length; start += 500) {
+      const rows = await trx.selectFrom('reviews').selectAll().where('change_id', 'in', changeIds.slice(start, start + 500)).execute();
+      reviews.push(...rows.map(toReview));
+    }
+    return reviews;
+  },
+
   async list(filter: { status?: ReviewStatus; accountable?: string; limit: number }): Promise<Review[]> {
     let query = trx.selectFrom('reviews').selectAll();
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);

@@ -1,0 +1,38 @@
+// Reports for auditors. `report evidence` asks the server for the evidence pack of a period and writes it
+// as JSON or as a page for a browser (rendered here from the same pack, which the page carries for
+// `audit verify --evidence`).
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { renderEvidenceHtml } from '../../core/audit/evidence-html.ts';
+import type { EvidencePack } from '../../core/audit/evidence-pack.ts';
+import { action } from '../run-command.ts';
+import { instantFlag, oneOf } from './change-commands.ts';
+
+export const registerReportCommands = (program: Command): void => {
+  const report = program.command('report').description('reports for auditors');
+
+  report.command('evidence')
+    .description('the evidence pack of a period: who requested, approved, executed and verified each change, revocations against their SLA, emergencies and reviews, denied attempts; every claim backed by audit entries with inclusion proofs')
+    .requiredOption('--from <time>', 'the start of the period (2026-11-01T00:00:00Z)')
+    .requiredOption('--to <time>', 'its end (exclusive)')
+    .option('--class <id>', 'only changes of this class')
+    .option('--format <format>', 'json or html', 'json')
+    .option('--out <file>', 'write it to this file (it must not exist) instead of standard output')
+    .action(action(async ({ client, output }, options: { from: string; to: string; class?: string; format: string; out?: string }) => {
+      const format = oneOf('--format', options.format, ['json', 'html'] as const);
+      const pack = await client().get<EvidencePack>('/api/v1/reports/evidence', {
+        from: instantFlag('--from', options.from), to: instantFlag('--to', options.to), ...(options.class === undefined ? {} : { class: options.class }),
+      });
+      const text = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;
+      if (options.out === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      writeFileSync(options.out, text, { flag: 'wx' });
+      const { summary } = pack;
+      output.result({ file: options.out, format, summary }, () => output.line(
+        `Wrote the evidence pack for ${pack.period.from} to ${pack.period.to} to ${options.out}: ${summary.changes} changes (${summary.separationOfDutiesMet} with separation of duties kept), `
+        + `${summary.revocations} revocations (${summary.slaMet} within SLA, ${summary.slaMissed} missed), ${summary.emergencies} emergencies, ${summary.denied} denied attempts, ${pack.entries.length} audit entries with proofs.`,
+      ));
+    }));
+};

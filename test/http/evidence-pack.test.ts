@@ -1,0 +1,102 @@
+// The evidence pack of a period, on SQLite and PostgreSQL: changes carried out by different people
+// through the API, a revocation by playbook and its review, an attempt Cedar denied; the pack names who
+// did each step and whether the revocation met its SLA; every entry it cites verifies against its signed
+// checkpoint offline; a pack edited afterwards (another approver, a proof) is refused; the HTML page
+// shows the same in tables and carries the pack for verification.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evidenceFromHtml, renderEvidenceHtml } from '../../src/core/audit/evidence-html.ts';
+import { verifyEvidencePack } from '../../src/core/audit/evidence-pack.ts';
+import type { EvidencePack } from '../../src/core/audit/evidence-pack.ts';
+import { parseVerifierKey } from '../../src/core/audit/checkpoint.ts';
+import { databaseTargets } from '../support/databases.ts';
+import { startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
+import type { DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
+
+for (const target of databaseTargets) {
+  describe(`the evidence pack on ${target.name}`, () => {
+    let tp: DecisionRightsFixture;
+    let pack: EvidencePack;
+    const ids: { issue: string; revoke: string } = { issue: '', revoke: '' };
+
+    const step = async (person: Person, path: string, body: Record<string, unknown>, status = 200) => {
+      const answer = await tp.as(person, 'POST', path, body);
+      assert.equal(answer.statusCode, status, answer.body);
+      return answer.json();
+    };
+
+    before(async () => {
+      tp = await startDecisionRightsFixture(target, { credentials: 2 });
+      await tp.services.ca.createAuthority({ sourceId: 'internal-ca', name: 'Acme Internal CA', algorithm: 'ECDSA-P256', backend: 'software', actor: 'test' });
+      const issued = await step('ivan', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'gateway', spec: { names: ['gw.svc.acme.internal'] } }, 201);
+      ids.issue = issued.id;
+      await step('dave', `/api/v1/changes/${issued.id}/approve`, {});
+      // Ivan requested: Cedar refuses him as the approver too, and the refusal is recorded.
+      await step('ivan', `/api/v1/changes/${issued.id}/approve`, {}, 403);
+      const executed = await step('ivan', `/api/v1/changes/${issued.id}/execute`, {});
+      await step('erin', `/api/v1/changes/${issued.id}/verify`, {});
+      const credential = (executed.events.find((event: { step: string }) => event.step === 'executed').details.produced as string[])[0];
+      const invoked = await step('erin', '/api/v1/playbooks/key-compromise/invoke', { credentials: [credential], trigger: 'key_compromise', reason: 'key seen in a public repository' });
+      ids.revoke = invoked.changes[0].id;
+      await step('lena', `/api/v1/changes/${ids.revoke}/verify`, {});
+      const now = tp.clock.now().getTime();
+      const answer = await tp.as('lena', 'GET', `/api/v1/reports/evidence?from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`);
+      assert.equal(answer.statusCode, 200, answer.body);
+      pack = answer.json();
+    });
+    after(() => tp.close());
+
+    test('names who requested, approved, executed and verified each change, and whether they were different people', () => {
+      const issue = pack.changes.find((change) => change.id === ids.issue);
+      assert.ok(issue !== undefined);
+      assert.deepEqual([issue.requester, issue.approvals, issue.executor, issue.verifier], ['person:ivan', ['person:dave'], 'person:ivan', 'person:erin']);
+      assert.equal(issue.separationOfDuties.met, false, 'ivan requested and executed');
+      assert.match(issue.separationOfDuties.detail, /person:ivan was both requester and executor/);
+      assert.ok(issue.approvedAt !== null && issue.entries.length >= 4);
+      assert.ok(pack.denied.some((denial) => denial.principal === 'person:ivan'), 'the refused approval is in the pack');
+    });
+
+    test('gives each revocation its trigger, times and SLA, and each emergency its review', () => {
+      const revocation = pack.revocations.find((entry) => entry.changeId === ids.revoke);
+      assert.ok(revocation !== undefined);
+      assert.equal(revocation.trigger, 'key_compromise');
+      assert.ok(revocation.revokedAt !== null && revocation.publishedAt !== null && revocation.verifiedAt !== null && revocation.dueAt !== null);
+      assert.ok(revocation.publishedAt >= revocation.revokedAt, 'the CRL was published after the revocation');
+      assert.equal(revocation.sla, 'met');
+      const emergency = pack.emergencies.find((entry) => entry.changeId === ids.revoke);
+      assert.equal(emergency?.playbookId, 'key-compromise');
+      assert.equal(emergency?.review?.status, 'open');
+      assert.deepEqual(pack.summary, { ...pack.summary, revocations: 1, slaMet: 1, slaMissed: 0, emergencies: 1 });
+      assert.ok(pack.frameworks.some((entry) => entry.id === 'PR.AA-05') && pack.frameworks.some((entry) => entry.id === 'NHI5:2025') && pack.frameworks.some((entry) => entry.id === 'GOVERN 3.2'));
+    });
+
+    test('verifies offline with the log key, and refuses a pack edited afterwards', async () => {
+      const key = parseVerifierKey((await tp.services.audit.publicKey()).verifierKey);
+      assert.ok(!('problem' in key));
+      const report = verifyEvidencePack(pack, key);
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.entriesVerified, pack.entries.length);
+
+      const otherApprover = structuredClone(pack);
+      otherApprover.changes.find((change) => change.id === ids.issue)!.approvals = ['person:carol'];
+      const edited = verifyEvidencePack(otherApprover, key);
+      assert.match(edited.problems.join('\n'), /names person:carol as approver, but no cited audit entry shows/, JSON.stringify(otherApprover.changes.find((change) => change.id === ids.issue)));
+      const alteredEntry = structuredClone(pack);
+      alteredEntry.entries[0]!.entry = alteredEntry.entries[0]!.entry.replace('person:', 'person:x');
+      assert.match(verifyEvidencePack(alteredEntry, key).problems.join('\n'), /is not in the log the checkpoint signed/);
+      const otherKey = parseVerifierKey('PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW');
+      assert.ok(!('problem' in otherKey));
+      assert.equal(verifyEvidencePack(pack, otherKey).ok, false);
+    });
+
+    test('reads as a page of tables, and the page carries the pack it shows', () => {
+      const html = renderEvidenceHtml(pack);
+      assert.match(html, /<h2>Changes and who made them<\/h2>\s*<table>/);
+      assert.match(html, /<h2>Revocations against their SLA<\/h2>\s*<table>/);
+      assert.match(html, new RegExp(`<td>${ids.revoke}</td><td>key_compromise</td>`));
+      assert.match(html, /BROKEN: person:ivan was both requester and executor/);
+      assert.doesNotMatch(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, ''), /\{"/, 'no raw JSON on the page');
+      assert.deepEqual(evidenceFromHtml(html), JSON.parse(JSON.stringify(pack)));
+    });
+  });
+}
