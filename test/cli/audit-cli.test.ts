@@ -101,6 +101,12 @@ for (const target of databaseTargets) {
       const evidence = await cli(['audit', 'verify', '--evidence', page, '--key', key]);
       assert.equal(evidence.code, 0, evidence.stdout + evidence.stderr);
       assert.match(evidence.stdout, /^OK: the pack's checkpoint \(size \d+\) is signed by 127\.0\.0\.1:\d+\/audit/);
+      // The page the auditor reads is checked too: edited, it no longer matches the pack it carries.
+      const edited = file(`evidence-edited-${target.name}.html`);
+      writeFileSync(edited, readFileSync(page, 'utf8').replace('Nothing was denied in this period.', 'Nothing at all happened.'));
+      const refused = await cli(['audit', 'verify', '--evidence', edited, '--key', key]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout, /the page was edited/);
       const listed = await json(['audit', 'entries', '--actor', 'system:bootstrap', '--limit', '5']);
       assert.ok(listed.items.length > 0 && listed.items.every((entry: { actor: string }) => entry.actor === 'system:bootstrap'));
     });

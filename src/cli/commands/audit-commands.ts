@@ -10,8 +10,8 @@ import { parseVerifierKey } from '../../core/audit/checkpoint.ts';
 import { entryLeafHash } from '../../core/audit/audit-entry.ts';
 import { verifyInclusion } from '../../core/audit/merkle.ts';
 import { createLogVerifier, exportFormat } from '../../core/audit/verify-log.ts';
-import { evidenceFromHtml } from '../../core/audit/evidence-html.ts';
-import { verifyEvidencePack } from '../../core/audit/evidence-pack.ts';
+import { evidenceFromHtml, renderEvidenceHtml } from '../../core/audit/evidence-html.ts';
+import { evidenceShapeProblem, verifyEvidencePack } from '../../core/audit/evidence-pack.ts';
 import type { EvidencePack } from '../../core/audit/evidence-pack.ts';
 import type { ExportEntry, ExportHeader, VerifyReport } from '../../core/audit/verify-log.ts';
 import { TrustplaneError } from '../../core/errors.ts';
@@ -40,9 +40,13 @@ const verifyFile = async (file: string, options: { key?: string; saved?: string 
     } catch {
       throw new TrustplaneError('VALIDATION_FAILED', `${file}:${lineNumber}: not a JSON record; is this a file \`trustplane audit export\` wrote?`);
     }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new TrustplaneError('VALIDATION_FAILED', `${file}:${lineNumber}: not a record of an audit log export (a header, a checkpoint or an entry)`);
+    }
     if (header === null) {
       if (record.format !== exportFormat) throw new TrustplaneError('VALIDATION_FAILED', `${file}:1: not an audit log export (expected format ${exportFormat})`);
       header = record as unknown as ExportHeader;
+      if (options.key === undefined && typeof header.verifierKey !== 'string') throw new TrustplaneError('VALIDATION_FAILED', `${file}:1: the export names no verifier key; give the log's key with --key`);
       const keyText = options.key ?? header.verifierKey;
       if (options.key === undefined) warn(`no --key given: trusting the key in the file itself (${header.verifierKey}); an auditor should take the key from the log's owner, not from the export`);
       const key = parseVerifierKey(keyText);
@@ -134,6 +138,9 @@ export const registerAuditCommands = (program: Command): void => {
       await api.post<CheckpointView>('/api/v1/audit/checkpoint', {});
       const key = await api.get<{ origin: string; verifierKey: string }>('/api/v1/audit/public-key');
       const checkpoints = (await api.get<{ items: CheckpointView[] }>('/api/v1/audit/checkpoints?limit=100000')).items;
+      // Past 100,000 checkpoints the oldest come first; the fresh one, which vouches for the last entries, must be in.
+      const latest = (await api.get<{ checkpoint: CheckpointView | null }>('/api/v1/audit/checkpoint')).checkpoint;
+      if (latest !== null && checkpoints.at(-1)?.size !== latest.size) checkpoints.push(latest);
       const size = checkpoints.at(-1)?.size ?? 0;
       const file = createWriteStream(options.out, { flags: 'wx', encoding: 'utf8' });
       const write = async (record: unknown) => {
@@ -169,19 +176,27 @@ export const registerAuditCommands = (program: Command): void => {
       const warn = (text: string) => process.stderr.write(`warning: ${text}\n`);
       if (options.evidence !== undefined) {
         const text = readFileSync(options.evidence, 'utf8');
+        const page = text.trimStart().startsWith('<');
         let pack: EvidencePack;
         try {
-          pack = (text.trimStart().startsWith('<') ? evidenceFromHtml(text) : JSON.parse(text)) as EvidencePack;
+          pack = (page ? evidenceFromHtml(text) : JSON.parse(text)) as EvidencePack;
         } catch {
           throw new TrustplaneError('VALIDATION_FAILED', `${options.evidence} is not an evidence pack that \`trustplane report evidence\` wrote`);
         }
-        if (pack === null || typeof pack !== 'object' || pack.log === undefined) throw new TrustplaneError('VALIDATION_FAILED', `${options.evidence} carries no evidence pack`);
+        const shapeProblem = evidenceShapeProblem(pack);
+        if (shapeProblem !== null) throw new TrustplaneError('VALIDATION_FAILED', `${options.evidence}: ${shapeProblem}`);
+        // What the auditor read must be what the pack says: the page is rendered again from it, and compared.
+        if (page && renderEvidenceHtml(pack) !== text) {
+          output.result({ ok: false, problems: ['the page was edited: what it shows is not what the pack inside it says'] }, () => output.line('FAILED: the page was edited: what it shows is not what the pack inside it says'));
+          process.exitCode = 1;
+          return;
+        }
         if (options.key === undefined) warn(`no --key given: trusting the key in the pack itself (${pack.log.verifierKey}); an auditor should take the key from the log's owner`);
         const key = parseVerifierKey(options.key ?? pack.log.verifierKey);
         if ('problem' in key) throw new TrustplaneError('VALIDATION_FAILED', `--key: ${key.problem}`);
         const report = verifyEvidencePack(pack, key);
         output.result(report, () => {
-          if (report.ok) output.line(`OK: the pack's checkpoint (size ${report.checkpointSize}) is signed by ${key.name}; all ${report.entriesVerified} cited audit entries are in it; every person the pack names is the one the log recorded.`);
+          if (report.ok) output.line(`OK: the pack's checkpoint (size ${report.checkpointSize}) is signed by ${key.name}; all ${report.entriesVerified} cited audit entries are in it; every change, revocation, emergency, denial and total the pack states is what those entries say.`);
           else for (const problem of report.problems.slice(0, 20)) output.line(`FAILED: ${problem}`);
         });
         if (!report.ok) process.exitCode = 1;

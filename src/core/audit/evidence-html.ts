@@ -39,10 +39,10 @@ pre{background:#f6f7fa;padding:.7rem;overflow-x:auto}dl{display:grid;grid-templa
 Every statement below rests on entries of Trustplane's tamper-evident audit log; each entry carries a proof that it is in the log as signed at size ${escapeHtml(pack.log.checkpoint.split('\n')[1] ?? '?')}.</p>
 <h2>Summary</h2>
 <dl>
-<dt>Changes</dt><dd>${summary.changes}, of which ${summary.separationOfDutiesMet} kept request, approval, execution and verification with different people${summary.changes - summary.separationOfDutiesMet > 0 ? ` — <strong class="bad">${summary.changes - summary.separationOfDutiesMet} did not</strong>` : ''}</dd>
-<dt>Revocations</dt><dd>${summary.revocations}: ${summary.slaMet} within their SLA, ${summary.slaMissed > 0 ? `<strong class="bad">${summary.slaMissed} missed it</strong>` : 'none missed it'}, ${summary.slaOpen} still open</dd>
-<dt>Emergency invocations</dt><dd>${summary.emergencies}, ${summary.reviewsOpen} with their review still open</dd>
-<dt>Denied attempts</dt><dd>${summary.denied}</dd>
+<dt>Changes</dt><dd>${Number(summary.changes)}, of which ${Number(summary.separationOfDutiesMet)} kept separation of duties (the requester did not approve; approval, execution and verification by different people)${summary.changes - summary.separationOfDutiesMet > 0 ? ` — <strong class="bad">${Number(summary.changes) - Number(summary.separationOfDutiesMet)} did not</strong>` : ''}</dd>
+<dt>Revocations</dt><dd>${Number(summary.revocations)}: ${Number(summary.slaMet)} within their SLA, ${summary.slaMissed > 0 ? `<strong class="bad">${Number(summary.slaMissed)} missed it</strong>` : 'none missed it'}, ${Number(summary.slaOpen)} still open</dd>
+<dt>Emergency invocations</dt><dd>${Number(summary.emergencies)}, ${Number(summary.reviewsOpen)} with their review still open</dd>
+<dt>Denied attempts</dt><dd>${Number(summary.denied)}</dd>
 </dl>
 <h2>Changes and who made them</h2>
 ${table(['Change', 'Class', 'Action', 'Requested', 'Approved', 'Executed', 'Verified', 'Separation of duties'], pack.changes.map((change) => [
@@ -79,8 +79,8 @@ every proof, and that the people named above are the ones the log recorded.</p>
 `;
 };
 
-/** The pack a page carries (see renderEvidenceHtml); null when the page carries none. */
+/** The pack a page carries (see renderEvidenceHtml); null unless the page carries exactly one. */
 export const evidenceFromHtml = (html: string): unknown => {
-  const match = new RegExp(`<script type="application/json" id="${evidenceMarker}">([\\s\\S]*?)</script>`).exec(html);
-  return match === null ? null : JSON.parse(match[1] as string);
+  const matches = [...html.matchAll(new RegExp(`<script type="application/json" id="${evidenceMarker}">([\\s\\S]*?)</script>`, 'g'))];
+  return matches.length === 1 ? JSON.parse(matches[0]![1] as string) : null;
 };

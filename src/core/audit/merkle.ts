@@ -157,7 +157,7 @@ export const verifyConsistency = (first: number, second: number, firstRoot: Hash
   if (first === 0) return proof.length === 0;
   if (proof.length === 0 || proof.some((p) => p.length !== hashSize)) return false;
   // If the old tree is a whole subtree (a power of two), its root is the first hash of the path.
-  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
+  const path = largestPowerOfTwoBelow(first + 1) === first ? [firstRoot, ...proof] : [...proof];
   let [fn, sn] = [first - 1, second - 1];
   while (fn % 2 === 1) {
     fn = Math.floor(fn / 2);

@@ -17,11 +17,14 @@ import type { Frontier } from './merkle.ts';
 
 export const exportFormat = 'trustplane-audit-log/v1';
 
+/** How far from its position a moved entry is looked for (each step costs two hashes). */
+const maxMoveSearch = 100_000;
+
 export type ExportHeader = { format: string; origin: string; verifierKey: string; size: number; exportedAt: string };
 export type ExportEntry = { index: number; entry: string; leafHash: string };
 
 export type LogProblem = {
-  kind: 'altered' | 'missing' | 'out-of-order' | 'truncated' | 'checkpoint-signature' | 'checkpoint-root' | 'inconsistent-with-saved' | 'malformed';
+  kind: 'altered' | 'missing' | 'out-of-order' | 'truncated' | 'unvouched' | 'checkpoint-signature' | 'checkpoint-root' | 'inconsistent-with-saved' | 'malformed';
   /** The first entry concerned, when the problem is one entry's. */
   index: number | null;
   message: string;
@@ -102,14 +105,23 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
     } catch {
       return null;
     }
-    for (let k = 0; k <= Math.max(options.size ?? 0, record.index + 1); k += 1) {
-      if (k !== record.index && base64(entryLeafHash(entryJson({ ...entry, index: k }))) === record.leafHash) return k;
+    // Nearest positions first, and no more than a bounded search: the size comes from the file itself.
+    const limit = Math.min(Math.max(options.size ?? 0, record.index + 1), record.index + maxMoveSearch);
+    for (let distance = 1; distance <= maxMoveSearch; distance += 1) {
+      for (const k of [record.index - distance, record.index + distance]) {
+        if (k >= 0 && k < limit && base64(entryLeafHash(entryJson({ ...entry, index: k }))) === record.leafHash) return k;
+      }
+      if (record.index - distance < 0 && record.index + distance >= limit) break;
     }
     return null;
   };
 
   return {
     checkpoint(note: string): void {
+      if (frontier.size > 0) {
+        fail({ kind: 'malformed', index: null, message: 'a checkpoint comes after the entries began; an export lists its checkpoints first' });
+        return;
+      }
       const read = readNote(note, `the checkpoint ${checkpoints.length + 1} of the export`);
       if (read !== null) checkpoints.push({ ...read, verified: false });
       sizes = wanted();
@@ -125,15 +137,20 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
       if (record.index > expected) fail({ kind: 'missing', index: expected, message: `entry ${expected} is missing: the next entry is ${record.index}, so ${record.index - expected} were removed` });
       if (record.index < expected) fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} appears again after entry ${expected - 1}: the log was reordered or duplicated` });
       const hash = entryLeafHash(record.entry);
-      // The leaf covers the entry's index, so a moved entry fails here too; only then is it read as JSON.
-      if (!Buffer.from(hash).equals(Buffer.from(record.leafHash, 'base64')) && problem === null) {
+      // The entry must say it is the entry at its position. Canonical JSON sorts keys, so the top-level
+      // index is followed by requestId; only when that is missing is the entry read as JSON.
+      if (!record.entry.includes(`"index":${record.index},"requestId":`) && problem === null) {
         let claimed: unknown = null;
         try {
           claimed = (JSON.parse(record.entry) as { index?: unknown }).index;
         } catch {
           fail({ kind: 'malformed', index: record.index, message: `entry ${record.index} is not JSON` });
         }
-        const from = claimed !== null && claimed !== record.index ? (claimed as number) : movedFrom(record);
+        if (typeof claimed === 'number' && claimed !== record.index) fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} was appended as entry ${claimed}: the log was reordered` });
+      }
+      // The leaf covers the entry's index too, so an entry renumbered in place fails here.
+      if (!Buffer.from(hash).equals(Buffer.from(record.leafHash, 'base64')) && problem === null) {
+        const from = movedFrom(record);
         fail(from === null
           ? { kind: 'altered', index: record.index, message: `entry ${record.index} does not hash to the leaf the log recorded when it was appended: it was changed since` }
           : { kind: 'out-of-order', index: record.index, message: `entry ${record.index} was appended as entry ${from}: the log was reordered` });
@@ -146,6 +163,12 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
       const latest = checkpoints.reduce((largest, checkpoint) => Math.max(largest, checkpoint.size), 0);
       if (latest > frontier.size) {
         fail({ kind: 'truncated', index: frontier.size, message: `the log ends after ${frontier.size} entries, but it signed a checkpoint at ${latest}: entries ${frontier.size} to ${latest - 1} were removed` });
+      }
+      if (checkpoints.length > 0 && latest < frontier.size) {
+        fail({ kind: 'unvouched', index: latest, message: `entries ${latest} to ${frontier.size - 1} come after the last signed checkpoint (${latest}): nothing vouches for them; export again, which signs a fresh checkpoint first` });
+      }
+      if (options.size !== undefined && options.size !== frontier.size && problem === null) {
+        fail({ kind: options.size > frontier.size ? 'truncated' : 'malformed', index: Math.min(options.size, frontier.size), message: `the export says it holds ${options.size} entries but holds ${frontier.size}` });
       }
       if (saved !== null && saved.size > frontier.size) {
         fail({ kind: 'truncated', index: frontier.size, message: `the log ends after ${frontier.size} entries, but the checkpoint saved earlier is at ${saved.size}: the log was cut short` });

@@ -151,13 +151,15 @@ export const createAuditService = (deps: AuditServiceDeps) => {
           throw new TrustplaneError('VALIDATION_FAILED', `more than ${maxEvidenceChanges} changes were requested in that period; make a pack per shorter period or per class`);
         }
         const reviews = await tx.reviews.ofChanges(changes.filter((change) => change.playbookId !== null).map((change) => change.id));
-        const denied = (await tx.authz.deniedAttempts({ since: input.from.toISOString(), limit: maxEvidenceChanges }))
-          .filter((attempt) => attempt.at < input.to.toISOString() && (input.classId === null || attempt.classId === input.classId));
         const indexes = await tx.audit.indexesOf({
-          targets: [...changes.map((change) => `change:${change.id}`), ...new Set(changes.flatMap((change) => (change.playbookId === null ? [] : [`playbook:${change.playbookId}`])))],
-          ...(changes.some((change) => change.action === 'revoke') ? { actions: ['crl.publish'], since: input.from.toISOString() } : {}),
+          targets: [
+            ...changes.map((change) => `change:${change.id}`),
+            ...new Set(changes.flatMap((change) => (change.playbookId === null ? [] : [`playbook:${change.playbookId}`]))),
+            ...reviews.map((review) => `review:${review.id}`),
+          ],
+          actions: ['crl.publish', 'authz.denied'], since: input.from.toISOString(),
         });
-        return { changes, reviews, denied, indexes };
+        return { changes, indexes };
       });
       const checkpoint = await service.checkpoint();
       const key = await service.publicKey();
@@ -170,8 +172,7 @@ export const createAuditService = (deps: AuditServiceDeps) => {
       return buildEvidencePack({
         generatedAt: clock.now(), period: { from: input.from, to: input.to }, classId: input.classId,
         log: { origin: key.origin, verifierKey: key.verifierKey, checkpoint: checkpoint.note },
-        changes: gathered.changes, reviews: gathered.reviews,
-        denied: gathered.denied.map((attempt) => ({ at: attempt.at, principal: attempt.principal, action: attempt.action, resource: attempt.resource, code: attempt.code, reason: attempt.reason })),
+        changes: gathered.changes,
         entries,
       });
     },

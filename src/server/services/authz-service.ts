@@ -73,7 +73,7 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
         at: clock.now(), actor: query.principal, action: 'authz.denied', target: resource,
         ...(version === null ? {} : { governanceVersion: version }),
         ...(requestId === undefined ? {} : { requestId }),
-        details: { action: query.action, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id) },
+        details: { action: query.action, classId, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id) },
       });
     });
   };
