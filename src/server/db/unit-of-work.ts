@@ -100,11 +100,11 @@ export const createIssuedCertificateReader = (database: Database): IssuedCertifi
 
 /**
  * Proofs and roots without a transaction: every node of a size the log has reached is stored before that
- * size is committed and never changes, so one statement reads them consistently. What an auditor asks
- * for most then costs one round trip.
+ * size is committed and never changes, so one statement reads them consistently, and what was read is
+ * kept (the upper levels serve every proof). What an auditor asks for most then costs one round trip.
  */
 export const createAuditReader = (database: Database) => {
-  const store = createAuditStore(database.db);
+  const store = createAuditStore(database.db, new Map());
   return {
     inclusionProof: store.inclusionProof,
     consistencyProof: store.consistencyProof,

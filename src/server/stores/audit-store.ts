@@ -53,18 +53,39 @@ const entryOfRow = (row: Pick<AuditEventRecord, 'leaf_index' | 'at' | 'actor' | 
 });
 
 /** Through a unit of work's transaction, or, for proofs (what is stored for a size never changes), through createAuditReader. */
-export const createAuditStore = (trx: Kysely<DatabaseSchema>) => {
+/**
+ * Node hashes already read, by node key. A stored node never changes (it is complete before it is
+ * stored), so what was read once can be answered again without the database; the upper levels, shared
+ * by every proof, stay here. Bounded: emptied when full.
+ */
+export type NodeCache = Map<string, Hash>;
+const maxCachedNodes = 200_000;
+
+export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache | null = null) => {
   /** The stored hashes of these nodes, in one statement: leaves from the events, interior nodes from the node table. */
-  const nodeHashes = async (nodes: readonly NodeId[]): Promise<Map<string, Hash>> => {
+  const nodeHashes = async (wanted: readonly NodeId[]): Promise<Map<string, Hash>> => {
     const found = new Map<string, Hash>();
+    const nodes = wanted.filter((node) => {
+      const cached = cache?.get(nodeKey(node));
+      if (cached !== undefined) found.set(nodeKey(node), cached);
+      return cached === undefined;
+    });
     if (nodes.length === 0) return found;
     const leaves = nodes.filter((node) => node.level === 0).map((node) => node.index);
     const interior = nodes.filter((node) => node.level > 0);
     const leafQuery = trx.selectFrom('audit_events').select([sql<number>`0`.as('level'), 'leaf_index as idx', 'leaf_hash as hash']).where('leaf_index', 'in', leaves.length === 0 ? [-1] : leaves);
-    const nodeQuery = trx.selectFrom('audit_tree_nodes').select(['level', 'idx', 'hash'])
-      .where((eb) => eb.or(interior.length === 0 ? [eb('level', '=', -1)] : interior.map((node) => eb.and([eb('level', '=', node.level), eb('idx', '=', node.index)]))));
+    // (level, idx) IN ((…), …): one row-value list the planner turns into index lookups (SQLite 3.15+, PostgreSQL).
+    const pairs = interior.length === 0 ? [sql`(-1, -1)`] : interior.map((node) => sql`(${node.level}, ${node.index})`);
+    const nodeQuery = trx.selectFrom('audit_tree_nodes').select(['level', 'idx', 'hash']).where(sql<boolean>`(level, idx) in (${sql.join(pairs)})`);
     for (const row of await leafQuery.unionAll(nodeQuery).execute()) {
-      if (row.hash !== null) found.set(nodeKey({ level: Number(row.level), index: Number(row.idx) }), unhex(row.hash));
+      if (row.hash === null) continue;
+      const key = nodeKey({ level: Number(row.level), index: Number(row.idx) });
+      const hash = unhex(row.hash);
+      found.set(key, hash);
+      if (cache !== null) {
+        if (cache.size >= maxCachedNodes) cache.clear();
+        cache.set(key, hash);
+      }
     }
     const missing = nodes.find((node) => !found.has(nodeKey(node)));
     if (missing !== undefined) throw new TrustplaneError('INTERNAL', `the audit log's node ${nodeKey(missing)} is not stored: the log is damaged; run \`trustplane audit verify\``);
