@@ -2,9 +2,14 @@
 // through the API, a revocation by playbook and its review, an attempt Cedar denied; the pack names who
 // did each step and whether the revocation met its SLA; every entry it cites verifies against its signed
 // checkpoint offline; a pack edited afterwards (another approver, a proof) is refused; the HTML page
-// shows the same in tables and carries the pack for verification.
+// shows the same in tables, renders in Chromium, and carries the pack for verification.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { evidenceFromHtml, renderEvidenceHtml } from '../../src/core/audit/evidence-html.ts';
 import { separationOfDuties, verifyEvidencePack } from '../../src/core/audit/evidence-pack.ts';
 import type { EvidencePack } from '../../src/core/audit/evidence-pack.ts';
@@ -113,6 +118,23 @@ for (const target of databaseTargets) {
       assert.match(html, /kept: requested by person:ivan; approved by person:dave; executed by person:ivan; verified by person:erin/);
       assert.doesNotMatch(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, ''), /\{"/, 'no raw JSON on the page');
       assert.deepEqual(evidenceFromHtml(html), JSON.parse(JSON.stringify(pack)));
+    });
+
+    test('opens in Chromium: the page loads, its five tables render, and Chromium draws it', () => {
+      const directory = mkdtempSync(join(tmpdir(), 'trustplane-evidence-'));
+      try {
+        const page = join(directory, 'evidence.html');
+        writeFileSync(page, renderEvidenceHtml(pack));
+        // --dump-dom prints the DOM after the page has loaded and run; innerText below is what a reader sees.
+        const shown = execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=2000', '--dump-dom', pathToFileURL(page).href], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+        assert.match(shown, /<h1>Evidence pack: trust-state changes,/);
+        assert.equal([...shown.matchAll(/<table>/g)].length, 5, 'changes, revocations, emergencies, denials and the framework mapping are tables');
+        assert.match(shown, new RegExp(`<td>${ids.issue}</td><td>internal-mtls</td><td>issue</td><td>person:ivan, `));
+        execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', `--screenshot=${join(directory, 'evidence.png')}`, '--window-size=1280,1600', pathToFileURL(page).href], { stdio: 'ignore', timeout: 60_000 });
+        assert.ok(statSync(join(directory, 'evidence.png')).size > 10_000, 'Chromium drew the page');
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
     });
   });
 }
