@@ -86,7 +86,7 @@ export type AuditEventTable = {
   leaf_hash: string | null;
 };
 
-/** A complete interior node of the audit log's Merkle tree (level ≥ 1); leaves are in audit_events. */
+/** A complete node of the audit log's Merkle tree: level 0 the leaves, then the perfect subtrees above them. */
 export type AuditTreeNodeTable = { level: number; idx: number; hash: string };
 
 /** The audit log's one state row (id 1): its size and right edge. */

@@ -4,6 +4,7 @@
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Database } from './database.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
+import type { NodeRowsReader } from '../stores/audit-store.ts';
 import { createAuthzStore } from '../stores/authz-store.ts';
 import { createCaStore } from '../stores/ca-store.ts';
 import type { IssuedStatus } from '../stores/ca-store.ts';
@@ -103,8 +104,14 @@ export const createIssuedCertificateReader = (database: Database): IssuedCertifi
  * size is committed and never changes, so one statement reads them consistently, and what was read is
  * kept (the upper levels serve every proof). What an auditor asks for most then costs one round trip.
  */
+/** The node rows of a proof in one named statement, arrays as parameters so that its text never changes (PostgreSQL). */
+const proofNodesStatement = 'select level, idx, hash from audit_tree_nodes where (level, idx) in (select * from unnest($1::int[], $2::bigint[]))';
+
 export const createAuditReader = (database: Database) => {
-  const store = createAuditStore(database.db, new Map());
+  const { preparedRead } = database;
+  const readNodeRows: NodeRowsReader | null = preparedRead === undefined ? null
+    : (nodes) => preparedRead('trustplane_audit_proof_nodes', proofNodesStatement, [nodes.map((node) => node.level), nodes.map((node) => node.index)]);
+  const store = createAuditStore(database.db, new Map(), readNodeRows);
   return {
     inclusionProof: store.inclusionProof,
     consistencyProof: store.consistencyProof,

@@ -9,7 +9,7 @@ import { databaseTargets } from '../../../test/support/databases.ts';
 import type { TestDatabase } from '../../../test/support/databases.ts';
 import { entryLeafHash } from '../../core/audit/audit-entry.ts';
 import { appendLeaves, emptyFrontier, frontierRoot, verifyConsistency, verifyInclusion } from '../../core/audit/merkle.ts';
-import { createUnitOfWork } from '../db/unit-of-work.ts';
+import { createAuditReader, createUnitOfWork } from '../db/unit-of-work.ts';
 import type { AuditEvent } from './audit-store.ts';
 
 const event = (n: number): AuditEvent => ({
@@ -63,6 +63,19 @@ for (const target of databaseTargets) {
         const [firstRoot, proof] = await unitOfWork(async (tx) => [await tx.audit.rootAt(first), await tx.audit.consistencyProof(first, head.size)] as const);
         assert.equal(hex(firstRoot), hex(frontierRoot(appendLeaves(emptyFrontier, leaves.slice(0, first)).frontier)));
         assert.ok(verifyConsistency(first, head.size, firstRoot, head.root, proof), `${first} → ${head.size}`);
+      }
+    });
+
+    test('the reader outside transactions (a named statement on PostgreSQL, a cache of nodes) gives the same proofs, twice', async () => {
+      const unitOfWork = createUnitOfWork(database.database);
+      const reader = createAuditReader(database.database);
+      const { size } = await unitOfWork((tx) => tx.audit.head());
+      for (const round of [1, 2]) {
+        for (const index of [0, 5, Math.floor(size / 2), size - 1]) {
+          const expected = await unitOfWork((tx) => tx.audit.inclusionProof(index, size));
+          assert.deepEqual((await reader.inclusionProof(index, size)).map(hex), expected.map(hex), `entry ${index}, round ${round}`);
+        }
+        assert.deepEqual((await reader.consistencyProof(7, size)).map(hex), (await unitOfWork((tx) => tx.audit.consistencyProof(7, size))).map(hex));
       }
     });
 

@@ -1,8 +1,8 @@
 // Appends audit events in the caller's transaction: if the append fails, so does the change. Each event
 // becomes a leaf of the audit log's Merkle tree (src/core/audit): the append locks the log's state row
 // (an UPDATE, which serializes appenders on PostgreSQL as SQLite's single writer does), numbers the
-// leaves after the last, stores the entry's canonical JSON with its leaf hash, and keeps every interior
-// node the leaves complete. Roots and proofs then read O(log n) stored nodes.
+// leaves after the last, stores each event with its leaf hash, and keeps every node the leaves complete
+// (the leaves themselves included) in a narrow node table. Roots and proofs read O(log n) of those rows.
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import { entryJson, entryLeafHash } from '../../core/audit/audit-entry.ts';
@@ -61,8 +61,11 @@ const entryOfRow = (row: Pick<AuditEventRecord, 'leaf_index' | 'at' | 'actor' | 
 export type NodeCache = Map<string, Hash>;
 const maxCachedNodes = 200_000;
 
-export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache | null = null) => {
-  /** The stored hashes of these nodes, in one statement: leaves from the events, interior nodes from the node table. */
+/** Reads stored node rows by their (level, index) pairs; when absent, the store's own statement does. */
+export type NodeRowsReader = (nodes: readonly NodeId[]) => Promise<{ level: number | string; idx: number | string; hash: string | null }[]>;
+
+export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache | null = null, readNodeRows: NodeRowsReader | null = null) => {
+  /** The stored hashes of these nodes, leaves included, in one statement on the narrow node table. */
   const nodeHashes = async (wanted: readonly NodeId[]): Promise<Map<string, Hash>> => {
     const found = new Map<string, Hash>();
     const nodes = wanted.filter((node) => {
@@ -71,13 +74,10 @@ export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache |
       return cached === undefined;
     });
     if (nodes.length === 0) return found;
-    const leaves = nodes.filter((node) => node.level === 0).map((node) => node.index);
-    const interior = nodes.filter((node) => node.level > 0);
-    const leafQuery = trx.selectFrom('audit_events').select([sql<number>`0`.as('level'), 'leaf_index as idx', 'leaf_hash as hash']).where('leaf_index', 'in', leaves.length === 0 ? [-1] : leaves);
     // (level, idx) IN ((…), …): one row-value list the planner turns into index lookups (SQLite 3.15+, PostgreSQL).
-    const pairs = interior.length === 0 ? [sql`(-1, -1)`] : interior.map((node) => sql`(${node.level}, ${node.index})`);
-    const nodeQuery = trx.selectFrom('audit_tree_nodes').select(['level', 'idx', 'hash']).where(sql<boolean>`(level, idx) in (${sql.join(pairs)})`);
-    for (const row of await leafQuery.unionAll(nodeQuery).execute()) {
+    const rows = readNodeRows !== null ? await readNodeRows(nodes)
+      : await trx.selectFrom('audit_tree_nodes').select(['level', 'idx', 'hash']).where(sql<boolean>`(level, idx) in (${sql.join(nodes.map((node) => sql`(${node.level}, ${node.index})`))})`).execute();
+    for (const row of rows) {
       if (row.hash === null) continue;
       const key = nodeKey({ level: Number(row.level), index: Number(row.idx) });
       const hash = unhex(row.hash);
@@ -120,9 +120,9 @@ export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache |
       for (let start = 0; start < rows.length; start += 500) {
         await trx.insertInto('audit_events').values(rows.slice(start, start + 500).map((row, offset) => ({ ...row, leaf_hash: hex(leafHashes[start + offset] as Hash) }))).execute();
       }
-      const interior = completed.filter((node) => node.level > 0);
-      for (let start = 0; start < interior.length; start += 1000) {
-        await trx.insertInto('audit_tree_nodes').values(interior.slice(start, start + 1000).map((node) => ({ level: node.level, idx: node.index, hash: hex(node.hash) }))).execute();
+      // Leaves too: proofs then read one narrow table, whose rows stay in the database's cache.
+      for (let start = 0; start < completed.length; start += 1000) {
+        await trx.insertInto('audit_tree_nodes').values(completed.slice(start, start + 1000).map((node) => ({ level: node.level, idx: node.index, hash: hex(node.hash) }))).execute();
       }
       await trx.updateTable('audit_log_state').set({ size: frontier.size, frontier: JSON.stringify(frontier.nodes.map((node) => [node.level, hex(node.hash)])) })
         .where('id', '=', 1).execute();

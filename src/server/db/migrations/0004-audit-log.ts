@@ -1,7 +1,8 @@
 // The audit log becomes a Merkle tree (RFC 9162 §2.1, src/core/audit/merkle.ts). Each event keeps its
 // leaf index (dense: 0, 1, 2, … in the order appended) and its leaf hash: the hash of the event's columns
-// as canonical JSON (src/core/audit/audit-entry.ts), so a change to any column shows. Every complete interior node is kept as it completes, so roots and proofs read O(log n)
-// rows and never rebuild the tree; one state row holds the size and the right edge (the frontier), and
+// as canonical JSON (src/core/audit/audit-entry.ts), so a change to any column shows. Every node is kept
+// as it completes (leaves too, in a narrow table that stays in the database's cache), so roots and proofs
+// read O(log n) rows and never rebuild the tree; one state row holds the size and the right edge (the frontier), and
 // every append locks it, so appends are numbered one after another on PostgreSQL as on SQLite. Events
 // recorded before this migration become the first leaves, in the order of their sequence numbers.
 import { sql } from 'kysely';
@@ -66,7 +67,7 @@ export const auditLogMigration = (_capabilities: DatabaseCapabilities) => ({
       for (const [offset, event] of batch.entries()) {
         await sql`update audit_events set leaf_index = ${start + offset}, leaf_hash = ${hex(leafHashes[offset] as Uint8Array)} where seq = ${event.seq}`.execute(db);
       }
-      for (const node of appended.completed.filter((entry) => entry.level > 0)) {
+      for (const node of appended.completed) {
         await sql`insert into audit_tree_nodes (level, idx, hash) values (${node.level}, ${node.index}, ${hex(node.hash)})`.execute(db);
       }
     }
