@@ -30,9 +30,11 @@ export const registerReportCommands = (program: Command): void => {
       }
       writeFileSync(options.out, text, { flag: 'wx' });
       const { summary } = pack;
+      const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
       output.result({ file: options.out, format, summary }, () => output.line(
-        `Wrote the evidence pack for ${pack.period.from} to ${pack.period.to} to ${options.out}: ${summary.changes} changes (${summary.separationOfDutiesMet} with separation of duties kept), `
-        + `${summary.revocations} revocations (${summary.slaMet} within SLA, ${summary.slaMissed} missed), ${summary.emergencies} emergencies, ${summary.denied} denied attempts, ${pack.entries.length} audit entries with proofs.`,
+        `Wrote the evidence pack for ${pack.period.from} to ${pack.period.to} to ${options.out}: ${count(summary.changes, 'change', 'changes')} (${summary.separationOfDutiesMet} with separation of duties kept), `
+        + `${count(summary.revocations, 'revocation', 'revocations')} (${summary.slaMet} within SLA, ${summary.slaMissed} missed), ${count(summary.emergencies, 'emergency', 'emergencies')}, `
+        + `${count(summary.denied, 'denied attempt', 'denied attempts')}, ${count(pack.entries.length, 'audit entry', 'audit entries')} with proofs.`,
       ));
     }));
 };
