@@ -144,6 +144,10 @@ for (const target of databaseTargets) {
       const mixed = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'fleet', spec: { csrs: [good], names: ['x.svc.acme.internal'] } });
       assert.equal(mixed.statusCode, 400, mixed.body);
       assert.match(mixed.json().detail, /spec\.csrs: csrs carries the keys and names of every certificate/);
+      // A name the CA could not encode is refused at request, not after approval.
+      const underscore = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'bad name', spec: { names: ['app_1.svc.acme.internal'] } });
+      assert.equal(underscore.statusCode, 400, underscore.body);
+      assert.match(underscore.json().detail, /subjectAltName "dns:app_1\.svc\.acme\.internal" is not a DNS name/);
       assert.equal((await tp.as('carol', 'GET', '/api/v1/changes?limit=500')).json().items.length, before, 'nothing was requested');
     });
 
@@ -189,6 +193,10 @@ for (const target of databaseTargets) {
         assert.equal(refused.statusCode, 400, `${what}: ${refused.body}`);
         assert.match(refused.json().detail, reason, what);
       }
+      // A name the CA could not encode is refused at request, not after approval.
+      const underscore = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'bad name', spec: { names: ['app_1.svc.acme.internal'] } });
+      assert.equal(underscore.statusCode, 400, underscore.body);
+      assert.match(underscore.json().detail, /subjectAltName "dns:app_1\.svc\.acme\.internal" is not a DNS name/);
       assert.equal((await tp.as('carol', 'GET', '/api/v1/changes?limit=500')).json().items.length, before, 'nothing was requested');
       assert.equal((await tp.services.unitOfWork((tx) => tx.ca.revokedEntries('internal-ca', '2000-01-01T00:00:00Z'))).length, issuedBefore);
     });

@@ -8,6 +8,7 @@ import type { CredentialClass } from '../governance/governance-model.ts';
 import { policyKeyAlgorithms } from '../governance/governance-vocabulary.ts';
 import type { CertificateRequestFacts } from '../pki/csr.ts';
 import { checkIssuancePolicy } from '../pki/issuance-policy.ts';
+import { generalNameOfSan } from '../pki/certificate-template.ts';
 import { idPattern } from '../governance/principal-ref.ts';
 
 const maxCsrBytes = 64 * 1024;
@@ -61,6 +62,16 @@ export const changeSpecProblems = (input: unknown): { spec: ChangeSpec; problems
 export const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, csr: CertificateRequestFacts | null, at: Date): string[] => {
   if (csr === null && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
   const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.sans ?? [];
+  // A name the CA could not encode is refused now, not after approval.
+  const unencodable = sans.flatMap((san) => {
+    try {
+      generalNameOfSan(san);
+      return [];
+    } catch (error) {
+      return [(error as Error).message];
+    }
+  });
+  if (unencodable.length > 0) return unencodable;
   const keyAlgorithm = csr?.keyAlgorithm ?? spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
   const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
   const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));

@@ -182,12 +182,21 @@ export const readGeneralNames = (der: Uint8Array): (string | null)[] | null => {
   });
 };
 
-/** An attribute value in text: UTF8String as UTF-8, BMPString as UTF-16 (big-endian), the other string types as Latin-1. */
-const attributeText = (der: Uint8Array, value: DerElement): string => {
+/**
+ * An attribute value in text (X.520 DirectoryString): UTF8String (valid UTF-8), PrintableString,
+ * IA5String, TeletexString (as Latin-1) or BMPString (UTF-16, big-endian); null for any other type.
+ */
+const attributeText = (der: Uint8Array, value: DerElement): string | null => {
   const contents = Buffer.from(der.subarray(value.start, value.end));
-  if (value.tag === 0x0c) return contents.toString('utf8');
-  if (value.tag === 0x1e) return Buffer.from(contents).swap16().toString('utf16le');
-  return contents.toString('latin1');
+  switch (value.tag) {
+    case 0x0c: {
+      const text = contents.toString('utf8');
+      return Buffer.from(text, 'utf8').equals(contents) ? text : null;
+    }
+    case 0x13: case 0x16: case 0x14: return contents.toString('latin1');
+    case 0x1e: return contents.length % 2 === 0 ? Buffer.from(contents).swap16().toString('utf16le') : null;
+    default: return null;
+  }
 };
 
 /**
@@ -201,7 +210,11 @@ export const readCommonNames = (der: Uint8Array, name: DerElement): string[] | n
     for (const pair of elementsOf(der, rdn) ?? [undefined]) {
       const [type, value, extra] = pair?.tag === 0x30 ? elementsOf(der, pair) ?? [] : [];
       if (type?.tag !== 0x06 || value === undefined || extra !== undefined || (value.tag & 0x20) !== 0) return null;
-      if (dottedOid(der.subarray(type.start, type.end)) === '2.5.4.3') names.push(attributeText(der, value));
+      if (dottedOid(der.subarray(type.start, type.end)) === '2.5.4.3') {
+        const name = attributeText(der, value);
+        if (name === null) return null;
+        names.push(name);
+      }
     }
   }
   return names;

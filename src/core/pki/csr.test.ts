@@ -1,12 +1,13 @@
 // CSRs made by OpenSSL 3 (`openssl req -new`), then damaged on purpose.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseCsr } from './csr.ts';
+import { derBitString, derOctetString, derOid, derSmallInteger, derUtf8String, sequence, setOf, tagged } from './der.ts';
 import type { CsrParse } from './csr.ts';
 import { checkIssuancePolicy } from './issuance-policy.ts';
 
@@ -127,5 +128,50 @@ describe('parseCsr', () => {
         assert.ok(problemOf(parseCsr(damaged)).length > 0, `byte ${index} ^ ${mask}`);
       }
     }
+  });
+});
+
+describe('parseCsr on requests signed correctly but not well formed', () => {
+  // Requests built here and signed with their own key, so that only their shape is wrong.
+  const signed = (subject: Uint8Array, extensions: readonly Uint8Array[]): string => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const info = sequence(
+      derSmallInteger(0), subject, publicKey.export({ type: 'spki', format: 'der' }),
+      tagged(0xa0, sequence(derOid('1.2.840.113549.1.9.14'), setOf(sequence(...extensions)))),
+    );
+    const request = sequence(info, sequence(derOid('1.2.840.10045.4.3.2')), derBitString(sign('sha256', info, privateKey)));
+    return pemOf(request);
+  };
+  const name = (value: Uint8Array) => sequence(setOf(sequence(derOid('2.5.4.3'), value)));
+  const san = (host: string) => sequence(tagged(0x82, Buffer.from(host, 'latin1')));
+  const sanExtension = (oid: Uint8Array, ...rest: Uint8Array[]) => sequence(oid, ...rest);
+
+  it('reads a well-formed one', () => {
+    const csr = accepted(parseCsr(signed(name(derUtf8String('a.example.test')), [sanExtension(derOid('2.5.29.17'), derOctetString(san('a.example.test')))])));
+    assert.deepEqual([csr.commonName, csr.sans], ['a.example.test', ['dns:a.example.test']]);
+  });
+
+  it('refuses an extension OID padded or unfinished, which other readers would not see as a SAN', () => {
+    for (const oid of [Uint8Array.of(0x06, 0x04, 0x55, 0x1d, 0x80, 0x11), Uint8Array.of(0x06, 0x04, 0x55, 0x1d, 0x11, 0x81)]) {
+      assert.match(problemOf(parseCsr(signed(name(derUtf8String('a.example.test')), [sanExtension(oid, derOctetString(san('evil.example.com')))]))), /not DER/);
+    }
+  });
+
+  it('refuses an extension with a fourth element, or a second element that is not the critical flag', () => {
+    assert.match(problemOf(parseCsr(signed(name(derUtf8String('a')), [sanExtension(derOid('2.5.29.17'), derOctetString(san('a.test')), derOctetString(san('evil.test')))]))), /not an extension/);
+    assert.match(problemOf(parseCsr(signed(name(derUtf8String('a')), [sanExtension(derOid('2.5.29.17'), derOctetString(san('a.test')), derOctetString(san('evil.test')), derOctetString(san('x.test')))]))), /not an extension/);
+  });
+
+  it('refuses a common name that is not a directory string, or not UTF-8', () => {
+    const extensions = [sanExtension(derOid('2.5.29.17'), derOctetString(san('a.example.test')))];
+    assert.match(problemOf(parseCsr(signed(name(Uint8Array.of(0x02, 0x02, 0x01, 0x02)), extensions))), /subject is not a DER Name/);
+    assert.match(problemOf(parseCsr(signed(name(tagged(0x0c, Uint8Array.of(0xc3, 0x28))), extensions))), /subject is not a DER Name/);
+  });
+
+  it('keeps no refusal to hand the next caller', () => {
+    const first = parseCsr('not a csr');
+    assert.equal(first.ok, false);
+    (first as { problem: string }).problem = 'changed';
+    assert.notEqual(problemOf(parseCsr('not a csr')), 'changed');
   });
 });

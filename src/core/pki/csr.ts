@@ -7,7 +7,7 @@ import { decodeBase64, splitPem } from '../inventory/pem-parser.ts';
 import { subjectKeyOf } from './certificate-profile.ts';
 import type { SubjectKey } from './certificate-profile.ts';
 import { readCommonNames, readGeneralNames } from './certificate-template.ts';
-import { contentsOf, dottedOid, elementsOf, encodingOf, readSmallInteger, wholeElement } from './der.ts';
+import { contentsOf, dottedOid, elementsOf, encodingOf, notDerOid, readBoolean, readSmallInteger, wholeElement } from './der.ts';
 import type { DerElement } from './der.ts';
 
 export type CertificateRequestFacts = {
@@ -26,6 +26,7 @@ export type CsrParse = { ok: true; csr: CertificateRequestFacts } | { ok: false;
 export const maxCsrBytes = 64 * 1024;
 
 const extensionRequestOid = '1.2.840.113549.1.9.14';
+const rsassaPssOid = '1.2.840.113549.1.1.10';
 const csrLabels = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
 
 type SignatureCheck = { digest: string | null; family: SubjectKey['family'] };
@@ -104,10 +105,14 @@ const readRequest = (der: Uint8Array): RequestParts | string => {
   if (version?.tag !== 0x02 || subject?.tag !== 0x30 || spki?.tag !== 0x30 || (attributes !== undefined && attributes.tag !== 0xa0) || more.length > 0) return notACsr();
   const versionNumber = readSmallInteger(der, version);
   if (versionNumber !== 0) return `the CSR has version ${versionNumber ?? 'unreadable'}; RFC 2986 defines only version 1 (0)`;
-  const [oid] = elementsOf(der, algorithm) ?? [];
+  const [oid, , extraParameter] = elementsOf(der, algorithm) ?? [];
   const signatureBits = contentsOf(der, signature);
   // A signature is whole octets: the BIT STRING's unused-bits octet is 0.
-  if (oid?.tag !== 0x06 || signatureBits[0] !== 0) return notACsr();
+  if (oid?.tag !== 0x06 || extraParameter !== undefined || signatureBits[0] !== 0 || dottedOid(contentsOf(der, oid)) === notDerOid) return notACsr();
+  // The key's own algorithm: RSASSA-PSS keys (RFC 4055 §1.2) are not certified, whatever signs the request.
+  const [keyAlgorithm] = elementsOf(der, spki) ?? [];
+  const [keyOid] = keyAlgorithm?.tag === 0x30 ? elementsOf(der, keyAlgorithm) ?? [] : [];
+  if (keyOid?.tag === 0x06 && dottedOid(contentsOf(der, keyOid)) === rsassaPssOid) return 'the CSR carries an RSA-PSS key (RSASSA-PSS), which Trustplane does not certify; use an rsaEncryption, ECDSA or Ed25519 key';
   return {
     info: encodingOf(der, info),
     subject: { der, name: subject },
@@ -130,23 +135,31 @@ const requestedSans = (request: RequestParts): string[] | string => {
   const { der, list } = request.attributes;
   const attributes = elementsOf(der, list);
   if (attributes === null) return 'the CSR\'s attributes are not DER';
-  // Attribute ::= SEQUENCE { type OID, values SET OF value }
-  const requests = attributes.flatMap((attribute) => {
-    const [type, values] = attribute.tag === 0x30 ? elementsOf(der, attribute) ?? [] : [];
-    return type?.tag === 0x06 && dottedOid(contentsOf(der, type)) === extensionRequestOid ? [values] : [];
-  });
+  // Attribute ::= SEQUENCE { type OID, values SET OF value }, at least one value
+  const requests: DerElement[] = [];
+  for (const attribute of attributes) {
+    const [type, values, extra] = attribute.tag === 0x30 ? elementsOf(der, attribute) ?? [] : [];
+    if (type?.tag !== 0x06 || values?.tag !== 0x31 || values.end === values.start || extra !== undefined) return 'the CSR carries an attribute that is not SEQUENCE { OID, SET of values }';
+    const typeOid = dottedOid(contentsOf(der, type));
+    if (typeOid === notDerOid) return 'the CSR carries an attribute whose OID is not DER';
+    if (typeOid === extensionRequestOid) requests.push(values);
+  }
   if (requests.length === 0) return [];
-  const values = requests.length === 1 && requests[0]?.tag === 0x31 ? elementsOf(der, requests[0]) : null;
+  const values = requests.length === 1 ? elementsOf(der, requests[0] as DerElement) : null;
   if (values?.length !== 1) return 'the CSR carries more than one extensionRequest';
   const [extensionList] = values;
   const extensions = extensionList?.tag === 0x30 ? elementsOf(der, extensionList) : null;
   if (extensions === null) return 'the CSR\'s extensionRequest is not a DER list of extensions';
   const sanValues: Uint8Array[] = [];
   for (const extension of extensions) {
-    const [oid, second, third] = extension.tag === 0x30 ? elementsOf(der, extension) ?? [] : [];
+    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+    const [oid, second, third, fourth] = extension.tag === 0x30 ? elementsOf(der, extension) ?? [] : [];
     const value = third ?? second;
-    if (oid?.tag !== 0x06 || value?.tag !== 0x04) return 'the CSR\'s extensionRequest holds something that is not an extension';
-    if (dottedOid(contentsOf(der, oid)) === id_ce_subjectAltName) sanValues.push(contentsOf(der, value));
+    const critical = third === undefined ? true : second !== undefined && readBoolean(der, second) !== null;
+    if (oid?.tag !== 0x06 || value?.tag !== 0x04 || fourth !== undefined || !critical) return 'the CSR\'s extensionRequest holds something that is not an extension';
+    const extensionOid = dottedOid(contentsOf(der, oid));
+    if (extensionOid === notDerOid) return 'the CSR\'s extensionRequest holds an extension whose OID is not DER';
+    if (extensionOid === id_ce_subjectAltName) sanValues.push(contentsOf(der, value));
   }
   if (sanValues.length === 0) return [];
   if (sanValues.length > 1) return 'the CSR asks for subjectAltName twice';
@@ -213,16 +226,20 @@ const readCsr = (input: string | Uint8Array): CsrParse => {
 // copies, so none can change what another reads.
 const parsedCsrs = new Map<string, CsrParse>();
 const maxParsedCsrs = 4096;
+/** A real CSR is a few KiB of PEM; larger ones are read every time (4,096 × 8 KiB bounds what is kept). */
+const maxRememberedCsrLength = 8 * 1024;
 
 const copyOf = (parsed: CsrParse): CsrParse =>
   parsed.ok ? { ok: true, csr: { ...parsed.csr, subjectPublicKey: parsed.csr.subjectPublicKey.slice(), sans: [...parsed.csr.sans] } } : parsed;
 
 /** Reads a PEM or DER certificate signing request and checks its self-signature. Never throws. */
 export const parseCsr = (input: string | Uint8Array): CsrParse => {
-  if (typeof input !== 'string') return readCsr(input);
+  if (typeof input !== 'string' || input.length > maxRememberedCsrLength) return readCsr(input);
   const remembered = parsedCsrs.get(input);
   if (remembered !== undefined) return copyOf(remembered);
   const parsed = readCsr(input);
+  // Only what was read well is remembered: a refusal costs its sender the reading again.
+  if (!parsed.ok) return parsed;
   if (parsedCsrs.size >= maxParsedCsrs) parsedCsrs.clear();
   parsedCsrs.set(input, parsed);
   return copyOf(parsed);

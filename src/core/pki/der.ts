@@ -161,11 +161,33 @@ export const elementsOf = (der: Uint8Array, parent: DerElement): DerElement[] | 
 export const contentsOf = (der: Uint8Array, element: DerElement): Uint8Array => der.subarray(element.start, element.end);
 export const encodingOf = (der: Uint8Array, element: DerElement): Uint8Array => der.subarray(element.from, element.end);
 
-/** An OBJECT IDENTIFIER's contents in dotted form (X.690 §8.19). */
+/**
+ * Whether an OBJECT IDENTIFIER's contents are DER (X.690 §8.19.2): at least one arc, no arc padded with a
+ * leading 0x80 octet, the last arc finished, every arc a safe integer.
+ */
+export const isDerOid = (contents: Uint8Array): boolean => {
+  if (contents.length === 0 || contents[contents.length - 1]! >= 0x80) return false;
+  let value = 0;
+  let starting = true;
+  for (const octet of contents) {
+    if (starting && octet === 0x80) return false;
+    value = value * 128 + (octet & 0x7f);
+    if (!Number.isSafeInteger(value)) return false;
+    starting = octet < 0x80;
+    if (starting) value = 0;
+  }
+  return true;
+};
+
+/** Stands for an OID that is not DER: it equals no OID anyone compares with. */
+export const notDerOid = 'not-a-DER-OID';
+
+/** An OBJECT IDENTIFIER's contents in dotted form (X.690 §8.19); notDerOid when they are not DER. */
 export const dottedOid = (contents: Uint8Array): string => {
+  if (!isDerOid(contents)) return notDerOid;
   const arcs: number[] = [];
   let value = 0;
-  for (const octet of contents.subarray(0, 64)) {
+  for (const octet of contents) {
     value = value * 128 + (octet & 0x7f);
     if (octet < 0x80) {
       arcs.push(value);

@@ -95,6 +95,7 @@ describe('pre-issuance lints', () => {
   it('san-matches-subject-cn fails when the CN is not among the SANs', () => {
     assert.deepEqual(failedFor({ subject: { commonName: 'other.example.test' } }), ['san-matches-subject-cn']);
     assert.deepEqual(failedFor({ subject: { commonName: 'API.Example.Test' } }), [], 'DNS names compare without case');
+    assert.deepEqual(failedFor({ subject: { commonName: '\u212Api.example.test' }, sans: ['dns:kpi.example.test'] }), ['san-matches-subject-cn'], 'only ASCII case: a Kelvin sign is not a k');
   });
 
   it('key-usage-matches-profile fails for other bits or a non-critical keyUsage', () => {

@@ -11,7 +11,7 @@ import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from '
 import type { CertificateProfile, CertificateProfileName, KeyUsageBit, SubjectKey } from './certificate-profile.ts';
 import { keyIdentifierOf, keyUsageBitNumber, readCommonNames, readGeneralNames } from './certificate-template.ts';
 import {
-  contentsOf, dottedOid, elementsOf, encodingOf, isMinimalInteger, readBoolean, readNamedBits, readSmallInteger, readTime, wholeElement,
+  contentsOf, dottedOid, elementsOf, encodingOf, isMinimalInteger, notDerOid, readBoolean, readNamedBits, readSmallInteger, readTime, wholeElement,
 } from './der.ts';
 import type { DerElement } from './der.ts';
 import { algorithmIdentifierDer } from './sign-certificate.ts';
@@ -73,7 +73,8 @@ const sansOf = (subject: LintSubject): string[] => {
 
 /** A SAN or common name as the lints compare them: DNS names without case, IPv6 addresses in one form. */
 const comparable = (name: string): string => {
-  const lower = name.toLowerCase();
+  // ASCII case only (DNS names compare so): full Unicode folding would let a Kelvin sign stand for a "k".
+  const lower = name.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
   if (!lower.includes(':') || !URL.canParse(`http://[${lower}]/`)) return lower;
   return new URL(`http://[${lower}]/`).hostname.slice(1, -1);
 };
@@ -320,6 +321,7 @@ const extensionsOf = (der: Uint8Array, wrapper: DerElement): TbsExtension[] | st
     const [oid, second, third, fourth] = entry.tag === 0x30 ? elementsOf(der, entry) ?? [] : [];
     const value = third ?? second;
     if (oid?.tag !== 0x06 || value?.tag !== 0x04 || fourth !== undefined) return 'an extension is not SEQUENCE { OID, BOOLEAN, OCTET STRING }';
+    if (dottedOid(contentsOf(der, oid)) === notDerOid) return 'an extension\'s OID is not DER (a padded or unfinished arc)';
     if (third !== undefined && readBoolean(der, second!) !== true) return `extension ${dottedOid(contentsOf(der, oid))} marks critical FALSE explicitly, which DER leaves out`;
     extensions.push({ oid: dottedOid(contentsOf(der, oid)), critical: third !== undefined, value: contentsOf(der, value) });
   }

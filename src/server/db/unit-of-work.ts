@@ -82,12 +82,20 @@ export const createIssuedCertificateReader = (database: Database): IssuedCertifi
       queued = [];
       const byCa = new Map<string, PendingRead[]>();
       for (const read of batch) byCa.set(read.caId, [...byCa.get(read.caId) ?? [], read]);
-      for (const [caId, reads] of byCa) {
-        try {
-          const statuses = await store.statuses(caId, reads.flatMap((read) => read.serials));
-          for (const read of reads) read.resolve(read.serials.map((serial) => statuses.get(serial) ?? null));
-        } catch (error) {
-          for (const read of reads) read.reject(error);
+      for (const [caId, all] of byCa) {
+        // At most about 500 serials a statement (SQLite's and PostgreSQL's parameter limits are far above).
+        for (let start = 0; start < all.length;) {
+          const reads: PendingRead[] = [];
+          for (let serials = 0; start < all.length && (reads.length === 0 || serials + all[start]!.serials.length <= 500); start += 1) {
+            serials += all[start]!.serials.length;
+            reads.push(all[start]!);
+          }
+          try {
+            const statuses = await store.statuses(caId, reads.flatMap((read) => read.serials));
+            for (const read of reads) read.resolve(read.serials.map((serial) => statuses.get(serial) ?? null));
+          } catch (error) {
+            for (const read of reads) read.reject(error);
+          }
         }
       }
     }

@@ -169,11 +169,18 @@ export const createCaService = (deps: CaServiceDeps) => {
     const firstName = input.sans.find((san) => san.startsWith('dns:'))?.slice('dns:'.length);
     const commonName = input.commonName ?? firstName;
     if (commonName === undefined) return { ok: false, problem: 'the certificate would name nobody: give at least one DNS name' };
-    const prepared = prepare({
-      profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
-      issuer: { certificate: issuer, signer: await signerFor(authority.keyId) }, urls: urlsOf(authority.id, true),
-    });
-    return prepared.ok ? { ...prepared, caId: authority.id } : prepared;
+    const signer = await signerFor(authority.keyId);
+    try {
+      const prepared = prepare({
+        profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
+        issuer: { certificate: issuer, signer }, urls: urlsOf(authority.id, true),
+      });
+      return prepared.ok ? { ...prepared, caId: authority.id } : prepared;
+    } catch (error) {
+      // A name or key the template cannot encode: a refusal like the policy's, so a batch names which certificate.
+      if (error instanceof TrustplaneError && error.code === 'VALIDATION_FAILED') return { ok: false, problem: `the certificate cannot be built, so nothing was signed: ${error.message}` };
+      throw error;
+    }
   };
 
   const generateKey = async (purpose: string, algorithm: CaKeyAlgorithm, backend: StoredKeyKind, label: string) => {
@@ -302,7 +309,15 @@ export const createCaService = (deps: CaServiceDeps) => {
         if (!ready.ok) return { ok: false, problem: inputs.length === 1 ? ready.problem : `certificate ${index + 1} of ${inputs.length}: ${ready.problem}` };
         prepared.push(ready);
       }
-      const signed = await Promise.all(prepared.map((entry) => signCertificate(entry.tbs, entry.signer)));
+      const outcomes = await Promise.allSettled(prepared.map((entry) => signCertificate(entry.tbs, entry.signer)));
+      const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+      if (failed >= 0) {
+        // Certificates already signed cannot be taken back: say which, since none of them is recorded.
+        const made = prepared.filter((_, index) => outcomes[index]!.status === 'fulfilled').map((entry) => entry.serial);
+        const reason = (outcomes[failed] as PromiseRejectedResult).reason as unknown;
+        throw new TrustplaneError('INTERNAL', `signing certificate ${failed + 1} of ${prepared.length} failed (${reason instanceof Error ? reason.message : String(reason)}); ${made.length === 0 ? 'nothing was signed' : `serials ${made.join(', ')} were signed but are not recorded`}`);
+      }
+      const signed = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<Uint8Array>).value);
       return {
         ok: true,
         certificates: prepared.map((entry, index) => {
