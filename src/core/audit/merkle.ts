@@ -192,36 +192,30 @@ export type Frontier = { size: number; nodes: { level: number; hash: Hash }[] };
 
 export const emptyFrontier: Frontier = { size: 0, nodes: [] };
 
-/** Appends leaf hashes; returns the new frontier and every node completed on the way (leaves included). */
-export const appendLeaves = (frontier: Frontier, leafHashes: readonly Hash[]): { frontier: Frontier; completed: (NodeId & { hash: Hash })[] } => {
-  const nodes = [...frontier.nodes];
-  const completed: (NodeId & { hash: Hash })[] = [];
-  let size = frontier.size;
-  for (const hash of leafHashes) {
-    nodes.push({ level: 0, hash });
-    completed.push({ level: 0, index: size, hash });
-    size += 1;
-    while (nodes.length >= 2 && nodes.at(-1)!.level === nodes.at(-2)!.level) {
-      const right = nodes.pop()!;
-      const left = nodes.pop()!;
-      const level = left.level + 1;
-      const merged = { level, hash: nodeHash(left.hash, right.hash) };
-      nodes.push(merged);
-      completed.push({ level, index: size / 2 ** level - 1, hash: merged.hash });
-    }
-  }
-  return { frontier: { size, nodes }, completed };
-};
-
-/** Appends one leaf hash to a frontier the caller owns, changing it (no node is returned: for verifiers). */
-export const appendLeafInPlace = (frontier: Frontier, hash: Hash): void => {
+/**
+ * Appends one leaf hash to a frontier the caller owns, changing it; each node completed on the way (the
+ * leaf first) is told to `completed`. Verifiers grow one frontier so, without copying it per leaf.
+ */
+export const appendLeafInPlace = (frontier: Frontier, hash: Hash, completed?: (node: NodeId & { hash: Hash }) => void): void => {
+  completed?.({ level: 0, index: frontier.size, hash });
   frontier.nodes.push({ level: 0, hash });
   frontier.size += 1;
   while (frontier.nodes.length >= 2 && frontier.nodes.at(-1)!.level === frontier.nodes.at(-2)!.level) {
     const right = frontier.nodes.pop()!;
     const left = frontier.nodes.pop()!;
-    frontier.nodes.push({ level: left.level + 1, hash: nodeHash(left.hash, right.hash) });
+    const level = left.level + 1;
+    const merged = { level, hash: nodeHash(left.hash, right.hash) };
+    frontier.nodes.push(merged);
+    completed?.({ level, index: frontier.size / 2 ** level - 1, hash: merged.hash });
   }
+};
+
+/** Appends leaf hashes to a copy of `frontier`; returns it and every node completed on the way (leaves included). */
+export const appendLeaves = (frontier: Frontier, leafHashes: readonly Hash[]): { frontier: Frontier; completed: (NodeId & { hash: Hash })[] } => {
+  const grown: Frontier = { size: frontier.size, nodes: [...frontier.nodes] };
+  const completed: (NodeId & { hash: Hash })[] = [];
+  for (const hash of leafHashes) appendLeafInPlace(grown, hash, (node) => completed.push(node));
+  return { frontier: grown, completed };
 };
 
 /** The root of the tree a frontier describes. */

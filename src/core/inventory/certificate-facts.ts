@@ -6,7 +6,8 @@ import type { CredentialFacts } from './credential-facts.ts';
 import { sha256Hex } from './fingerprint.ts';
 import { describeKeyObject, describeSubjectPublicKeyInfo } from './public-key-facts.ts';
 import type { PublicKeyFacts } from './public-key-facts.ts';
-import { elementsOf, encodingOf, wholeElement } from '../pki/der.ts';
+import { certificateFields } from '../pki/certificate-template.ts';
+import { encodingOf } from '../pki/der.ts';
 import { normaliseSerialNumber } from './serial-number.ts';
 
 // node:crypto prints names one RDN per line, least specific first, values escaped as RFC 4514 wants
@@ -82,22 +83,10 @@ const sansFromNode = (rendered: string | undefined): string[] | null => {
   return sans;
 };
 
-/**
- * The certificate's SubjectPublicKeyInfo, as its exact bytes (Certificate → TBSCertificate → the field
- * after subject, RFC 5280 §4.1); null when the walk does not find it.
- */
-const subjectPublicKeyInfoOf = (der: Uint8Array): Uint8Array | null => {
-  const certificate = wholeElement(der);
-  const [tbs] = certificate === null ? [] : elementsOf(der, certificate) ?? [];
-  const fields = tbs === undefined ? null : elementsOf(der, tbs);
-  const spki = fields?.[fields[0]?.tag === 0xa0 ? 6 : 5];
-  return spki === undefined ? null : encodingOf(der, spki);
-};
-
 /** The key's facts from its bytes (a key the CA just certified is described already, and remembered). */
 const keyFromNode = (certificate: X509Certificate, der: Uint8Array): PublicKeyFacts | null => {
-  const spki = subjectPublicKeyInfoOf(der);
-  if (spki !== null) return describeSubjectPublicKeyInfo(spki);
+  const fields = certificateFields(der);
+  if (fields !== null) return describeSubjectPublicKeyInfo(encodingOf(der, fields.spki));
   try {
     const key = certificate.publicKey;
     return describeKeyObject(key, key.export({ type: 'spki', format: 'der' }));

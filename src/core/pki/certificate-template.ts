@@ -283,16 +283,26 @@ export type IssuingCertificate = { name: Uint8Array; publicKey: Uint8Array; notB
  * What issuing under a CA certificate needs from it: its subject Name and SubjectPublicKeyInfo as their
  * exact DER bytes (the next certificate's issuer field must match them), and its validity for the lints.
  */
-export const issuerFromCertificate = (der: Uint8Array): IssuingCertificate => {
-  const notCertificate = (why: string) => new TrustplaneError('VALIDATION_FAILED', `the issuing certificate ${why}`);
+/**
+ * The validity, subject and SubjectPublicKeyInfo elements of a DER certificate, found by walking it
+ * (TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo,
+ * …, RFC 5280 §4.1); null when the walk does not find them.
+ */
+export const certificateFields = (der: Uint8Array): { validity: DerElement; subject: DerElement; spki: DerElement } | null => {
   const certificate = wholeElement(der);
   const [tbs] = certificate === null || certificate.tag !== 0x30 ? [] : elementsOf(der, certificate) ?? [];
   const fields = tbs === undefined || tbs.tag !== 0x30 ? null : elementsOf(der, tbs);
-  if (fields === null) throw notCertificate('is not one DER certificate');
-  // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, … (§4.1)
+  if (fields === null) return null;
   const first = fields[0]?.tag === 0xa0 ? 1 : 0;
   const [validity, subject, spki] = [fields[first + 3], fields[first + 4], fields[first + 5]];
-  if (validity === undefined || subject === undefined || spki === undefined) throw notCertificate('lacks a validity, subject or public key');
+  return validity === undefined || subject === undefined || spki === undefined ? null : { validity, subject, spki };
+};
+
+export const issuerFromCertificate = (der: Uint8Array): IssuingCertificate => {
+  const notCertificate = (why: string) => new TrustplaneError('VALIDATION_FAILED', `the issuing certificate ${why}`);
+  const fields = certificateFields(der);
+  if (fields === null) throw notCertificate('is not one DER certificate with a validity, subject and public key');
+  const { validity, subject, spki } = fields;
   const [notBefore, notAfter] = (elementsOf(der, validity) ?? []).map((time) => readTime(der, time));
   if (notBefore === undefined || notBefore === null || notAfter === undefined || notAfter === null) throw notCertificate('has no readable validity');
   return { name: Uint8Array.from(encodingOf(der, subject)), publicKey: Uint8Array.from(encodingOf(der, spki)), notBefore, notAfter };

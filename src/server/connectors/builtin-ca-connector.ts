@@ -67,12 +67,18 @@ const sourceFor = (governance: Governance, credentialClass: CredentialClass, spe
 type NewKey = { publicKey: Uint8Array; keyAlgorithm: string; generated: KeyObject | null; sans: string[]; commonName: string | null };
 
 /** The key to certify: the CSR's (the requester keeps the private key), or one generated here. */
+/** The requester's key from a CSR, with the CSR's names, else `names`; `which` says which CSR a refusal is about. */
+const keyFromCsr = (text: string, names: readonly string[], which: string): NewKey | { problem: string } => {
+  const parsed = parseCsr(text);
+  if (!parsed.ok) return { problem: `${which} cannot be used: ${parsed.problem}` };
+  const sans = parsed.csr.sans.length > 0 ? parsed.csr.sans : [...names];
+  return { publicKey: parsed.csr.subjectPublicKey, keyAlgorithm: parsed.csr.keyAlgorithm, generated: null, sans, commonName: parsed.csr.commonName };
+};
+
 const newKeyFor = async (spec: ChangeSpec, credentialClass: CredentialClass, names: readonly string[]): Promise<NewKey | { problem: string }> => {
   if (spec.csr !== undefined) {
-    const parsed = parseCsr(spec.csr);
-    if (!parsed.ok) return { problem: `the CSR cannot be used: ${parsed.problem}` };
-    const sans = spec.names === undefined ? (parsed.csr.sans.length > 0 ? parsed.csr.sans : [...names]) : spec.names.map((name) => `dns:${name}`);
-    return { publicKey: parsed.csr.subjectPublicKey, keyAlgorithm: parsed.csr.keyAlgorithm, generated: null, sans, commonName: parsed.csr.commonName };
+    const key = keyFromCsr(spec.csr, names, 'the CSR');
+    return 'problem' in key || spec.names === undefined ? key : { ...key, sans: spec.names.map((name) => `dns:${name}`) };
   }
   const sans = spec.names === undefined ? [...names] : spec.names.map((name) => `dns:${name}`);
   if (sans.length === 0) return { problem: 'an issue needs a CSR (spec.csr) or the names to certify (spec.names)' };
@@ -82,18 +88,18 @@ const newKeyFor = async (spec: ChangeSpec, credentialClass: CredentialClass, nam
   return { publicKey, keyAlgorithm: algorithm, generated, sans, commonName: null };
 };
 
-/** The inventory's facts of the certificate just issued, read by the reader every imported certificate goes through. */
 /** The keys and names of an issue with several CSRs, each as its CSR gives them. */
 const keysFromCsrs = (csrs: readonly string[]): NewKey[] | { problem: string } => {
   const keys: NewKey[] = [];
   for (const [index, text] of csrs.entries()) {
-    const parsed = parseCsr(text);
-    if (!parsed.ok) return { problem: `CSR ${index + 1} of ${csrs.length} cannot be used: ${parsed.problem}` };
-    keys.push({ publicKey: parsed.csr.subjectPublicKey, keyAlgorithm: parsed.csr.keyAlgorithm, generated: null, sans: parsed.csr.sans, commonName: parsed.csr.commonName });
+    const key = keyFromCsr(text, [], `CSR ${index + 1} of ${csrs.length}`);
+    if ('problem' in key) return key;
+    keys.push(key);
   }
   return keys;
 };
 
+/** The inventory's facts of the certificate just issued, read by the reader every imported certificate goes through. */
 const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => {
   const read = certificateFacts(issued.der);
   if (read === null) throw new TrustplaneError('INTERNAL', `the certificate just issued (serial ${issued.serial}) cannot be read back by the inventory`);

@@ -163,12 +163,9 @@ export const createAuditService = (deps: AuditServiceDeps) => {
       });
       const checkpoint = await service.checkpoint();
       const key = await service.publicKey();
+      const cited = await unitOfWork((tx) => tx.audit.entriesAt(gathered.indexes.filter((value) => value < checkpoint.size)));
       const entries: EvidenceEntry[] = [];
-      for (const index of gathered.indexes.filter((value) => value < checkpoint.size)) {
-        const entry = await unitOfWork((tx) => tx.audit.entryAt(index));
-        if (entry === null) continue;
-        entries.push({ index, entry: entry.entry, proof: (await deps.reader.inclusionProof(index, checkpoint.size)).map(base64) });
-      }
+      for (const { index, entry } of cited) entries.push({ index, entry, proof: (await deps.reader.inclusionProof(index, checkpoint.size)).map(base64) });
       return buildEvidencePack({
         generatedAt: clock.now(), period: { from: input.from, to: input.to }, classId: input.classId,
         log: { origin: key.origin, verifierKey: key.verifierKey, checkpoint: checkpoint.note },

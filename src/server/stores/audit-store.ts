@@ -157,6 +157,16 @@ export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache |
       return row === undefined || row.leaf_hash === null ? null : { index, entry: entryJson(entryOfRow(row)), leafHash: unhex(row.leaf_hash) };
     },
 
+    /** These entries, each as entryAt gives it, in leaf order; indexes the log does not hold are left out. */
+    async entriesAt(indexes: readonly number[]): Promise<{ index: number; entry: string; leafHash: Hash }[]> {
+      const found: { index: number; entry: string; leafHash: Hash }[] = [];
+      for (let start = 0; start < indexes.length; start += 500) {
+        const rows = await trx.selectFrom('audit_events').selectAll().where('leaf_index', 'in', indexes.slice(start, start + 500)).execute();
+        for (const row of rows) if (row.leaf_hash !== null) found.push({ index: Number(row.leaf_index), entry: entryJson(entryOfRow(row)), leafHash: unhex(row.leaf_hash) });
+      }
+      return found.sort((a, b) => a.index - b.index);
+    },
+
     /** Entries in leaf order from `from`, each as entryAt gives it: what an export holds. */
     async entriesFrom(from: number, limit: number): Promise<{ index: number; entry: string; leafHash: string }[]> {
       const rows = await trx.selectFrom('audit_events').selectAll().where('leaf_index', '>=', from).orderBy('leaf_index').limit(limit).execute();
