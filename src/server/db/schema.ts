@@ -222,6 +222,29 @@ export type SecretVersionTable = {
   destroyed_at: IsoTime | null;
 };
 
+export type AlertTable = {
+  id: string; type: string; target: string; class_id: string | null;
+  /** "type target" while the alert is not resolved, null after: unique, so an open finding has one alert. */
+  open_key: string | null;
+  severity: string; stage: string; state: string; summary: string;
+  /** JSON: the finding's facts (expiry, window, partner…). */
+  details: string;
+  /** JSON person ids: who is told now, and who is told if nobody acknowledges in time. */
+  recipients: string; escalate_to: string;
+  opened_at: IsoTime; last_seen_at: IsoTime; updated_at: IsoTime;
+  acknowledged_by: string | null; acknowledged_at: IsoTime | null; note: string | null;
+  escalated_at: IsoTime | null; resolved_at: IsoTime | null; resolved_by: string | null;
+};
+
+/** Who holds the right to run a kind of scheduled work, until when (leader election). */
+export type SchedulerLeaseTable = { name: string; holder: string; acquired_at: IsoTime; expires_at: IsoTime };
+
+export type JobRunTable = { name: string; last_run_at: IsoTime; last_node: string };
+
+export type OffboardingTable = { id: string; subject: string; at: IsoTime; by: string; reason: string; plan: string };
+
+export type PostureSnapshotTable = { day: string; at: IsoTime; metrics: string };
+
 export type DatabaseSchema = {
   governance_versions: GovernanceVersionTable;
   governance_entities: GovernanceEntityTable;
@@ -244,4 +267,9 @@ export type DatabaseSchema = {
   issued_certificates: IssuedCertificateTable;
   crls: CrlTable;
   secret_versions: SecretVersionTable;
+  alerts: AlertTable;
+  scheduler_leases: SchedulerLeaseTable;
+  job_runs: JobRunTable;
+  offboardings: OffboardingTable;
+  posture_snapshots: PostureSnapshotTable;
 };

@@ -5,6 +5,7 @@ import { initialMigration } from './0001-initial.ts';
 import { decisionRightsMigration } from './0002-decision-rights.ts';
 import { pkiMigration } from './0003-pki.ts';
 import { auditLogMigration } from './0004-audit-log.ts';
+import { monitoringMigration } from './0005-monitoring.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -13,6 +14,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0002-decision-rights': decisionRightsMigration(capabilities),
       '0003-pki': pkiMigration(capabilities),
       '0004-audit-log': auditLogMigration(capabilities),
+      '0005-monitoring': monitoringMigration(capabilities),
     };
   },
 });
