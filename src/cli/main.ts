@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerAuthzCommands } from './commands/authz-commands.ts';
 import { registerCaCommands } from './commands/ca-commands.ts';
 import { registerAuditCommands } from './commands/audit-commands.ts';
+import { registerAlertCommands } from './commands/alert-commands.ts';
 import { registerReportCommands } from './commands/report-commands.ts';
 import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerChangeCommands } from './commands/change-commands.ts';
@@ -37,6 +38,7 @@ export const buildProgram = (): Command => {
   registerAuthzCommands(program);
   registerTokenCommands(program);
   registerCaCommands(program);
+  registerAlertCommands(program);
   registerAuditCommands(program);
   registerReportCommands(program);
   registerKeyCommands(program);

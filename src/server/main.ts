@@ -49,6 +49,15 @@ import { createAuditService } from './services/audit-service.ts';
 import { auditRoutes } from './http/audit-routes.ts';
 import { createOutboxDispatcher } from './jobs/outbox-dispatcher.ts';
 import { auditWitnessHandler } from './jobs/audit-witness.ts';
+import { hostname } from 'node:os';
+import { defaultSeverityForNotifications, createAlertService, defaultDeniedWindowMs } from './services/alert-service.ts';
+import type { MonitorSettings } from './services/alert-service.ts';
+import { alertRoutes } from './http/alert-routes.ts';
+import { createNotificationChannels } from './notifications/notification-channels.ts';
+import type { NotificationSettings } from './notifications/notification-settings.ts';
+import { notificationSettingsFromEnv } from './notifications/notification-settings.ts';
+import { createScheduler, dailyAt, every } from './jobs/scheduler.ts';
+import type { Scheduler } from './jobs/scheduler.ts';
 
 export const trustplaneVersion: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -71,6 +80,20 @@ export type ServiceOptions = {
   onSideEffectError?: (error: unknown, context: string) => void;
   /** Where signed audit checkpoints are also written (TRUSTPLANE_AUDIT_WITNESS): a directory or an http(s) URL. */
   auditWitness?: string | null;
+  /** How alerts are raised and escalated; defaults as the configuration's. */
+  monitor?: Partial<Omit<MonitorSettings, 'channels'>>;
+  /** Where notifications go (SMTP, webhooks); none by default. */
+  notifications?: NotificationSettings;
+  /** This node's name in leases, sweeps and the audit log. */
+  nodeId?: string;
+};
+
+/** The monitoring defaults, as the configuration's (config.ts). */
+export const defaultMonitorSettings: Omit<MonitorSettings, 'channels'> = {
+  leadTimesMs: [30, 14, 7, 1].map((days) => days * 86_400_000),
+  escalateAfterMs: 24 * 3_600_000,
+  notifyMinSeverity: defaultSeverityForNotifications,
+  deniedWindowMs: defaultDeniedWindowMs,
 };
 
 /** Until a server listens, certificates can only point at where it will: the default address. */
@@ -114,12 +137,21 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const secrets = createSecretService({ unitOfWork, clock, authz, masterKey });
   const publicUrl = options.publicUrl ?? (() => defaultPublicUrl);
   const witness = options.auditWitness ?? null;
-  const outbox = createOutboxDispatcher({ database, clock, handlers: new Map(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)]]) });
+  const notifications = createNotificationChannels(options.notifications ?? {}, { clock });
+  const outbox = createOutboxDispatcher({
+    database, clock,
+    handlers: new Map([...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), ...notifications.handlers]),
+  });
+  const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${random.bytes(3).toString('hex')}`;
+  const alerts = createAlertService({
+    unitOfWork, clock, random, authz, publicUrl, nodeId,
+    settings: { ...defaultMonitorSettings, ...options.monitor, channels: new Set(notifications.channels.filter((channel) => channel === 'email' || channel === 'webhook')) },
+  });
   const audit = createAuditService({
     unitOfWork, reader: createAuditReader(database), clock, ca, publicUrl, witness, afterCheckpoint: () => outbox.deliverDue(),
     ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }),
   });
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox };
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, nodeId };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -145,9 +177,27 @@ export const createHttpApp = (database: Database, services: Services, options: A
     emergencyRoutes({ playbooks: services.playbooks, reviews: services.reviews, delegations: services.delegations }),
     authzRoutes({ explainer: services.explainer, authz: services.authz }),
     auditRoutes(services.audit),
+    alertRoutes({ alerts: services.alerts, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
   ]);
 
 const sweepIntervalMs = 60_000;
+
+/**
+ * The periodic work one node (the leader) does for all: sweeps for alerts and the daily digest; and what
+ * every node does, delivering the outbox (each message is claimed, so never twice).
+ */
+const startScheduler = (database: Database, services: Services, config: Config, onError: (error: unknown, job: string) => void): Scheduler => {
+  const scheduler = createScheduler({
+    database, clock: services.clock, nodeId: services.nodeId, tickMs: config.schedulerTickMs, onError,
+    jobs: [
+      { name: 'outbox.deliver', everyNode: true, due: () => true, run: async () => { await services.outbox.deliverDue(); } },
+      { name: 'alerts.sweep', due: every(config.monitorEveryMs), run: async () => { await services.alerts.sweep({ actor: 'system:monitor' }); await services.outbox.deliverDue(); } },
+      { name: 'alerts.digest', due: dailyAt(config.digestAtMinutes), run: async (now) => { await services.alerts.digest(now.toISOString().slice(0, 10)); } },
+    ],
+  });
+  scheduler.start();
+  return scheduler;
+};
 
 export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
 
@@ -178,6 +228,8 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const services = createServices(database, {
     changeStaleAfterMs: config.changeStaleAfterMs, ...keys, publicUrl: () => publicUrl, onSideEffectError: (error, context) => log(error, context),
     auditWitness: config.auditWitness ?? null,
+    notifications: notificationSettingsFromEnv(process.env),
+    monitor: { leadTimesMs: config.alertLeadTimesMs, escalateAfterMs: config.alertEscalateAfterMs, notifyMinSeverity: config.notifyMinSeverity },
   });
   await services.authz.warm();
   const app = await createHttpApp(database, services, {
@@ -213,6 +265,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     }
   }, sweepIntervalMs);
   sweep.unref();
+  const scheduler = startScheduler(database, services, config, (error, job) => log(error, job));
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   publicUrl = publicUrlOf(config, port);
@@ -223,6 +276,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     database,
     close: async () => {
       clearInterval(sweep);
+      await scheduler.stop();
       await app.close();
       await services.signers?.close();
       await database.close();

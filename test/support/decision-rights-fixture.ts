@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createHttpApp, createServices } from '../../src/server/main.ts';
-import type { Services } from '../../src/server/main.ts';
+import type { ServiceOptions, Services } from '../../src/server/main.ts';
 import { fixedClock } from '../../src/server/platform.ts';
 import { keyEncryptionKey } from '../../src/server/keys/key-envelope.ts';
 import type { PkiFetch } from '../../src/server/connectors/certificate-probes.ts';
@@ -59,7 +59,7 @@ const inventoryExport = (classId: keyof Pools, count: number): string => JSON.st
 });
 
 export const startDecisionRightsFixture = async (
-  target: DatabaseTarget, options: { governance?: string; credentials?: number; at?: Date; pkcs11?: Pkcs11Settings } = {},
+  target: DatabaseTarget, options: { governance?: string; credentials?: number; at?: Date; pkcs11?: Pkcs11Settings; services?: Pick<ServiceOptions, 'monitor' | 'notifications'> } = {},
 ): Promise<DecisionRightsFixture> => {
   const database = await target.create();
   const clock = fixedClock(options.at ?? instants.tuesdayNight);
@@ -74,7 +74,7 @@ export const startDecisionRightsFixture = async (
     return { status: response.statusCode, body: response.rawPayload };
   };
   const services = createServices(database.database, {
-    clock, masterKey: keyEncryptionKey(randomBytes(32)), publicUrl: () => fixturePublicUrl, pkiFetch, ...(options.pkcs11 === undefined ? {} : { pkcs11: options.pkcs11 }),
+    clock, masterKey: keyEncryptionKey(randomBytes(32)), publicUrl: () => fixturePublicUrl, pkiFetch, ...(options.pkcs11 === undefined ? {} : { pkcs11: options.pkcs11 }), ...options.services,
   });
   const app = await createHttpApp(database.database, services);
   served = app;

@@ -24,6 +24,7 @@ export type AuthzResource =
   | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean }
   | { type: 'playbook'; id: string }
   | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
+  | { type: 'alert'; id: string; classId: string | null; recipients: readonly string[]; escalateTo: readonly string[] }
   | { type: 'delegation'; id: string; grantedBy: string; partner: string }
   | { type: 'token'; principal: string; owner: string | null; readOnly: boolean };
 
@@ -118,6 +119,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
     };
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
     case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor }, parents: inClass(resource.classId) };
+    case 'alert': return { uid: uid(entityTypes.alert, resource.id), attrs: { recipients: [...resource.recipients], escalateTo: [...resource.escalateTo] }, parents: inClass(resource.classId) };
     case 'delegation': return { uid: uid(entityTypes.delegation, resource.id), attrs: { grantedBy: resource.grantedBy, partner: resource.partner }, parents: governance };
     case 'token': return { uid: uid(entityTypes.tokenGrant, resource.principal), attrs: { principal: resource.principal, owner: resource.owner ?? '', readOnly: resource.readOnly }, parents: governance };
   }
@@ -127,7 +129,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
 export const resourceClassOf = (resource: AuthzResource): string | null => {
   switch (resource.type) {
     case 'class': case 'change': case 'review': return resource.classId;
-    case 'credential': return resource.classId;
+    case 'credential': case 'alert': return resource.classId;
     case 'governance': case 'playbook': case 'delegation': case 'token': return null;
   }
 };

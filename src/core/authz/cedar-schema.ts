@@ -11,7 +11,7 @@ export const changeSteps = ['request', 'approve', 'reject', 'execute', 'verify',
 export type ChangeStep = (typeof changeSteps)[number];
 
 /** Actions that are not steps of a change. */
-export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'create-token', 'reveal-secret', 'read', 'import', 'administer'] as const;
+export const otherActions = ['invoke-playbook', 'complete-review', 'revoke-delegation', 'create-token', 'reveal-secret', 'acknowledge-alert', 'read', 'import', 'administer'] as const;
 export type OtherAction = (typeof otherActions)[number];
 
 export type StepAction = `${ChangeStep}-${GovernedAction}`;
@@ -47,6 +47,7 @@ export const entityTypes = {
   change: 'Change',
   playbook: 'Playbook',
   review: 'Review',
+  alert: 'Alert',
   delegation: 'Delegation',
   tokenGrant: 'TokenGrant',
 } as const;
@@ -67,6 +68,7 @@ const actionDeclarations = (): string[] => [
   `  action "revoke-delegation" appliesTo { principal: [${principalTypes}], resource: [Delegation], context: RequestContext };`,
   `  action "create-token" appliesTo { principal: [${principalTypes}], resource: [TokenGrant], context: RequestContext };`,
   `  action "reveal-secret" appliesTo { principal: [${principalTypes}], resource: [Credential], context: RequestContext };`,
+  `  action "acknowledge-alert" appliesTo { principal: [${principalTypes}], resource: [Alert], context: RequestContext };`,
   `  action "read" appliesTo { principal: [${principalTypes}], resource: [Governance, Class, Credential, Change, Playbook, Review, Delegation], context: RequestContext };`,
   `  action "import" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
   `  action "administer" appliesTo { principal: [${principalTypes}], resource: [Governance], context: RequestContext };`,
@@ -101,6 +103,8 @@ export const cedarSchema = [
   '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool };',
   '  entity Playbook in [Governance];',
   '  entity Review in [Class] = { accountable: String, executor: String };',
+  // An alert: who it was routed to, and who hears of it on escalation (person refs).
+  '  entity Alert in [Class] = { recipients: Set<String>, escalateTo: Set<String> };',
   '  entity Delegation in [Governance] = { grantedBy: String, partner: String };',
   // A token about to be created: for whom, who owns that principal (service accounts and agents), and
   // whether it only reads. A full token carries its principal's authority, so who may mint one matters.

@@ -25,6 +25,7 @@ export const describeResource = (resource: AuthzResource): string => {
     case 'change': return `change ${resource.id} (${resource.lifecycleAction} on ${resource.classId})`;
     case 'playbook': return `playbook ${resource.id}`;
     case 'review': return `review ${resource.id}`;
+    case 'alert': return `alert ${resource.id}`;
     case 'delegation': return `delegation ${resource.id}`;
     case 'token': return `a ${resource.readOnly ? 'read-only' : 'full'} token for ${resource.principal}`;
   }

@@ -195,6 +195,8 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
     `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { resource.principal == principal.ref || resource.owner == principal.ref };`);
   builder.add('general.reveal-once', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the requester or executor of the change that made a secret (or generated a key) sees it once' },
     `permit (principal, action == ${cedarAction('reveal-secret')}, resource)\nwhen { resource has revealTo && resource.revealTo.contains(principal.ref) };`);
+  builder.add('general.alert-recipients', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'whoever an alert was routed to (the technical owner, the informed parties, and on escalation the business owner) may acknowledge it' },
+    `permit (principal, action == ${cedarAction('acknowledge-alert')}, resource)\nwhen { resource.recipients.contains(principal.ref) || resource.escalateTo.contains(principal.ref) };`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));
   if (administrators !== null) {
     builder.add('governance.administrators', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} administer Trustplane: apply governance, import, manage tokens, revoke delegations` },
@@ -203,6 +205,8 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
     // could approve a change as themselves and execute it as someone else.
     builder.add('governance.administrators.read-only-tokens', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} make read-only tokens for anyone; a full token only its principal (or the owner of a service account or agent) makes` },
       `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { (${administrators}) && resource.readOnly };`);
+    builder.add('governance.administrators.alerts', { effect: 'permit', scope: 'everywhere', source: 'administrators', because: `${governance.administrators.join(', ')} may acknowledge any alert` },
+      `permit (principal, action == ${cedarAction('acknowledge-alert')}, resource)\nwhen { ${administrators} };`);
   }
 };
 

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
+import { severities } from '../../core/monitor/alert-vocabulary.ts';
 
 export const defaultPort = 8470;
 export const defaultHost = '127.0.0.1';
@@ -28,6 +29,18 @@ const configSchema = z.object({
   auditCheckpointEntries: z.number().int().min(1, 'TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES must be at least 1').max(10_000_000),
   /** …or any came and this long passed. */
   auditCheckpointEveryMs: z.number().int().min(1000, 'TRUSTPLANE_AUDIT_CHECKPOINT_EVERY must be at least 1s').max(7 * 86_400_000, 'TRUSTPLANE_AUDIT_CHECKPOINT_EVERY must be at most 7d'),
+  /** How often the leader sweeps the inventory for alerts (TRUSTPLANE_MONITOR_EVERY). */
+  monitorEveryMs: z.number().int().min(1000, 'TRUSTPLANE_MONITOR_EVERY must be at least 1s').max(86_400_000, 'TRUSTPLANE_MONITOR_EVERY must be at most 1d'),
+  /** Expiry lead times, longest first (TRUSTPLANE_ALERT_LEAD_TIMES): alerts open inside the longest (or the class's renew-before) and notify again at each. */
+  alertLeadTimesMs: z.array(z.number().int().min(60_000, 'TRUSTPLANE_ALERT_LEAD_TIMES: each lead time is at least 1m')).min(1).max(10, 'TRUSTPLANE_ALERT_LEAD_TIMES: at most 10 lead times'),
+  /** An alert nobody acknowledged this long goes to the class's business owner too (TRUSTPLANE_ALERT_ESCALATE_AFTER). */
+  alertEscalateAfterMs: z.number().int().min(60_000, 'TRUSTPLANE_ALERT_ESCALATE_AFTER must be at least 1m').max(90 * 86_400_000, 'TRUSTPLANE_ALERT_ESCALATE_AFTER must be at most 90d'),
+  /** Alerts at least this severe are sent at once; all open alerts go into the daily digest (TRUSTPLANE_NOTIFY_MIN_SEVERITY). */
+  notifyMinSeverity: z.enum(severities, { error: `TRUSTPLANE_NOTIFY_MIN_SEVERITY must be one of ${severities.join(', ')}` }),
+  /** The time of day (UTC, HH:MM) each person's digest of open alerts is sent (TRUSTPLANE_DIGEST_AT). */
+  digestAtMinutes: z.number().int().min(0).max(1439),
+  /** How often each node checks whether it leads and what is due (TRUSTPLANE_SCHEDULER_TICK); a leader that stops is replaced after 3 ticks. */
+  schedulerTickMs: z.number().int().min(200, 'TRUSTPLANE_SCHEDULER_TICK must be at least 200ms').max(600_000, 'TRUSTPLANE_SCHEDULER_TICK must be at most 10m'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -45,6 +58,21 @@ const durationSetting = (name: string, text: string): number => {
   return parsed.ms;
 };
 
+const durationList = (name: string, text: string): number[] =>
+  text.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => durationSetting(name, part)).sort((a, b) => b - a);
+
+const timeOfDay = (name: string, text: string): number => {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text.trim());
+  if (match === null) throw new TrustplaneError('VALIDATION_FAILED', `the configuration is not valid: ${name}: ${JSON.stringify(text.slice(0, 20))} is not a time of day in UTC as HH:MM, for example 08:00`);
+  return Number(match[1]) * 60 + Number(match[2]);
+};
+
+/** A duration setting given in milliseconds ("250ms") or as governance writes durations ("15s"). */
+const shortDurationSetting = (name: string, text: string): number => {
+  const match = /^(\d+)ms$/.exec(text.trim());
+  return match === null ? durationSetting(name, text) : Number(match[1]);
+};
+
 export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string };
 
 export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackDataDir = 'trustplane-data'): Config => {
@@ -59,6 +87,12 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     auditWitness: env.TRUSTPLANE_AUDIT_WITNESS === '' ? undefined : env.TRUSTPLANE_AUDIT_WITNESS,
     auditCheckpointEntries: Number(env.TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES ?? 1000),
     auditCheckpointEveryMs: durationSetting('TRUSTPLANE_AUDIT_CHECKPOINT_EVERY', env.TRUSTPLANE_AUDIT_CHECKPOINT_EVERY ?? '5m'),
+    monitorEveryMs: durationSetting('TRUSTPLANE_MONITOR_EVERY', env.TRUSTPLANE_MONITOR_EVERY ?? '5m'),
+    alertLeadTimesMs: durationList('TRUSTPLANE_ALERT_LEAD_TIMES', env.TRUSTPLANE_ALERT_LEAD_TIMES ?? '30d,14d,7d,1d'),
+    alertEscalateAfterMs: durationSetting('TRUSTPLANE_ALERT_ESCALATE_AFTER', env.TRUSTPLANE_ALERT_ESCALATE_AFTER ?? '24h'),
+    notifyMinSeverity: env.TRUSTPLANE_NOTIFY_MIN_SEVERITY ?? 'warning',
+    digestAtMinutes: timeOfDay('TRUSTPLANE_DIGEST_AT', env.TRUSTPLANE_DIGEST_AT ?? '08:00'),
+    schedulerTickMs: shortDurationSetting('TRUSTPLANE_SCHEDULER_TICK', env.TRUSTPLANE_SCHEDULER_TICK ?? '15s'),
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

@@ -3,6 +3,7 @@
 // deadlock) and every audit entry commits or rolls back with the change it records.
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Database } from './database.ts';
+import { createAlertStore } from '../stores/alert-store.ts';
 import { createAuditStore } from '../stores/audit-store.ts';
 import type { NodeRowsReader } from '../stores/audit-store.ts';
 import { createAuthzStore } from '../stores/authz-store.ts';
@@ -14,6 +15,7 @@ import { createReviewStore } from '../stores/review-store.ts';
 import { createSecretStore } from '../stores/secret-store.ts';
 import { createCredentialStore } from '../stores/credential-store.ts';
 import { createGovernanceStore } from '../stores/governance-store.ts';
+import { createMonitorStore } from '../stores/monitor-store.ts';
 import { createTokenStore } from '../stores/token-store.ts';
 
 export type UnitOfWorkContext = {
@@ -27,6 +29,8 @@ export type UnitOfWorkContext = {
   readonly outbox: ReturnType<typeof createOutboxStore>;
   readonly ca: ReturnType<typeof createCaStore>;
   readonly secrets: ReturnType<typeof createSecretStore>;
+  readonly alerts: ReturnType<typeof createAlertStore>;
+  readonly monitor: ReturnType<typeof createMonitorStore>;
 };
 
 export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
@@ -45,6 +49,8 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         outbox: createOutboxStore(trx, now),
         ca: createCaStore(trx),
         secrets: createSecretStore(trx),
+        alerts: createAlertStore(trx),
+        monitor: createMonitorStore(trx),
       }));
     } catch (error) {
       // Two writers raced for one key (two applies of the next governance version, say): the loser's

@@ -1,0 +1,73 @@
+// Webhooks as the Standard Webhooks specification has them (https://www.standardwebhooks.com/): the JSON
+// body is POSTed with webhook-id, webhook-timestamp (the attempt's, in unix seconds) and webhook-signature
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>", signed by the `standardwebhooks` package the spec's
+// authors publish. The top-level `text` lets a Slack incoming webhook show the message as it is.
+//
+// Every configured endpoint gets each message; if any fails the handler throws and the outbox retries, and
+// the retry posts to all endpoints again. Receivers dedupe by webhook-id, as the spec asks of them.
+import { Webhook } from 'standardwebhooks';
+import type { OutboxHandler } from '../jobs/outbox-dispatcher.ts';
+import type { ChannelDeps, NotificationChannel } from './notification-channels.ts';
+import { notificationTopics, webhookMessageSchema } from './notification-message.ts';
+import type { WebhookEndpoint } from './notification-settings.ts';
+
+const timeoutMs = 10_000;
+
+// A webhook URL can itself be a credential (a Slack one is), so errors name an endpoint by its place in the
+// configuration and its origin only.
+const endpointName = (url: string, index: number): string => `webhook ${index + 1} (${new URL(url).origin})`;
+
+// The cause's code (ECONNREFUSED, ENOTFOUND, …) says enough; its message could quote the address.
+const unreachable = (error: unknown): string => {
+  if (error instanceof Error && error.name === 'TimeoutError') return `gave no answer within ${timeoutMs / 1000} s`;
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? ` (${cause.code})` : '';
+  return `could not be reached${code}`;
+};
+
+const post = async (endpoint: WebhookEndpoint & { signer: Webhook; name: string }, id: string, body: string, at: Date): Promise<void> => {
+  let response: Response;
+  try {
+    response = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Trustplane',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': endpoint.signer.sign(id, at, body),
+      },
+      body,
+      // The spec counts a 3xx as a failure: the URL should be updated rather than followed.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new Error(`${endpoint.name} ${unreachable(error)}`, { cause: error });
+  }
+  await response.body?.cancel();
+  if (response.status < 200 || response.status > 299) throw new Error(`${endpoint.name} answered ${response.status}`);
+};
+
+export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'>): OutboxHandler => {
+  const targets = endpoints.map((endpoint, index) => ({ ...endpoint, signer: new Webhook(endpoint.secret), name: endpointName(endpoint.url, index) }));
+  return async (payload) => {
+    const parsed = webhookMessageSchema.safeParse(payload);
+    if (!parsed.success) {
+      throw new Error(`the ${notificationTopics.webhook} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    const body = JSON.stringify(parsed.data);
+    const at = deps.clock.now();
+    const results = await Promise.allSettled(targets.map((target) => post(target, parsed.data.id, body, at)));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} of ${targets.length} webhook endpoints did not take message ${parsed.data.id}: ${failures.join('; ')}`);
+    }
+  };
+};
+
+export const webhookChannel: NotificationChannel = {
+  name: 'webhook',
+  topic: notificationTopics.webhook,
+  handler: (settings, deps) => (settings.webhooks === undefined || settings.webhooks.length === 0 ? undefined : webhookHandler(settings.webhooks, deps)),
+};

@@ -1,0 +1,264 @@
+// Alerts (issue 6): a sweep applies the pure rules of core/monitor to the whole inventory at one moment,
+// and reconciles what it found with the alerts on record: a new finding opens an alert routed by the
+// decision rights, one seen again stays (and notifies again when it moves into a more severe window), one
+// no longer found resolves by itself; an alert nobody acknowledged in time escalates to the business
+// owner. Notifications are outbox messages written in the same transaction, delivered after commit.
+//
+// What the audit log records: each sweep (what it saw and changed, and on which node), each escalation
+// and each acknowledgement. An alert's opening and resolution are findings, not decisions; the alerts
+// table keeps them with their times.
+import { TrustplaneError } from '../../core/errors.ts';
+import {
+  credentialFindings, createRouter, deniedAttempts, monitorContext, reviewOverdue, revocationSlaBreach, severities, severityRank,
+} from '../../core/monitor/index.ts';
+import type { AlertState, AlertType, Finding, Router, Severity } from '../../core/monitor/index.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
+import { alertEmail, digestEmail, notificationTopics, webhookMessage } from '../notifications/notification-message.ts';
+import type { AlertNotice, Recipient, WebhookEvent } from '../notifications/notification-message.ts';
+import { randomId } from '../platform.ts';
+import type { Clock, RandomSource } from '../platform.ts';
+import { openKeyOf } from '../stores/alert-store.ts';
+import type { Alert, AlertFilter } from '../stores/alert-store.ts';
+import type { Actor } from './actor.ts';
+import { requestIdOf } from './actor.ts';
+import { isDenial } from './authz-service.ts';
+import type { AuthzService } from './authz-service.ts';
+
+export type MonitorSettings = {
+  leadTimesMs: readonly number[];
+  escalateAfterMs: number;
+  /** Alerts at least this severe notify at once; every open alert is in the daily digest. */
+  notifyMinSeverity: Severity;
+  /** Denials inside this window keep a denied_attempt alert open. */
+  deniedWindowMs: number;
+  /** The channels configured: messages are written only for these. */
+  channels: ReadonlySet<'email' | 'webhook'>;
+};
+
+export const defaultDeniedWindowMs = 24 * 3_600_000;
+export const defaultSeverityForNotifications: Severity = 'warning';
+
+export type SweepReport = {
+  at: string;
+  node: string;
+  credentials: number;
+  findings: number;
+  opened: number;
+  raised: number;
+  resolved: number;
+  escalated: number;
+  open: number;
+  notifications: number;
+  tookMs: number;
+};
+
+/** Credentials read per page: each page is its own short read. */
+const pageSize = 5000;
+
+export type AlertServiceDeps = {
+  unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; authz: AuthzService;
+  settings: MonitorSettings; publicUrl: () => string; nodeId: string;
+};
+
+const noticeOf = (alert: Alert): AlertNotice => ({
+  id: alert.id, type: alert.type, severity: alert.severity, state: alert.state, target: alert.target, classId: alert.classId,
+  summary: alert.summary.length <= 2000 ? alert.summary : `${alert.summary.slice(0, 1999)}…`, stage: alert.stage, openedAt: alert.openedAt, details: alert.details, recipients: alert.recipients,
+});
+
+export const createAlertService = ({ unitOfWork, clock, random, authz, settings, publicUrl, nodeId }: AlertServiceDeps) => {
+  const notifyAt = severityRank(settings.notifyMinSeverity);
+
+  /** Writes the messages an alert event sends, for the channels configured; returns how many. */
+  const notify = async (tx: UnitOfWorkContext, router: Router, alert: Alert, event: WebhookEvent, people: readonly string[], at: Date): Promise<number> => {
+    if (event !== 'alert.resolved' && event !== 'alert.acknowledged' && severityRank(alert.severity) < notifyAt) return 0;
+    let written = 0;
+    const notice = noticeOf(alert);
+    if (settings.channels.has('email') && (event === 'alert.opened' || event === 'alert.raised' || event === 'alert.escalated')) {
+      const to = people.map((id) => router.person(id)).filter((person) => person !== null).map((person): Recipient => ({ person: person.id, name: person.name, email: person.email }));
+      if (to.length > 0) {
+        await tx.outbox.add({ topic: notificationTopics.email, payload: alertEmail(event === 'alert.escalated' ? 'escalation' : 'alert', notice, to, { publicUrl: publicUrl() }) });
+        written += 1;
+      }
+    }
+    if (settings.channels.has('webhook')) {
+      await tx.outbox.add({ topic: notificationTopics.webhook, payload: webhookMessage(event, notice, at, Number(random.bytes(4).readUInt32BE(0))) });
+      written += 1;
+    }
+    return written;
+  };
+
+  /** Everything a sweep knows besides the credentials: governance, departures, deadlines, denials. */
+  const readSituation = (at: Date) => unitOfWork(async (tx) => {
+    const snapshot = await authz.snapshot(tx);
+    const offboarded = await tx.monitor.offboarded();
+    const revoked = await tx.authz.revocations();
+    const denials = await tx.authz.deniedAttempts({ since: new Date(at.getTime() - settings.deniedWindowMs).toISOString(), limit: 100_000 });
+    const deadlines = await tx.monitor.pendingDeadlines();
+    const reviews = await tx.monitor.openReviews();
+    return { snapshot, offboarded, revoked, denials, deadlines, reviews };
+  });
+
+  const departedPeople = (offboarded: ReadonlySet<string>): Set<string> =>
+    new Set([...offboarded].filter((subject) => subject.startsWith('person:')).map((subject) => subject.slice('person:'.length)));
+
+  return {
+    /** Sweeps now: finds, opens, raises, resolves and escalates; `actor` is who asked (the scheduler, or a person). */
+    async sweep(options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void } = { actor: 'system:monitor' }): Promise<SweepReport> {
+      const started = clock.now();
+      const at = started;
+      const situation = await readSituation(at);
+      const governance = situation.snapshot.governance;
+      const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()) }, at, settings.leadTimesMs);
+      const findings = new Map<string, Finding>();
+      const keep = (finding: Finding | null): void => {
+        if (finding !== null) findings.set(openKeyOf(finding.type, finding.target), finding);
+      };
+      let credentials = 0;
+      for (let after: string | null = null; ;) {
+        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, pageSize));
+        if (page.length === 0) break;
+        for (const credential of page) for (const finding of credentialFindings(credential, context)) keep(finding);
+        credentials += page.length;
+        after = page.at(-1)!.id;
+        options.onProgress?.(credentials);
+      }
+      for (const change of situation.deadlines) keep(revocationSlaBreach(change, context.at));
+      for (const review of situation.reviews) keep(reviewOverdue(review, context.at));
+      for (const finding of deniedAttempts(situation.denials, context.at, settings.deniedWindowMs)) keep(finding);
+
+      const router = createRouter(governance, departedPeople(situation.offboarded));
+      const now = at.toISOString();
+      return unitOfWork(async (tx) => {
+        const report: SweepReport = { at: now, node: nodeId, credentials, findings: findings.size, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
+        const records = await tx.alerts.unresolved();
+        const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
+        const inserted: Alert[] = [];
+        /** Alerts on record as they are to be written back, by id. */
+        const updates = new Map<string, Alert>();
+        const seen = new Set<string>();
+        for (const [key, finding] of findings) {
+          const existing = byKey.get(key);
+          if (existing === undefined) {
+            const route = router.route(finding.type, finding.classId, finding.type === 'review_overdue' ? [String(finding.details.accountable)] : []);
+            const alert: Alert = {
+              id: randomId(random, 'alr'), type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
+              state: 'open', summary: finding.summary, details: finding.details, recipients: route.notify, escalateTo: route.escalateTo,
+              openedAt: now, lastSeenAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
+            };
+            inserted.push(alert);
+            report.opened += 1;
+            report.notifications += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
+            continue;
+          }
+          if (existing.stage === finding.stage && existing.severity === finding.severity) {
+            seen.add(existing.id);
+            continue;
+          }
+          const next: Alert = { ...existing, severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, lastSeenAt: now, updatedAt: now };
+          updates.set(next.id, next);
+          if (severityRank(finding.severity) > severityRank(existing.severity)) {
+            report.raised += 1;
+            const told = next.escalatedAt === null ? next.recipients : [...new Set([...next.recipients, ...next.escalateTo])];
+            report.notifications += await notify(tx, router, next, 'alert.raised', told, at);
+          }
+        }
+        for (const alert of records) {
+          // What no longer holds resolves by itself.
+          if (!findings.has(openKeyOf(alert.type, alert.target))) {
+            updates.set(alert.id, { ...alert, state: 'resolved', resolvedAt: now, resolvedBy: 'system:monitor', updatedAt: now });
+            report.resolved += 1;
+            report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
+            continue;
+          }
+          // Open too long without an acknowledgement: the business owner hears of it.
+          const latest = updates.get(alert.id) ?? alert;
+          if (latest.state !== 'open' || latest.escalatedAt !== null || Date.parse(latest.openedAt) > at.getTime() - settings.escalateAfterMs) continue;
+          const escalated: Alert = { ...latest, escalatedAt: now, updatedAt: now };
+          updates.set(alert.id, escalated);
+          seen.delete(alert.id);
+          report.escalated += 1;
+          report.notifications += await notify(tx, router, escalated, 'alert.escalated', escalated.escalateTo, at);
+          await tx.audit.append({
+            at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${escalated.id}`,
+            details: { type: escalated.type, about: escalated.target, severity: escalated.severity, escalateTo: escalated.escalateTo, openedAt: escalated.openedAt, node: nodeId },
+          });
+        }
+        await tx.alerts.insertAll(inserted);
+        await tx.alerts.updateAll([...updates.values()]);
+        await tx.alerts.markSeen([...seen], now);
+        report.open = findings.size;
+        report.tookMs = clock.now().getTime() - started.getTime();
+        await tx.audit.append({
+          at, actor: options.actor, action: 'alerts.sweep', target: 'alerts', ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+          ...(situation.snapshot.version === null ? {} : { governanceVersion: situation.snapshot.version }),
+          details: { node: nodeId, credentials, findings: findings.size, opened: report.opened, raised: report.raised, resolved: report.resolved, escalated: report.escalated, notifications: report.notifications },
+        });
+        return report;
+      });
+    },
+
+    list: (filter: AlertFilter): Promise<Alert[]> => unitOfWork((tx) => tx.alerts.list(filter)),
+
+    async find(id: string): Promise<Alert> {
+      const alert = await unitOfWork((tx) => tx.alerts.find(id));
+      if (alert === null) throw new TrustplaneError('NOT_FOUND', `no alert ${id}; \`trustplane alerts list\` shows the open ones`);
+      return alert;
+    },
+
+    counts: () => unitOfWork((tx) => tx.alerts.countByState()),
+
+    /** Acknowledges an open alert: someone is on it, so it does not escalate. It still resolves by itself. */
+    async acknowledge(actor: Actor, id: string, note?: string): Promise<Alert> {
+      const result = await unitOfWork(async (tx) => {
+        const alert = await tx.alerts.find(id);
+        if (alert === null) throw new TrustplaneError('NOT_FOUND', `no alert ${id}; \`trustplane alerts list\` shows the open ones`);
+        if (alert.state !== 'open') throw new TrustplaneError('INVALID_TRANSITION', `alert ${id} is already ${alert.state}${alert.state === 'acknowledged' ? ` (by ${alert.acknowledgedBy} at ${alert.acknowledgedAt})` : ` (at ${alert.resolvedAt})`}`);
+        const snapshot = await authz.snapshot(tx);
+        const now = clock.now();
+        const outcome = authz.decideIn(snapshot, {
+          principal: actor.ref, action: 'acknowledge-alert', at: now, readOnly: actor.readOnly,
+          resource: { type: 'alert', id, classId: alert.classId, recipients: alert.recipients.map((person) => `person:${person}`), escalateTo: alert.escalateTo.map((person) => `person:${person}`) },
+        });
+        if (isDenial(outcome)) return outcome;
+        const acknowledged: Alert = { ...alert, state: 'acknowledged', acknowledgedBy: actor.ref, acknowledgedAt: now.toISOString(), note: note ?? null, updatedAt: now.toISOString() };
+        await tx.alerts.updateAll([acknowledged]);
+        await tx.audit.append({
+          at: now, actor: actor.ref, action: 'alert.acknowledge', target: `alert:${id}`, ...requestIdOf(actor),
+          ...(snapshot.version === null ? {} : { governanceVersion: snapshot.version }),
+          details: { type: alert.type, about: alert.target, severity: alert.severity, note: note ?? null, policies: outcome.policies.map((policy) => policy.id) },
+        });
+        const router = createRouter(snapshot.governance, new Set());
+        await notify(tx, router, acknowledged, 'alert.acknowledged', [], now);
+        return acknowledged;
+      });
+      return authz.settle(result, actor.requestId);
+    },
+
+    /** Each person's digest of the open alerts routed to them, as email messages; returns how many were written. */
+    async digest(day: string): Promise<number> {
+      if (!settings.channels.has('email')) return 0;
+      return unitOfWork(async (tx) => {
+        const snapshot = await authz.snapshot(tx);
+        const router = createRouter(snapshot.governance, departedPeople(await tx.monitor.offboarded()));
+        const open = (await tx.alerts.unresolved()).filter((alert) => alert.state !== 'resolved');
+        const byPerson = new Map<string, Alert[]>();
+        for (const alert of open) {
+          for (const person of new Set([...alert.recipients, ...(alert.escalatedAt === null ? [] : alert.escalateTo)])) byPerson.set(person, [...byPerson.get(person) ?? [], alert]);
+        }
+        let written = 0;
+        for (const [id, alerts] of byPerson) {
+          const person = router.person(id);
+          if (person === null) continue;
+          await tx.outbox.add({ topic: notificationTopics.email, payload: digestEmail({ person: person.id, name: person.name, email: person.email }, alerts.map(noticeOf), day, { publicUrl: publicUrl() }) });
+          written += 1;
+        }
+        await tx.audit.append({ at: clock.now(), actor: 'system:monitor', action: 'alerts.digest', target: 'alerts', details: { day, people: written, node: nodeId } });
+        return written;
+      });
+    },
+  };
+};
+
+export type AlertService = ReturnType<typeof createAlertService>;
+export { severities };
+export type { AlertState, AlertType };

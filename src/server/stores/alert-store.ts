@@ -1,0 +1,125 @@
+// Alerts: one row per finding while it lasts (open or acknowledged), kept as history once resolved. The
+// open key ("type target") is unique while an alert is not resolved, so a finding has one alert however
+// many sweeps see it.
+import type { Transaction } from 'kysely';
+import type { AlertState, AlertType, Severity } from '../../core/monitor/index.ts';
+import type { AlertTable, DatabaseSchema } from '../db/schema.ts';
+
+export type Alert = {
+  id: string;
+  type: AlertType;
+  target: string;
+  classId: string | null;
+  severity: Severity;
+  stage: string;
+  state: AlertState;
+  summary: string;
+  details: Record<string, unknown>;
+  recipients: string[];
+  escalateTo: string[];
+  openedAt: string;
+  lastSeenAt: string;
+  updatedAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  note: string | null;
+  escalatedAt: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+};
+
+export type AlertFilter = {
+  states?: readonly AlertState[];
+  type?: AlertType;
+  minSeverity?: readonly Severity[];
+  classId?: string;
+  /** Alerts routed to this person (person id), now or on escalation. */
+  recipient?: string;
+  target?: string;
+  limit: number;
+  offset: number;
+};
+
+export const openKeyOf = (type: string, target: string): string => `${type} ${target}`;
+
+const toAlert = (row: AlertTable): Alert => ({
+  id: row.id, type: row.type as AlertType, target: row.target, classId: row.class_id, severity: row.severity as Severity, stage: row.stage,
+  state: row.state as AlertState, summary: row.summary, details: JSON.parse(row.details) as Record<string, unknown>,
+  recipients: JSON.parse(row.recipients) as string[], escalateTo: JSON.parse(row.escalate_to) as string[],
+  openedAt: row.opened_at, lastSeenAt: row.last_seen_at, updatedAt: row.updated_at, acknowledgedBy: row.acknowledged_by,
+  acknowledgedAt: row.acknowledged_at, note: row.note, escalatedAt: row.escalated_at, resolvedAt: row.resolved_at, resolvedBy: row.resolved_by,
+});
+
+const toRow = (alert: Alert): AlertTable => ({
+  id: alert.id, type: alert.type, target: alert.target, class_id: alert.classId,
+  open_key: alert.state === 'resolved' ? null : openKeyOf(alert.type, alert.target),
+  severity: alert.severity, stage: alert.stage, state: alert.state, summary: alert.summary, details: JSON.stringify(alert.details),
+  recipients: JSON.stringify(alert.recipients), escalate_to: JSON.stringify(alert.escalateTo),
+  opened_at: alert.openedAt, last_seen_at: alert.lastSeenAt, updated_at: alert.updatedAt, acknowledged_by: alert.acknowledgedBy,
+  acknowledged_at: alert.acknowledgedAt, note: alert.note, escalated_at: alert.escalatedAt, resolved_at: alert.resolvedAt, resolved_by: alert.resolvedBy,
+});
+
+/** Rows per insert statement: 19 columns each, far below both databases' parameter limits. */
+const insertChunk = 500;
+/** Ids per `in (…)` list. */
+const idChunk = 1000;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+};
+
+export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
+  /** Every alert not resolved: what a sweep reconciles its findings with. */
+  async unresolved(): Promise<Alert[]> {
+    const rows = await trx.selectFrom('alerts').selectAll().where('open_key', 'is not', null).execute();
+    return rows.map(toAlert);
+  },
+
+  async insertAll(alerts: readonly Alert[]): Promise<void> {
+    for (const part of chunks(alerts, insertChunk)) await trx.insertInto('alerts').values(part.map(toRow)).execute();
+  },
+
+  /** Writes back alerts whose fields changed (a new stage, an escalation, an acknowledgement, a resolution). */
+  async updateAll(alerts: readonly Alert[]): Promise<void> {
+    for (const alert of alerts) {
+      const { id, ...fields } = toRow(alert);
+      await trx.updateTable('alerts').set(fields).where('id', '=', id).execute();
+    }
+  },
+
+  /** Marks alerts whose finding a sweep saw again, unchanged. */
+  async markSeen(ids: readonly string[], at: string): Promise<void> {
+    for (const part of chunks(ids, idChunk)) await trx.updateTable('alerts').set({ last_seen_at: at }).where('id', 'in', part).execute();
+  },
+
+  async find(id: string): Promise<Alert | null> {
+    const row = await trx.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toAlert(row);
+  },
+
+  async list(filter: AlertFilter): Promise<Alert[]> {
+    let query = trx.selectFrom('alerts').selectAll();
+    if (filter.states !== undefined) query = query.where('state', 'in', [...filter.states]);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    if (filter.minSeverity !== undefined) query = query.where('severity', 'in', [...filter.minSeverity]);
+    if (filter.classId !== undefined) query = query.where('class_id', '=', filter.classId);
+    if (filter.target !== undefined) query = query.where('target', '=', filter.target);
+    // Person ids are plain identifiers ([a-z0-9._-]), so the quoted id matches exactly one JSON element.
+    if (filter.recipient !== undefined) {
+      const needle = `%${JSON.stringify(filter.recipient)}%`;
+      query = query.where((eb) => eb.or([eb('recipients', 'like', needle), eb.and([eb('escalated_at', 'is not', null), eb('escalate_to', 'like', needle)])]));
+    }
+    const rows = await query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    return rows.map(toAlert);
+  },
+
+  async countByState(): Promise<{ state: string; severity: string; count: number }[]> {
+    const rows = await trx.selectFrom('alerts').select(['state', 'severity', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('open_key', 'is not', null).groupBy(['state', 'severity']).execute();
+    return rows.map((row) => ({ state: row.state, severity: row.severity, count: Number(row.n) }));
+  },
+});
+
+export type AlertStore = ReturnType<typeof createAlertStore>;
