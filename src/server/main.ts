@@ -86,6 +86,8 @@ export type ServiceOptions = {
   notifications?: NotificationSettings;
   /** This node's name in leases, sweeps and the audit log. */
   nodeId?: string;
+  /** How long one outbox delivery may take before another node may try it. */
+  outboxLeaseMs?: number;
 };
 
 /** The monitoring defaults, as the configuration's (config.ts). */
@@ -139,7 +141,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const witness = options.auditWitness ?? null;
   const notifications = createNotificationChannels(options.notifications ?? {}, { clock });
   const outbox = createOutboxDispatcher({
-    database, clock,
+    database, clock, ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
     handlers: new Map([...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), ...notifications.handlers]),
   });
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${random.bytes(3).toString('hex')}`;
@@ -228,7 +230,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const services = createServices(database, {
     changeStaleAfterMs: config.changeStaleAfterMs, ...keys, publicUrl: () => publicUrl, onSideEffectError: (error, context) => log(error, context),
     auditWitness: config.auditWitness ?? null,
-    notifications: notificationSettingsFromEnv(process.env),
+    notifications: notificationSettingsFromEnv(process.env), outboxLeaseMs: config.outboxLeaseMs,
     monitor: { leadTimesMs: config.alertLeadTimesMs, escalateAfterMs: config.alertEscalateAfterMs, notifyMinSeverity: config.notifyMinSeverity },
   });
   await services.authz.warm();

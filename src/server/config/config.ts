@@ -40,6 +40,8 @@ const configSchema = z.object({
   /** The time of day (UTC, HH:MM) each person's digest of open alerts is sent (TRUSTPLANE_DIGEST_AT). */
   digestAtMinutes: z.number().int().min(0).max(1439),
   /** How often each node checks whether it leads and what is due (TRUSTPLANE_SCHEDULER_TICK); a leader that stops is replaced after 3 ticks. */
+  /** How long one delivery from the outbox may take before another node may try it (TRUSTPLANE_OUTBOX_LEASE). */
+  outboxLeaseMs: z.number().int().min(1000, 'TRUSTPLANE_OUTBOX_LEASE must be at least 1s').max(3_600_000, 'TRUSTPLANE_OUTBOX_LEASE must be at most 1h'),
   schedulerTickMs: z.number().int().min(200, 'TRUSTPLANE_SCHEDULER_TICK must be at least 200ms').max(600_000, 'TRUSTPLANE_SCHEDULER_TICK must be at most 10m'),
 });
 
@@ -92,6 +94,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     alertEscalateAfterMs: durationSetting('TRUSTPLANE_ALERT_ESCALATE_AFTER', env.TRUSTPLANE_ALERT_ESCALATE_AFTER ?? '24h'),
     notifyMinSeverity: env.TRUSTPLANE_NOTIFY_MIN_SEVERITY ?? 'warning',
     digestAtMinutes: timeOfDay('TRUSTPLANE_DIGEST_AT', env.TRUSTPLANE_DIGEST_AT ?? '08:00'),
+    outboxLeaseMs: durationSetting('TRUSTPLANE_OUTBOX_LEASE', env.TRUSTPLANE_OUTBOX_LEASE ?? '1m'),
     schedulerTickMs: shortDurationSetting('TRUSTPLANE_SCHEDULER_TICK', env.TRUSTPLANE_SCHEDULER_TICK ?? '15s'),
   };
   const parsed = configSchema.safeParse(input);

@@ -1,17 +1,20 @@
 // Delivers outbox messages after commit (DESIGN.md, Architecture), through a handler per topic. A
-// message is claimed before delivery by moving its next attempt past a lease, with a compare-and-set, so
-// two nodes never deliver it at once; a failed delivery is retried with exponential backoff (30 s,
-// 1 min, 2 min, … up to 1 h). Topics without a handler here wait for theirs.
+// message is claimed before delivery by moving its next attempt past a lease (TRUSTPLANE_OUTBOX_LEASE,
+// 1 min by default: how long a delivery may take before another node may try it), with a compare-and-set,
+// so two nodes never deliver it at once, and a node that dies mid-delivery leaves it to another once the
+// lease lapses; a failed delivery is retried with exponential backoff (10 s, 20 s, 40 s, … up to 1 h).
+// Topics without a handler here wait for theirs.
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../platform.ts';
 
 export type OutboxHandler = (payload: Record<string, unknown>) => Promise<void>;
 
-const leaseMs = 60_000;
-const backoffMs = (attempts: number): number => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+export const defaultOutboxLeaseMs = 60_000;
+const backoffMs = (attempts: number): number => Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempts - 1));
 
-export const createOutboxDispatcher = (deps: { database: Database; clock: Clock; handlers: ReadonlyMap<string, OutboxHandler> }) => {
+export const createOutboxDispatcher = (deps: { database: Database; clock: Clock; handlers: ReadonlyMap<string, OutboxHandler>; leaseMs?: number }) => {
   const { db } = deps.database;
+  const leaseMs = deps.leaseMs ?? defaultOutboxLeaseMs;
   return {
     /** Delivers what is due, oldest first, up to `limit`; returns how many were delivered. */
     async deliverDue(limit = 100): Promise<{ delivered: number; failed: number }> {
