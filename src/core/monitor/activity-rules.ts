@@ -12,11 +12,12 @@ const abandoned: ReadonlySet<string> = new Set(['rejected', 'cancelled']);
 
 export const revocationSlaBreach = (change: MonitoredChange, at: number): Finding | null => {
   if (change.dueAt === null || change.status === 'verified' || abandoned.has(change.status)) return null;
+  // Met at the deadline itself, as the evidence pack counts it; breached the moment after.
   const late = at - Date.parse(change.dueAt);
-  if (late < 0) return null;
+  if (!(late > 0)) return null;
   return {
     type: 'revocation_sla_breach', target: `change:${change.id}`, classId: change.classId, severity: 'critical', stage: 'breached',
-    summary: `the ${change.action} of change ${change.id}${change.trigger === null ? '' : ` (${change.trigger})`} was due ${describeSpan(late)} ago (${change.dueAt}) and is ${change.status}, not verified`,
+    summary: `the ${change.action} of change ${change.id}${change.trigger === null ? '' : ` (${change.trigger})`} was due ${describeSpan(late)} ago (${change.dueAt}) and is not verified (status: ${change.status})`,
     details: { dueAt: change.dueAt, status: change.status, trigger: change.trigger, credentials: change.credentialIds, lateByMs: late },
   };
 };
@@ -24,7 +25,7 @@ export const revocationSlaBreach = (change: MonitoredChange, at: number): Findin
 export const reviewOverdue = (review: MonitoredReview, at: number): Finding | null => {
   if (review.status !== 'open') return null;
   const late = at - Date.parse(review.dueAt);
-  if (late < 0) return null;
+  if (!(late > 0)) return null;
   return {
     type: 'review_overdue', target: `review:${review.id}`, classId: review.classId, severity: 'high', stage: 'overdue',
     summary: `the review of emergency change ${review.changeId} by ${review.accountable} was due ${describeSpan(late)} ago (${review.dueAt})`,
@@ -39,12 +40,13 @@ export const reviewOverdue = (review: MonitoredReview, at: number): Finding | nu
 export const deniedAttempts = (denials: readonly MonitoredDenial[], at: number, windowMs: number): Finding[] => {
   const groups = new Map<string, MonitoredDenial[]>();
   for (const denial of denials) {
-    if (at - Date.parse(denial.at) > windowMs || Date.parse(denial.at) > at) continue;
+    const deniedAt = Date.parse(denial.at);
+    if (!(at - deniedAt <= windowMs) || deniedAt > at) continue;
     const key = `${denial.principal}@${denial.classId ?? '-'}`;
     groups.set(key, [...groups.get(key) ?? [], denial]);
   }
   return [...groups].map(([key, group]) => {
-    const latest = group.reduce((a, b) => (a.at >= b.at ? a : b));
+    const latest = group.reduce((a, b) => (Date.parse(a.at) >= Date.parse(b.at) ? a : b));
     const actions = [...new Set(group.map((denial) => denial.action))].sort();
     return {
       type: 'denied_attempt' as const, target: `denied:${key}`, classId: latest.classId, severity: 'warning' as const, stage: 'denied',

@@ -50,6 +50,15 @@ const secretKinds: ReadonlySet<string> = new Set(['private_key', 'ssh_key', 'api
 /** A lead time as people configure it: whole days in days ("14d", not formatDuration's "2w"), anything else exactly. */
 const leadLabel = (ms: number): string => (ms % day === 0 ? `${ms / day}d` : formatDuration(ms));
 
+/** An instant as milliseconds, or null when the text is no instant (never a NaN that every comparison lets through). */
+const instant = (text: string | null): number | null => {
+  if (text === null) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+const article = (word: string): string => (/^[aeiou]|^(RSA|ECDSA|Ed|SSH|API|OAuth|MD|SHA|x)/i.test(word) && !/^(uni|use)/i.test(word) ? `an ${word}` : `a ${word}`);
+
 const isLive = (credential: MonitoredCredential): boolean => credential.status === 'active' || credential.status === 'pending';
 
 const finding = (credential: MonitoredCredential, fields: Omit<Finding, 'target' | 'classId'>): Finding =>
@@ -59,9 +68,11 @@ const classOf = (credential: MonitoredCredential, context: MonitorContext): Clas
   credential.classId === null ? null : context.classes.get(credential.classId) ?? null;
 
 const expiring = (credential: MonitoredCredential, context: MonitorContext): Finding | null => {
-  if (credential.status !== 'active' || credential.notAfter === null) return null;
-  const remaining = Date.parse(credential.notAfter) - context.at;
-  if (remaining <= 0) return null;
+  const notAfter = instant(credential.notAfter);
+  if (credential.status !== 'active' || notAfter === null) return null;
+  // A certificate is valid through its not-after (RFC 5280 §4.1.2.5): at that instant it still expires, in no time.
+  const remaining = notAfter - context.at;
+  if (remaining < 0) return null;
   const renewBefore = classOf(credential, context)?.renewBeforeMs ?? 0;
   const window = Math.max(renewBefore, context.leadTimesMs[0] ?? 0);
   if (remaining > window) return null;
@@ -76,22 +87,28 @@ const expiring = (credential: MonitoredCredential, context: MonitorContext): Fin
 };
 
 const expired = (credential: MonitoredCredential, context: MonitorContext): Finding | null => {
-  if (credential.status !== 'active' || credential.notAfter === null) return null;
-  const since = context.at - Date.parse(credential.notAfter);
-  if (since < 0) return null;
+  const notAfter = instant(credential.notAfter);
+  if (credential.status !== 'active' || notAfter === null) return null;
+  const since = context.at - notAfter;
+  if (since <= 0) return null;
   const inUse = credential.workloads.length > 0;
   return finding(credential, {
     type: 'expired', severity: inUse ? 'critical' : 'high', stage: 'expired',
-    summary: `${named(credential)} expired ${describeSpan(since)} ago (${credential.notAfter}) and is still recorded as in use${inUse ? ` by ${credential.workloads.join(', ')}` : ''}`,
+    summary: `${named(credential)} expired ${describeSpan(since)} ago (${credential.notAfter}) and is still recorded as active${inUse ? `, used by ${credential.workloads.join(', ')}` : ''}`,
     details: { notAfter: credential.notAfter, workloads: credential.workloads },
   });
 };
 
 const rotationOverdue = (credential: MonitoredCredential, context: MonitorContext): Finding | null => {
   const every = classOf(credential, context)?.rotateEveryMs ?? null;
-  if (every === null || !isLive(credential)) return null;
+  // Only what is in use rotates; an expired credential is the expired rule's.
+  if (every === null || credential.status !== 'active') return null;
+  const notAfter = instant(credential.notAfter);
+  if (notAfter !== null && notAfter < context.at) return null;
   const last = credential.lastRotatedAt ?? credential.notBefore ?? credential.createdAt;
-  const age = context.at - Date.parse(last);
+  const lastMs = instant(last);
+  if (lastMs === null) return null;
+  const age = context.at - lastMs;
   if (age < every) return null;
   const twice = age >= 2 * every;
   return finding(credential, {
@@ -126,26 +143,30 @@ const unmanagedStorage = (credential: MonitoredCredential, context: MonitorConte
   // Unknown storage matters only where the class requires a managed store; a known unmanaged place matters for any secret.
   if (!required && !(credential.managedStorage === false && secretKinds.has(credential.kind))) return null;
   const known = credential.managedStorage === false;
-  const where = known ? `${credential.storageLocation ?? 'a place'}, not a managed store` : 'a place nobody recorded';
+  const where = known ? (credential.storageLocation === null ? 'outside a managed store' : `in ${credential.storageLocation}, not a managed store`) : 'where nobody recorded';
   return finding(credential, {
     type: 'unmanaged_storage', severity: required && known ? 'high' : 'warning', stage: required ? (known ? 'required' : 'required, unrecorded') : 'advised',
-    summary: `${named(credential)} is kept in ${where}${required ? '; its class requires a managed store' : ''}`,
+    summary: `${named(credential)} is kept ${where}${required ? '; its class requires a managed store' : ''}`,
     details: { storageLocation: credential.storageLocation, managedStorage: credential.managedStorage, required },
   });
 };
 
 const thirdPartyExposure = (credential: MonitoredCredential, context: MonitorContext): Finding | null => {
   if (!isLive(credential) || credential.exposedTo.length === 0) return null;
+  // A class that allows third-party exposure accepts outside services (a payment processor holding its
+  // key); a declared partner still acts only under a live delegation, so exposure to one without it counts.
+  const allowed = classOf(credential, context)?.allowThirdPartyExposure ?? false;
   const uncovered = credential.exposedTo.filter((party) => {
     if (party === `org:${context.customerOrg}`) return false;
+    if (allowed && !context.partners.has(party)) return false;
     const classes = context.liveDelegations.get(party);
     return classes === undefined || !(classes.has('*') || (credential.classId !== null && classes.has(credential.classId)));
   });
   if (uncovered.length === 0) return null;
   return finding(credential, {
-    type: 'third_party_exposure', severity: 'high', stage: 'exposed',
-    summary: `${named(credential)} is exposed to ${uncovered.join(', ')} without a live delegation covering its class`,
-    details: { parties: uncovered },
+    type: 'third_party_exposure', severity: allowed ? 'warning' : 'high', stage: allowed ? 'partner without delegation' : 'exposed',
+    summary: `${named(credential)} is exposed to ${uncovered.join(', ')} without a live delegation covering its class${allowed ? '' : ', and its class does not allow third-party exposure'}`,
+    details: { parties: uncovered, classAllowsExposure: allowed },
   });
 };
 
@@ -156,11 +177,13 @@ const weakCrypto = (credential: MonitoredCredential, context: MonitorContext): F
   const { keyAlgorithm, keySize, signatureAlgorithm } = credential;
   if (keyAlgorithm === 'RSA' && keySize !== null && keySize < 2048) problems.push({ severity: 'critical', text: `an RSA key of ${keySize} bits` });
   if (keyAlgorithm === 'DSA') problems.push({ severity: 'critical', text: 'a DSA key' });
-  if (signatureAlgorithm !== null && /sha-?1|md5|md2/i.test(signatureAlgorithm)) problems.push({ severity: 'high', text: `a ${signatureAlgorithm} signature` });
+  if (signatureAlgorithm !== null && /sha-?1|md5|md2/i.test(signatureAlgorithm)) problems.push({ severity: 'high', text: `${article(signatureAlgorithm)} signature` });
   const allowed = classOf(credential, context)?.keyAlgorithms ?? null;
   const policyName = keyAlgorithm === 'RSA' && keySize !== null ? `RSA-${keySize}` : keyAlgorithm;
-  if (allowed !== null && policyName !== null && !(allowed as readonly string[]).includes(policyName)) {
-    problems.push({ severity: 'warning', text: `a ${policyName} key, which its class does not allow (${allowed.join(', ')})` });
+  // A key already named broken is not named again as one its class does not allow.
+  const broken = problems.some((problem) => problem.severity === 'critical');
+  if (!broken && allowed !== null && policyName !== null && !(allowed as readonly string[]).includes(policyName)) {
+    problems.push({ severity: 'warning', text: `${article(policyName)} key, which its class does not allow (${allowed.join(', ')})` });
   }
   if (problems.length === 0) return null;
   const severity = problems.some((problem) => problem.severity === 'critical') ? 'critical' : problems.some((problem) => problem.severity === 'high') ? 'high' : 'warning';

@@ -12,6 +12,7 @@ export type ClassFacts = {
   renewBeforeMs: number | null;
   rotateEveryMs: number | null;
   requireManagedStorage: boolean;
+  allowThirdPartyExposure: boolean;
   keyAlgorithms: readonly PolicyKeyAlgorithm[] | null;
 };
 
@@ -25,6 +26,8 @@ export type MonitorContext = {
   /** Workloads governance declares at all. */
   knownWorkloads: ReadonlySet<string>;
   customerOrg: string;
+  /** Declared partners, as org:ID. */
+  partners: ReadonlySet<string>;
   /** Per partner (org:ID), the classes it holds a live delegation on ("*" for all). */
   liveDelegations: ReadonlyMap<string, ReadonlySet<string>>;
   /** Expiry lead times, longest first: an alert is raised inside the longest, and its stage names the shortest it is inside. */
@@ -51,6 +54,7 @@ const classFacts = (entry: CredentialClass): ClassFacts => ({
   renewBeforeMs: durationMs(entry.policy.renewBefore),
   rotateEveryMs: durationMs(entry.policy.rotateEvery),
   requireManagedStorage: entry.policy.requireManagedStorage,
+  allowThirdPartyExposure: entry.policy.allowThirdPartyExposure,
   keyAlgorithms: entry.policy.keyAlgorithms ?? null,
 });
 
@@ -71,6 +75,7 @@ export const monitorContext = (governance: Governance | null, happenings: Happen
     decommissionedWorkloads: new Set(workloads.filter((workload) => workload.lifecycle === 'decommissioned' || happenings.offboarded.has(`workload:${workload.id}`)).map((workload) => workload.id)),
     knownWorkloads: new Set(workloads.map((workload) => workload.id)),
     customerOrg: governance?.organization.id ?? '',
+    partners: new Set((governance?.partners ?? []).map((partner) => `org:${partner.id}`)),
     liveDelegations,
     leadTimesMs: [...leadTimesMs].sort((a, b) => b - a),
   };

@@ -33,7 +33,8 @@ export const createRouter = (governance: Governance | null, departed: ReadonlySe
       if (entry === undefined) return { notify: administrators, escalateTo: administrators };
       const action = actionOf[type];
       const informed = action === null ? [] : entry.decisionRights[action]?.informed ?? [];
-      const owners = type === 'denied_attempt' ? [entry.technicalOwner, entry.businessOwner] : [entry.technicalOwner];
+      // Denials concern both owners; so does an orphan, whose technical owner may be the one who left.
+      const owners = type === 'denied_attempt' || type === 'orphaned' ? [entry.technicalOwner, entry.businessOwner] : [entry.technicalOwner];
       const notify = expand([...owners, ...informed, ...extra]);
       const escalateTo = expand([entry.businessOwner]);
       return {
