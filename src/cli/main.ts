@@ -6,6 +6,7 @@ import { registerAuthzCommands } from './commands/authz-commands.ts';
 import { registerCaCommands } from './commands/ca-commands.ts';
 import { registerAuditCommands } from './commands/audit-commands.ts';
 import { registerAlertCommands } from './commands/alert-commands.ts';
+import { registerOffboardCommands } from './commands/offboard-commands.ts';
 import { registerReportCommands } from './commands/report-commands.ts';
 import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerChangeCommands } from './commands/change-commands.ts';
@@ -39,6 +40,7 @@ export const buildProgram = (): Command => {
   registerTokenCommands(program);
   registerCaCommands(program);
   registerAlertCommands(program);
+  registerOffboardCommands(program);
   registerAuditCommands(program);
   registerReportCommands(program);
   registerKeyCommands(program);

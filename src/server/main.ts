@@ -53,6 +53,9 @@ import { hostname } from 'node:os';
 import { defaultSeverityForNotifications, createAlertService, defaultDeniedWindowMs } from './services/alert-service.ts';
 import type { MonitorSettings } from './services/alert-service.ts';
 import { alertRoutes } from './http/alert-routes.ts';
+import { createOffboardingService } from './services/offboarding-service.ts';
+import { offboardingRoutes } from './http/offboarding-routes.ts';
+import { createRenewalService } from './services/renewal-service.ts';
 import { createNotificationChannels } from './notifications/notification-channels.ts';
 import type { NotificationSettings } from './notifications/notification-settings.ts';
 import { notificationSettingsFromEnv } from './notifications/notification-settings.ts';
@@ -153,7 +156,9 @@ export const createServices = (database: Database, options: ServiceOptions = {})
     unitOfWork, reader: createAuditReader(database), clock, ca, publicUrl, witness, afterCheckpoint: () => outbox.deliverDue(),
     ...(options.onSideEffectError === undefined ? {} : { onError: options.onSideEffectError }),
   });
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, nodeId };
+  const offboarding = createOffboardingService({ unitOfWork, clock, random, authz, changes });
+  const renewals = createRenewalService({ unitOfWork, clock, authz, changes });
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, offboarding, renewals, nodeId };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -179,7 +184,8 @@ export const createHttpApp = (database: Database, services: Services, options: A
     emergencyRoutes({ playbooks: services.playbooks, reviews: services.reviews, delegations: services.delegations }),
     authzRoutes({ explainer: services.explainer, authz: services.authz }),
     auditRoutes(services.audit),
-    alertRoutes({ alerts: services.alerts, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
+    offboardingRoutes(services.offboarding),
+    alertRoutes({ alerts: services.alerts, renewals: services.renewals, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
   ]);
 
 const sweepIntervalMs = 60_000;
@@ -193,7 +199,15 @@ const startScheduler = (database: Database, services: Services, config: Config, 
     database, clock: services.clock, nodeId: services.nodeId, tickMs: config.schedulerTickMs, onError,
     jobs: [
       { name: 'outbox.deliver', everyNode: true, due: () => true, run: async () => { await services.outbox.deliverDue(); } },
-      { name: 'alerts.sweep', due: every(config.monitorEveryMs), run: async () => { await services.alerts.sweep({ actor: 'system:monitor' }); await services.outbox.deliverDue(); } },
+      {
+        name: 'alerts.sweep', due: every(config.monitorEveryMs),
+        // Renew what is pre-approved first, so the sweep sees what is still due, and what failed.
+        run: async () => {
+          await services.renewals.renewDue();
+          await services.alerts.sweep({ actor: 'system:monitor' });
+          await services.outbox.deliverDue();
+        },
+      },
       { name: 'alerts.digest', due: dailyAt(config.digestAtMinutes), run: async (now) => { await services.alerts.digest(now.toISOString().slice(0, 10)); } },
     ],
   });

@@ -12,7 +12,10 @@ type AlertView = {
   acknowledgedBy: string | null; acknowledgedAt: string | null; note: string | null; escalatedAt: string | null; resolvedAt: string | null;
 };
 
-type SweepView = { at: string; node: string; credentials: number; findings: number; opened: number; raised: number; resolved: number; escalated: number; open: number; notifications: number; tookMs: number };
+type SweepView = {
+  at: string; node: string; credentials: number; findings: number; opened: number; raised: number; resolved: number; escalated: number; open: number; notifications: number; tookMs: number;
+  renewals: { renewed: number; failed: number; outcomes: { name: string; change: string | null; status: string; problem: string | null }[] };
+};
 
 const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
 
@@ -75,12 +78,19 @@ export const registerAlertCommands = (program: Command): void => {
     }));
 
   alerts.command('sweep')
-    .description('sweep the inventory now: open, raise, resolve and escalate alerts, and send their notifications')
+    .description('sweep now, as the scheduler does: renew what is pre-approved and due, then open, raise, resolve and escalate alerts, and send their notifications')
     .action(action(async ({ client, output }) => {
       const report = await client().post<SweepView>('/api/v1/alerts/sweep', {});
-      output.result(report, () => output.line(
-        `Swept ${plural(report.credentials, 'credential')} in ${report.tookMs} ms: ${plural(report.findings, 'finding')}; `
-        + `${report.opened} opened, ${report.raised} raised, ${report.resolved} resolved, ${report.escalated} escalated; ${plural(report.notifications, 'notification')} queued.`,
-      ));
+      output.result(report, () => {
+        const { renewals } = report;
+        if (renewals.renewed + renewals.failed > 0) {
+          output.line(`Renewed ${plural(renewals.renewed, 'certificate')} automatically${renewals.failed > 0 ? `; ${renewals.failed} failed` : ''}:`);
+          for (const outcome of renewals.outcomes) output.line(`  ${outcome.name}: ${outcome.status}${outcome.change === null ? '' : ` (change ${outcome.change})`}${outcome.problem === null ? '' : `: ${outcome.problem}`}`);
+        }
+        output.line(
+          `Swept ${plural(report.credentials, 'credential')} in ${report.tookMs} ms: ${plural(report.findings, 'finding')}; `
+          + `${report.opened} opened, ${report.raised} raised, ${report.resolved} resolved, ${report.escalated} escalated; ${plural(report.notifications, 'notification')} queued.`,
+        );
+      });
     }));
 };

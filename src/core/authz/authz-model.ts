@@ -38,6 +38,8 @@ export type AuthzQuery = {
   at: Date;
   readOnly?: boolean;
   invocation?: PlaybookInvocation;
+  /** Why a revocation is asked for, or why the system cancels a change (an offboarding). */
+  trigger?: string;
 };
 
 export type CedarRequest = {
@@ -155,7 +157,7 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
       openDelegations: open.map((delegation) => delegation.id as string),
       delegatedHere: open.length > 0,
       lifecycleAction,
-      trigger: query.invocation?.trigger ?? '',
+      trigger: query.invocation?.trigger ?? query.trigger ?? '',
       classes: [...query.invocation?.classes ?? []],
       credentialCount: query.invocation?.credentialCount ?? 0,
     },

@@ -21,10 +21,12 @@ test('each policy is named for where it comes from: built-in rules, decision rig
     'sod.requester-approves', 'sod.approver-executes', 'sod.approver-verifies', 'sod.executor-verifies', 'sod.executor-reviews', 'sod.approver-approves-once',
     'sod.partner-holds-no-authority', 'sod.partner-only-inside-delegation', 'sod.system-approves-only-pre-approved', 'sod.read-only-token',
     'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers', 'general.own-tokens', 'general.reveal-once',
+    'general.system-requests-offboarding-revocations', 'general.system-cancels-for-departed', 'general.alert-recipients',
     'class.internal-mtls.issue.request', 'class.internal-mtls.issue.approve', 'class.internal-mtls.issue.cancel', 'class.internal-mtls.issue.execute', 'class.internal-mtls.issue.verify',
     'class.internal-mtls.issue.only-approvers', 'class.internal-mtls.issue.only-verifier',
     'class.internal-mtls.renew.request', 'class.internal-mtls.renew.approve', 'class.internal-mtls.renew.cancel', 'class.internal-mtls.renew.verify',
     'class.internal-mtls.renew.only-approvers', 'class.internal-mtls.renew.only-verifier', 'class.internal-mtls.renew.pre-approved',
+    'class.internal-mtls.renew.automatic', 'class.internal-mtls.renew.probes',
     'class.internal-mtls.revoke.request', 'class.internal-mtls.revoke.approve', 'class.internal-mtls.revoke.cancel', 'class.internal-mtls.revoke.execute', 'class.internal-mtls.revoke.verify',
     'class.internal-mtls.revoke.only-approvers', 'class.internal-mtls.revoke.only-verifier',
     'delegation.globex-internal-mtls',
@@ -81,7 +83,18 @@ test('a pre-approved standard change compiles to a permit for the system princip
     because: 'renew on internal-mtls is a pre-approved standard change, pre-authorised by person:dave; the system principal approves it',
   });
   const systemPermits = Object.entries(compiled.policies).filter(([, text]) => text.startsWith('permit') && text.includes('System::"automation"')).map(([id]) => id);
-  assert.deepEqual(systemPermits, ['class.internal-mtls.renew.pre-approved'], 'the system principal is permitted nothing else');
+  assert.deepEqual(systemPermits, ['general.system-requests-offboarding-revocations', 'general.system-cancels-for-departed', 'class.internal-mtls.renew.pre-approved'], 'the system principal is permitted nothing else');
+  assert.equal(compiled.policies['general.system-requests-offboarding-revocations'],
+    'permit (principal == Trustplane::System::"automation", action == Trustplane::Action::"request-revoke", resource)\nwhen { ["owner_departed", "partner_offboarded", "workload_decommissioned"].contains(context.trigger) };');
+});
+
+test('a pre-approved renewal is carried out by three system principals, none holding two of approve, execute and verify', () => {
+  assert.equal(compiled.policies['class.internal-mtls.renew.automatic'],
+    'permit (principal == Trustplane::System::"renewal", action in [Trustplane::Action::"request-renew", Trustplane::Action::"execute-renew"], resource)\nwhen { resource in Trustplane::Class::"internal-mtls" };');
+  assert.equal(compiled.policies['class.internal-mtls.renew.probes'],
+    'permit (principal == Trustplane::System::"probes", action == Trustplane::Action::"verify-renew", resource)\nwhen { resource in Trustplane::Class::"internal-mtls" && resource has executor && resource.executor == "system:renewal" };');
+  assert.match(compiled.policies['class.internal-mtls.renew.only-verifier'] ?? '', /unless \{ .*principal == Trustplane::System::"probes"/);
+  assert.equal(compiled.policies['class.internal-mtls.issue.automatic'], undefined, 'only renewals, and only pre-approved ones, are automatic');
 });
 
 test('the playbook permit bounds trigger, action, class and blast radius', () => {

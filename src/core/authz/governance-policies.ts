@@ -39,7 +39,15 @@ const principalEntityTypes: Record<PrincipalKind, string> = {
   agent: entityTypes.agent,
 };
 
-export const systemPrincipals = { bootstrap: 'system:bootstrap', automation: 'system:automation' } as const;
+/**
+ * Trustplane's own principals: the bootstrap administrator `init` makes; the automation that approves
+ * pre-approved standard changes (and files what offboarding orders); the renewal job that requests and
+ * executes pre-approved renewals; and the probes that verify what the renewal job executed.
+ */
+export const systemPrincipals = { bootstrap: 'system:bootstrap', automation: 'system:automation', renewal: 'system:renewal', probes: 'system:probes' } as const;
+
+/** The revocation triggers an offboarding orders; the system principal may request revocations for these only. */
+export const offboardingTriggers = ['owner_departed', 'partner_offboarded', 'workload_decommissioned'] as const;
 
 const entityOfRef = (ref: string): string | null => {
   const parsed = parsePrincipalRef(ref);
@@ -117,13 +125,29 @@ const compileDecisionRight = (
   };
   only(['approve', 'reject'], approvers, right.preApproved ? `principal == ${cedarEntity(entityTypes.system, 'automation')}` : null,
     `only ${approvers.join(', ')}${right.preApproved ? ' (or the system principal, pre-approved)' : ''} may approve or reject ${action} on ${credentialClass.id}`, 'only-approvers');
-  only(['verify'], verifier === undefined ? [] : [verifier], null,
+  // A renewal the system carries out itself (pre-approved) is verified by the probes' own principal.
+  const automated = right.preApproved && action === 'renew';
+  only(['verify'], verifier === undefined ? [] : [verifier], automated ? `principal == ${cedarEntity(entityTypes.system, systemPrincipals.probes.slice('system:'.length))}` : null,
     verifier === undefined ? `nobody is named to verify ${action} on ${credentialClass.id}` : `only ${verifier} may verify ${action} on ${credentialClass.id}`, 'only-verifier');
   if (right.preApproved) {
     builder.add(`class.${credentialClass.id}.${action}.pre-approved`, {
       effect: 'permit', scope: [credentialClass.id], source: `${source}.preApproved`,
       because: `${action} on ${credentialClass.id} is a pre-approved standard change, pre-authorised by ${right.accountable}; the system principal approves it`,
     }, `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action == ${cedarAction(stepAction('approve', action))}, resource)\nwhen { ${inClass} };`);
+  }
+  if (automated) {
+    // Automatic renewal (issue 6), four parts for the four duties: the renewal job requests and executes,
+    // the system principal approves under the pre-authorisation, and the probes verify; none of them holds
+    // two of approve, execute and verify.
+    const system = (ref: string): string => cedarEntity(entityTypes.system, ref.slice('system:'.length));
+    builder.add(`class.${credentialClass.id}.renew.automatic`, {
+      effect: 'permit', scope: [credentialClass.id], source: `${source}.preApproved`,
+      because: `renew on ${credentialClass.id} is pre-approved by ${right.accountable}: the renewal job requests and executes renewals inside the renew-before window`,
+    }, `permit (principal == ${system(systemPrincipals.renewal)}, action in ${actionList([stepAction('request', 'renew'), stepAction('execute', 'renew')])}, resource)\nwhen { ${inClass} };`);
+    builder.add(`class.${credentialClass.id}.renew.probes`, {
+      effect: 'permit', scope: [credentialClass.id], source: `${source}.preApproved`,
+      because: `renewals on ${credentialClass.id} that the renewal job executed are verified by the probes`,
+    }, `permit (principal == ${system(systemPrincipals.probes)}, action == ${cedarAction(stepAction('verify', 'renew'))}, resource)\nwhen { ${inClass} && resource has executor && resource.executor == ${JSON.stringify(systemPrincipals.renewal)} };`);
   }
 };
 
@@ -195,6 +219,12 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
     `permit (principal, action == ${cedarAction('create-token')}, resource)\nwhen { resource.principal == principal.ref || resource.owner == principal.ref };`);
   builder.add('general.reveal-once', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'the requester or executor of the change that made a secret (or generated a key) sees it once' },
     `permit (principal, action == ${cedarAction('reveal-secret')}, resource)\nwhen { resource has revealTo && resource.revealTo.contains(principal.ref) };`);
+  // Offboarding (issue 6) orders revocations and cancels what a departed person asked for; the system
+  // principal files them, so that the people of the class approve, execute and verify as for any change.
+  builder.add('general.system-requests-offboarding-revocations', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'an offboarding (by an administrator) has the system principal request the revocations it orders' },
+    `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action == ${cedarAction('request-revoke')}, resource)\nwhen { ${stringSet(offboardingTriggers)}.contains(context.trigger) };`);
+  builder.add('general.system-cancels-for-departed', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'when a person is offboarded, the system principal cancels the changes they requested that were not executed' },
+    `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action in ${stepGroup('cancel')}, resource)\nwhen { context.trigger == "owner_departed" };`);
   builder.add('general.alert-recipients', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'whoever an alert was routed to (the technical owner, the informed parties, and on escalation the business owner) may acknowledge it' },
     `permit (principal, action == ${cedarAction('acknowledge-alert')}, resource)\nwhen { resource.recipients.contains(principal.ref) || resource.escalateTo.contains(principal.ref) };`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));

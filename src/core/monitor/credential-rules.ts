@@ -78,11 +78,17 @@ const expiring = (credential: MonitoredCredential, context: MonitorContext): Fin
   if (remaining > window) return null;
   const inside = context.leadTimesMs.filter((lead) => remaining <= lead);
   const stage = inside.length > 0 ? leadLabel(Math.min(...inside)) : `renew-before ${leadLabel(renewBefore)}`;
-  const severity: Severity = remaining <= day ? 'critical' : remaining <= 7 * day ? 'high' : 'warning';
+  const byTime: Severity = remaining <= day ? 'critical' : remaining <= 7 * day ? 'high' : 'warning';
+  // An automatic renewal that failed needs its owners now, whatever the time left.
+  const failed = context.failedRenewals.get(credential.id);
+  const severity: Severity = failed !== undefined && byTime === 'warning' ? 'high' : byTime;
   return finding(credential, {
-    type: 'expiring', severity, stage,
-    summary: `${named(credential)} expires in ${describeSpan(remaining)} (${credential.notAfter})`,
-    details: { notAfter: credential.notAfter, remainingMs: remaining, renewBefore: renewBefore === 0 ? null : leadLabel(renewBefore), insideRenewBefore: remaining <= renewBefore },
+    type: 'expiring', severity, stage: failed === undefined ? stage : `${stage}, renewal failed`,
+    summary: `${named(credential)} expires in ${describeSpan(remaining)} (${credential.notAfter})${failed === undefined ? '' : `; its automatic renewal (change ${failed.changeId}) ${failed.status === 'failed' ? 'failed' : 'failed verification'}`}`,
+    details: {
+      notAfter: credential.notAfter, remainingMs: remaining, renewBefore: renewBefore === 0 ? null : leadLabel(renewBefore), insideRenewBefore: remaining <= renewBefore,
+      ...(failed === undefined ? {} : { renewalChange: failed.changeId, renewalStatus: failed.status }),
+    },
   });
 };
 

@@ -30,6 +30,8 @@ export type MonitorContext = {
   partners: ReadonlySet<string>;
   /** Per partner (org:ID), the classes it holds a live delegation on ("*" for all). */
   liveDelegations: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Automatic renewals that failed lately, by credential: the owners must step in. */
+  failedRenewals: ReadonlyMap<string, { changeId: string; status: string }>;
   /** Expiry lead times, longest first: an alert is raised inside the longest, and its stage names the shortest it is inside. */
   leadTimesMs: readonly number[];
 };
@@ -39,6 +41,8 @@ export type Happenings = {
   offboarded: ReadonlySet<string>;
   /** Delegation ids revoked at once. */
   revokedDelegations: ReadonlySet<string>;
+  /** Automatic renewals that failed lately, by credential. */
+  failedRenewals?: ReadonlyMap<string, { changeId: string; status: string }>;
 };
 
 const durationMs = (text: string | undefined): number | null => {
@@ -77,6 +81,7 @@ export const monitorContext = (governance: Governance | null, happenings: Happen
     customerOrg: governance?.organization.id ?? '',
     partners: new Set((governance?.partners ?? []).map((partner) => `org:${partner.id}`)),
     liveDelegations,
+    failedRenewals: happenings.failedRenewals ?? new Map(),
     leadTimesMs: [...leadTimesMs].sort((a, b) => b - a),
   };
 };

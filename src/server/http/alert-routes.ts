@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { alertStates, alertTypes, severities } from '../../core/monitor/index.ts';
 import type { AlertService } from '../services/alert-service.ts';
+import type { RenewalService } from '../services/renewal-service.ts';
 import { actorFrom } from './change-routes.ts';
 import { requirePrincipal } from './authentication.ts';
 import { idSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, shortText } from './schemas.ts';
@@ -21,6 +22,11 @@ const sweepSchema = z.object({
   escalated: z.number(), open: z.number(), notifications: z.number(), tookMs: z.number(),
 });
 
+const renewalSchema = z.object({
+  at: isoTimeSchema, considered: z.number(), renewed: z.number(), failed: z.number(),
+  outcomes: z.array(z.object({ credential: z.string(), name: z.string(), change: z.string().nullable(), status: z.string(), problem: z.string().nullable() })),
+});
+
 const stateList = z.string().max(100).transform((text, context) => {
   const states = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
   const unknown = states.filter((state) => !(alertStates as readonly string[]).includes(state));
@@ -32,7 +38,7 @@ const stateList = z.string().max(100).transform((text, context) => {
 });
 
 /** `afterSweep` delivers what a sweep put in the outbox, after the answer (a slow mail server never holds it up). */
-export const alertRoutes = ({ alerts, afterSweep }: { alerts: AlertService; afterSweep: () => void }) => (app: FastifyInstance): void => {
+export const alertRoutes = ({ alerts, renewals, afterSweep }: { alerts: AlertService; renewals: RenewalService; afterSweep: () => void }) => (app: FastifyInstance): void => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/api/v1/alerts', {
@@ -78,10 +84,15 @@ export const alertRoutes = ({ alerts, afterSweep }: { alerts: AlertService; afte
 
   api.post('/api/v1/alerts/sweep', {
     config: { action: 'administer' },
-    schema: { tags: ['alerts'], summary: 'Sweep the inventory now: open, raise, resolve and escalate alerts; notifications go out after', response: { 200: sweepSchema } },
+    schema: {
+      tags: ['alerts'],
+      summary: 'Sweep now, as the scheduler does: renew what is pre-approved and due, then open, raise, resolve and escalate alerts; notifications go out after',
+      response: { 200: sweepSchema.extend({ renewals: renewalSchema }) },
+    },
   }, async (request) => {
+    const renewed = await renewals.renewDue();
     const report = await alerts.sweep({ actor: requirePrincipal(request).ref, requestId: request.id });
     afterSweep();
-    return report;
+    return { ...report, renewals: renewed };
   });
 };

@@ -7,6 +7,7 @@
 // What the audit log records: each sweep (what it saw and changed, and on which node), each escalation
 // and each acknowledgement. An alert's opening and resolution are findings, not decisions; the alerts
 // table keeps them with their times.
+import { systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import {
   credentialFindings, createRouter, deniedAttempts, monitorContext, reviewOverdue, revocationSlaBreach, severities, severityRank,
@@ -21,6 +22,7 @@ import { openKeyOf } from '../stores/alert-store.ts';
 import type { Alert, AlertFilter } from '../stores/alert-store.ts';
 import type { Actor } from './actor.ts';
 import { requestIdOf } from './actor.ts';
+import { renewalRetryAfterMs } from './renewal-service.ts';
 import { isDenial } from './authz-service.ts';
 import type { AuthzService } from './authz-service.ts';
 
@@ -95,7 +97,8 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
     const denials = await tx.authz.deniedAttempts({ since: new Date(at.getTime() - settings.deniedWindowMs).toISOString(), limit: 100_000 });
     const deadlines = await tx.monitor.pendingDeadlines();
     const reviews = await tx.monitor.openReviews();
-    return { snapshot, offboarded, revoked, denials, deadlines, reviews };
+    const failedRenewals = await tx.monitor.failedRenewals(systemPrincipals.renewal, new Date(at.getTime() - renewalRetryAfterMs).toISOString());
+    return { snapshot, offboarded, revoked, denials, deadlines, reviews, failedRenewals };
   });
 
   const departedPeople = (offboarded: ReadonlySet<string>): Set<string> =>
@@ -108,7 +111,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       const at = started;
       const situation = await readSituation(at);
       const governance = situation.snapshot.governance;
-      const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()) }, at, settings.leadTimesMs);
+      const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()), failedRenewals: situation.failedRenewals }, at, settings.leadTimesMs);
       const findings = new Map<string, Finding>();
       const keep = (finding: Finding | null): void => {
         if (finding !== null) findings.set(openKeyOf(finding.type, finding.target), finding);
@@ -227,7 +230,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
           ...(snapshot.version === null ? {} : { governanceVersion: snapshot.version }),
           details: { type: alert.type, about: alert.target, severity: alert.severity, note: note ?? null, policies: outcome.policies.map((policy) => policy.id) },
         });
-        const router = createRouter(snapshot.governance, new Set());
+        const router = createRouter(snapshot.governance, departedPeople(await tx.monitor.offboarded()));
         await notify(tx, router, acknowledged, 'alert.acknowledged', [], now);
         return acknowledged;
       });

@@ -203,62 +203,92 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     return service.show(id);
   };
 
+  /** A request inside a transaction the caller holds (an offboarding files several in its own). */
+  const requestIn = async (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, actor: Actor, input: ChangeRequestInput, checked: ReturnType<typeof checkRequest>): Promise<Change | Denial> => {
+    const { spec, csrs } = checked;
+    const decide = (query: Omit<AuthzQuery, 'at' | 'readOnly' | 'principal'>): AuthzOutcome | Denial =>
+      authz.decideIn(snapshot, { ...query, principal: actor.ref, at: clock.now(), readOnly: actor.readOnly });
+    const { governance, version } = requireGovernance(snapshot);
+    const credentials = await loadCredentials(tx, input.credentialIds);
+    const classId = credentials.length === 0 ? input.classId as string : classOfCredentials(credentials, input.action, input.classId);
+    // Cedar first, so that whoever may not request here is refused and recorded whatever else is wrong.
+    const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId }, ...(input.trigger === undefined ? {} : { trigger: input.trigger }) });
+    if (isDenial(decided)) return decided;
+    const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
+    const problems = csrs.flatMap((csr, index) => certificateRequestProblems(credentialClass, spec, csr, clock.now())
+      .map((problem) => (csrs.length > 1 ? `spec.csrs[${index}]: ${problem}` : problem)));
+    if (problems.length > 0) {
+      const listed = `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`;
+      throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${listed}`, problems);
+    }
+    const open = await tx.changes.openOn(input.credentialIds);
+    if (open.length > 0) {
+      throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
+    }
+    const now = clock.now();
+    let change: Change = {
+      id: randomId(random, 'ch'), classId, action: input.action, status: 'requested', requester: actor.ref, reason: input.reason,
+      ticket: input.ticket ?? null, trigger: input.trigger ?? null,
+      dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
+      requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
+      governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
+      approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, spec, revision: 1,
+      credentialIds: [...input.credentialIds],
+    };
+    await tx.changes.insert(change);
+    await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt, ...specDetails(spec) });
+    // A pre-approved standard change: the system principal approves, under the pre-authorisation of
+    // the accountable person, and Cedar decides that too. Should Cedar refuse (an organisation's own
+    // forbid, say), the change waits for its approvers like any other, and they are told.
+    const system = systemPrincipals.automation;
+    const approval = right.preApproved
+      ? snapshot.decide({ principal: system, action: stepAction('approve', input.action), resource: changeResource(change), at: now })
+      : null;
+    if (approval?.allowed === true) {
+      change = next(change, { status: 'approved', approvals: [system] });
+      await tx.changes.appendEvent(change.id, {
+        at: now.toISOString(), actor: system, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
+        details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
+      });
+      await tx.changes.update(change);
+      await tx.audit.append({ at: now, actor: system, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
+    } else {
+      if (approval !== null) await tx.audit.append({ at: now, actor: system, action: 'authz.denied', target: `change:${change.id}`, governanceVersion: version, details: { action: stepAction('approve', input.action), code: approval.code, reason: approval.reason, policies: approval.policies.map((policy) => policy.id) } });
+      await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
+    }
+    await notify(tx, change, 'requested', [...right.consulted, ...right.informed]);
+    return change;
+  };
+
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
-      const { spec, csrs } = checkRequest(input);
-      const created = await step(actor, async (tx, decide, snapshot) => {
-        const { governance, version } = requireGovernance(snapshot);
-        const credentials = await loadCredentials(tx, input.credentialIds);
-        const classId = credentials.length === 0 ? input.classId as string : classOfCredentials(credentials, input.action, input.classId);
-        // Cedar first, so that whoever may not request here is refused and recorded whatever else is wrong.
-        const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId } });
-        if (isDenial(decided)) return decided;
-        const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
-        const problems = csrs.flatMap((csr, index) => certificateRequestProblems(credentialClass, spec, csr, clock.now())
-          .map((problem) => (csrs.length > 1 ? `spec.csrs[${index}]: ${problem}` : problem)));
-        if (problems.length > 0) {
-          const listed = `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`;
-          throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${listed}`, problems);
-        }
-        const open = await tx.changes.openOn(input.credentialIds);
-        if (open.length > 0) {
-          throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
-        }
-        const now = clock.now();
-        let change: Change = {
-          id: randomId(random, 'ch'), classId, action: input.action, status: 'requested', requester: actor.ref, reason: input.reason,
-          ticket: input.ticket ?? null, trigger: input.trigger ?? null,
-          dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
-          requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
-          governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
-          approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, spec, revision: 1,
-          credentialIds: [...input.credentialIds],
-        };
-        await tx.changes.insert(change);
-        await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt, ...specDetails(spec) });
-        // A pre-approved standard change: the system principal approves, under the pre-authorisation of
-        // the accountable person, and Cedar decides that too. Should Cedar refuse (an organisation's own
-        // forbid, say), the change waits for its approvers like any other, and they are told.
-        const system = systemPrincipals.automation;
-        const approval = right.preApproved
-          ? snapshot.decide({ principal: system, action: stepAction('approve', input.action), resource: changeResource(change), at: now })
-          : null;
-        if (approval?.allowed === true) {
-          change = next(change, { status: 'approved', approvals: [system] });
-          await tx.changes.appendEvent(change.id, {
-            at: now.toISOString(), actor: system, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
-            details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
-          });
-          await tx.changes.update(change);
-          await tx.audit.append({ at: now, actor: system, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
-        } else {
-          if (approval !== null) await tx.audit.append({ at: now, actor: system, action: 'authz.denied', target: `change:${change.id}`, governanceVersion: version, details: { action: stepAction('approve', input.action), code: approval.code, reason: approval.reason, policies: approval.policies.map((policy) => policy.id) } });
-          await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
-        }
-        await notify(tx, change, 'requested', [...right.consulted, ...right.informed]);
-        return change.id;
+      const checked = checkRequest(input);
+      const created = await step(actor, async (tx, _decide, snapshot) => {
+        const change = await requestIn(tx, snapshot, actor, input, checked);
+        return isDenial(change) ? change : change.id;
       });
       return service.show(created);
+    },
+
+    /** Files a request in the caller's transaction; a refusal comes back as a Denial for the caller to settle. */
+    requestWithin: (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, actor: Actor, input: ChangeRequestInput): Promise<Change | Denial> =>
+      requestIn(tx, snapshot, actor, input, checkRequest(input)),
+
+    /**
+     * Cancels a change in the caller's transaction for the system principal, with the trigger that moved it
+     * (an offboarded requester): Cedar decides as for anyone.
+     */
+    async cancelWithin(tx: UnitOfWorkContext, snapshot: AuthzSnapshot, change: Change, trigger: string, note: string): Promise<Change | Denial> {
+      const { version } = requireGovernance(snapshot);
+      const system = { ref: systemPrincipals.automation, readOnly: false };
+      const decided = authz.decideIn(snapshot, { principal: system.ref, action: stepAction('cancel', change.action), resource: changeResource(change), at: clock.now(), readOnly: false, trigger });
+      if (isDenial(decided)) return decided;
+      requireTransition(change, 'cancel');
+      const updated = next(change, { status: 'cancelled' });
+      await tx.changes.update(updated);
+      await record(tx, system, updated, 'cancel', version, decided, { note, trigger });
+      await notify(tx, updated, 'cancelled', [updated.requester]);
+      return updated;
     },
 
     async approve(actor: Actor, id: string, note?: string): Promise<ChangeDetail> {

@@ -10,6 +10,8 @@ const monitoredColumns = [
   'signature_algorithm', 'managed_storage', 'storage_location', 'exposed_to',
 ] as const;
 
+export type OffboardingCredential = { id: string; name: string; kind: string; classId: string | null; status: string; workloads: string[] };
+
 /** Statuses a revocation can still be waiting in. */
 const endedStatuses = ['verified', 'rejected', 'cancelled'];
 
@@ -48,6 +50,87 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
   async openReviews(): Promise<MonitoredReview[]> {
     const rows = await trx.selectFrom('reviews').select(['id', 'change_id', 'class_id', 'accountable', 'due_at', 'status']).where('status', '=', 'open').execute();
     return rows.map((row) => ({ id: row.id, changeId: row.change_id, classId: row.class_id, accountable: row.accountable, dueAt: row.due_at, status: row.status }));
+  },
+
+  /** Live credentials (pending, active, or expired but not retired) among `ids`, with their workloads. */
+  async liveCredentials(ids: readonly string[]): Promise<OffboardingCredential[]> {
+    const found: OffboardingCredential[] = [];
+    for (let start = 0; start < ids.length; start += 1000) {
+      const part = ids.slice(start, start + 1000);
+      const rows = await trx.selectFrom('credentials').select(['id', 'name', 'kind', 'class_id', 'status']).where('id', 'in', part).where('status', 'in', ['pending', 'active', 'expired']).execute();
+      const links = rows.length === 0 ? [] : await trx.selectFrom('credential_workloads').select(['credential_id', 'workload_id']).where('credential_id', 'in', rows.map((row) => row.id)).execute();
+      for (const row of rows) {
+        found.push({ id: row.id, name: row.name, kind: row.kind, classId: row.class_id, status: row.status, workloads: links.filter((link) => link.credential_id === row.id).map((link) => link.workload_id).sort() });
+      }
+    }
+    return found.sort((a, b) => a.id.localeCompare(b.id));
+  },
+
+  /** Credentials whose exposure list names `party` (org:ID). Ids are plain identifiers, so the quoted party matches one JSON element. */
+  async exposedTo(party: string): Promise<string[]> {
+    const rows = await trx.selectFrom('credentials').select('id').where('exposed_to', 'like', `%${JSON.stringify(party)}%`).execute();
+    return rows.map((row) => row.id);
+  },
+
+  /** Credentials changed by changes these principals executed, the credentials those changes made, and their successors. */
+  async changedBy(executors: readonly string[]): Promise<string[]> {
+    if (executors.length === 0) return [];
+    const touched = await trx.selectFrom('change_credentials').innerJoin('changes', 'changes.id', 'change_credentials.change_id')
+      .select('change_credentials.credential_id').where('changes.executor', 'in', [...executors]).where('changes.status', 'in', ['executed', 'verified', 'verification_failed']).execute();
+    // What those changes made: certificates the CA issued and secret versions the store sealed under them.
+    const theirChanges = trx.selectFrom('changes').select('id').where('executor', 'in', [...executors]);
+    const issued = await trx.selectFrom('issued_certificates').select('credential_id').where('change_id', 'in', theirChanges).execute();
+    const sealed = await trx.selectFrom('secret_versions').select('credential_id').where('change_id', 'in', theirChanges).execute();
+    const ids = [...new Set([...touched, ...issued, ...sealed].map((row) => row.credential_id))];
+    const made: string[] = [];
+    for (let start = 0; start < ids.length; start += 1000) {
+      const rows = await trx.selectFrom('credentials').select('id').where('supersedes', 'in', ids.slice(start, start + 1000)).execute();
+      made.push(...rows.map((row) => row.id));
+    }
+    return [...new Set([...ids, ...made])];
+  },
+
+  async consumedBy(workload: string): Promise<string[]> {
+    const rows = await trx.selectFrom('credential_workloads').select('credential_id').where('workload_id', '=', workload).execute();
+    return rows.map((row) => row.credential_id);
+  },
+
+  async insertOffboarding(offboarding: { id: string; subject: string; at: string; by: string; reason: string; plan: unknown }): Promise<void> {
+    await trx.insertInto('offboardings').values({ ...offboarding, plan: JSON.stringify(offboarding.plan) }).execute();
+  },
+
+  async offboardings(): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown }[]> {
+    const rows = await trx.selectFrom('offboardings').selectAll().orderBy('at', 'desc').execute();
+    return rows.map((row) => ({ ...row, plan: JSON.parse(row.plan) as unknown }));
+  },
+
+  async offboardingOf(subject: string): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown } | null> {
+    const row = await trx.selectFrom('offboardings').selectAll().where((eb) => eb.or([eb('subject', '=', subject), eb('id', '=', subject)])).executeTakeFirst();
+    return row === undefined ? null : { ...row, plan: JSON.parse(row.plan) as unknown };
+  },
+
+  /** Active certificates of a class that expire by `before`, issued by the built-in CA, with no change in progress. */
+  async renewable(classId: string, now: string, before: string, limit: number): Promise<{ id: string; name: string; notAfter: string }[]> {
+    const rows = await trx.selectFrom('credentials')
+      .innerJoin('issued_certificates', 'issued_certificates.credential_id', 'credentials.id')
+      .select(['credentials.id', 'credentials.name', 'credentials.not_after'])
+      .where('credentials.class_id', '=', classId).where('credentials.status', '=', 'active')
+      .where('credentials.expiry_order', '>=', now).where('credentials.expiry_order', '<=', before)
+      .where('issued_certificates.revoked_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('change_credentials').innerJoin('changes', 'changes.id', 'change_credentials.change_id')
+        .select('change_credentials.change_id').whereRef('change_credentials.credential_id', '=', 'credentials.id')
+        .where('changes.status', 'in', ['requested', 'approved', 'executing', 'executed']))))
+      .orderBy('credentials.expiry_order').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, name: row.name, notAfter: row.not_after as string }));
+  },
+
+  /** Automatic renewals that failed since `since`, by the credential they were to renew: what the owners must hear of. */
+  async failedRenewals(requester: string, since: string): Promise<Map<string, { changeId: string; status: string; at: string }>> {
+    const rows = await trx.selectFrom('changes').innerJoin('change_credentials', 'change_credentials.change_id', 'changes.id')
+      .select(['changes.id', 'changes.status', 'changes.updated_at', 'change_credentials.credential_id'])
+      .where('changes.requester', '=', requester).where('changes.action', '=', 'renew')
+      .where('changes.status', 'in', ['failed', 'verification_failed']).where('changes.updated_at', '>=', since).orderBy('changes.updated_at').execute();
+    return new Map(rows.map((row) => [row.credential_id, { changeId: row.id, status: row.status, at: row.updated_at }]));
   },
 
   async offboarded(): Promise<Set<string>> {

@@ -1,0 +1,261 @@
+// Offboarding (issue 6): a person leaves, a partner's contract ends, a workload is decommissioned. The
+// plan shows first (dry run); applying it is one transaction, audited, that
+// - for a person: revokes their API tokens, cancels the changes they requested that were not executed,
+//   and lists the classes, decision rights, delegations and principals they held as reassignment tasks
+//   (governance is code: reassigning is an edit of governance.yaml and an apply);
+// - for a partner: revokes its delegations at once, revokes its principals' tokens, and files revocation
+//   changes (trigger partner_offboarded) for every live credential exposed to it or changed by it;
+// - for a workload: files revocation changes (trigger workload_decommissioned) for the credentials only
+//   it consumes, and lists those it shares as tasks.
+// Revocations are requested by the system principal (so the class's own people approve, execute and
+// verify them, as for any change), one change per class, each with the SLA of its trigger. Progress is
+// the state of those changes, until every one is verified.
+import { offboardingTriggers, systemPrincipals } from '../../core/authz/governance-policies.ts';
+import type { Change } from '../../core/changes/change-lifecycle.ts';
+import { TrustplaneError } from '../../core/errors.ts';
+import { governedActions, idPattern } from '../../core/governance/index.ts';
+import type { Governance, RevocationReason } from '../../core/governance/index.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
+import { randomId } from '../platform.ts';
+import type { Clock, RandomSource } from '../platform.ts';
+import type { OffboardingCredential } from '../stores/monitor-store.ts';
+import type { Actor } from './actor.ts';
+import { requestIdOf } from './actor.ts';
+import { isDenial } from './authz-service.ts';
+import type { AuthzService, AuthzSnapshot, Denial } from './authz-service.ts';
+import type { ChangeService } from './change-service.ts';
+
+export const offboardingKinds = ['person', 'partner', 'workload'] as const;
+export type OffboardingKind = (typeof offboardingKinds)[number];
+
+export type OffboardingTask = { kind: string; text: string };
+export type PlannedRevocation = { classId: string; trigger: RevocationReason; credentials: { id: string; name: string }[] };
+
+export type OffboardingPlan = {
+  subject: string;
+  name: string;
+  delegations: { id: string; classes: string[]; actions: string[] }[];
+  tokens: { id: string; principal: string; name: string }[];
+  cancel: { changeId: string; action: string; classId: string; status: string }[];
+  revocations: PlannedRevocation[];
+  tasks: OffboardingTask[];
+};
+
+export type OffboardingChange = { id: string; classId: string; status: string; trigger: string | null; dueAt: string | null; verifiedAt: string | null; credentials: string[]; onTime: boolean | null };
+
+export type OffboardingRecord = {
+  id: string; subject: string; at: string; by: string; reason: string; plan: OffboardingPlan;
+  /** The revocation changes it filed, as they stand now. */
+  changes: OffboardingChange[];
+  /** Verified revocations of all it filed; complete when they are all verified. */
+  progress: { verified: number; total: number; complete: boolean; overdue: number };
+};
+
+type StoredPlan = OffboardingPlan & { changeIds: string[] };
+
+const triggerOf: Record<Exclude<OffboardingKind, 'person'>, RevocationReason> = { partner: 'partner_offboarded', workload: 'workload_decommissioned' };
+
+/** Thrown out of the transaction so that nothing it wrote stays, then settled (recorded as a denial) outside it. */
+class Refused extends Error {
+  readonly denial: Denial;
+  constructor(denial: Denial) {
+    super('refused');
+    this.denial = denial;
+  }
+}
+
+const subjectOf = (kind: OffboardingKind, id: string): string => `${kind}:${id}`;
+
+export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; authz: AuthzService; changes: ChangeService }) => {
+  const { unitOfWork, clock, random, authz, changes } = deps;
+
+  const requireGovernance = (snapshot: AuthzSnapshot): Governance => {
+    if (snapshot.governance === null) throw new TrustplaneError('CONFLICT', 'no governance is applied yet; there is nobody to offboard');
+    return snapshot.governance;
+  };
+
+  /** Live credentials grouped by class into revocations; unclassified ones and those already changing become tasks. */
+  const revocationsOf = async (tx: UnitOfWorkContext, credentials: readonly OffboardingCredential[], trigger: RevocationReason, tasks: OffboardingTask[]): Promise<PlannedRevocation[]> => {
+    const busy = new Map((await tx.changes.openOn(credentials.map((credential) => credential.id))).map((entry) => [entry.credentialId, entry.changeId]));
+    const byClass = new Map<string, { id: string; name: string }[]>();
+    for (const credential of credentials) {
+      if (credential.classId === null) {
+        tasks.push({ kind: 'unclassified-credential', text: `credential ${credential.id} (${credential.name}) belongs to no class, so no decision rights govern its revocation: classify it (credentials import --class), then revoke it` });
+        continue;
+      }
+      const changing = busy.get(credential.id);
+      if (changing !== undefined) {
+        tasks.push({ kind: 'change-in-progress', text: `credential ${credential.id} (${credential.name}) already has change ${changing} in progress; revoke it once that change ends` });
+        continue;
+      }
+      byClass.set(credential.classId, [...byClass.get(credential.classId) ?? [], { id: credential.id, name: credential.name }]);
+    }
+    return [...byClass].sort(([a], [b]) => a.localeCompare(b)).map(([classId, list]) => ({ classId, trigger, credentials: list }));
+  };
+
+  const planPerson = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+    const person = governance.people.find((entry) => entry.id === id);
+    if (person === undefined) throw new TrustplaneError('NOT_FOUND', `no person ${id} is declared in governance`);
+    const ref = `person:${id}`;
+    const tasks: OffboardingTask[] = [];
+    for (const entry of governance.classes) {
+      if (entry.technicalOwner === ref) tasks.push({ kind: 'reassign-owner', text: `class ${entry.id}: name a new technical owner (classes[${entry.id}].technicalOwner)` });
+      if (entry.businessOwner === ref) tasks.push({ kind: 'reassign-owner', text: `class ${entry.id}: name a new business owner (classes[${entry.id}].businessOwner)` });
+      for (const action of governedActions) {
+        const right = entry.decisionRights[action];
+        if (right === undefined) continue;
+        if (right.accountable === ref) tasks.push({ kind: 'reassign-accountable', text: `class ${entry.id}: name a new accountable person for ${action} (decisionRights.${action}.accountable)` });
+        if (right.responsible.includes(ref) || right.approvers.includes(ref) || right.verifier === ref) tasks.push({ kind: 'reassign-right', text: `class ${entry.id}: remove ${ref} from decisionRights.${action}` });
+      }
+      if (entry.verifier === ref) tasks.push({ kind: 'reassign-right', text: `class ${entry.id}: name a new verifier` });
+    }
+    for (const delegation of governance.delegations) {
+      if (delegation.grantedBy === ref) tasks.push({ kind: 'reassign-grant', text: `delegation ${delegation.id} to ${delegation.to} was granted by ${ref}: have an accountable person grant it anew, or let it end` });
+    }
+    for (const owned of [...governance.serviceAccounts.map((entry) => ({ ...entry, kind: 'service-account' })), ...governance.agents.map((entry) => ({ ...entry, kind: 'agent' }))]) {
+      if (owned.owner === ref) tasks.push({ kind: 'owned-principal', text: `${owned.kind} ${owned.id} is owned by ${ref}: name a new owner, and rotate any credential ${person.name} could have seen` });
+    }
+    const tokens = await tx.tokens.list({ principal: ref, includeRevoked: false });
+    const pending = [...await tx.changes.list({ requester: ref, status: 'requested', limit: 10_000 }), ...await tx.changes.list({ requester: ref, status: 'approved', limit: 10_000 })];
+    return {
+      subject: ref, name: person.name, delegations: [], revocations: [], tasks,
+      tokens: tokens.map((token) => ({ id: token.id, principal: token.principal, name: token.name })),
+      cancel: pending.map((change) => ({ changeId: change.id, action: change.action, classId: change.classId, status: change.status })),
+    };
+  };
+
+  const planPartner = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+    const partner = governance.partners.find((entry) => entry.id === id);
+    if (partner === undefined) {
+      throw new TrustplaneError(id === governance.organization.id ? 'VALIDATION_FAILED' : 'NOT_FOUND', id === governance.organization.id ? `${id} is the organization itself, not a partner` : `no partner ${id} is declared in governance`);
+    }
+    const org = `org:${id}`;
+    const principals = [
+      ...governance.people.filter((entry) => entry.org === id).map((entry) => `person:${entry.id}`),
+      ...governance.serviceAccounts.filter((entry) => entry.org === id).map((entry) => `service-account:${entry.id}`),
+      ...governance.agents.filter((entry) => entry.org === id).map((entry) => `agent:${entry.id}`),
+    ];
+    const revoked = await tx.authz.revocations();
+    const delegations = governance.delegations.filter((delegation) => delegation.to === org && !revoked.has(delegation.id as string));
+    const tokens = (await Promise.all(principals.map((principal) => tx.tokens.list({ principal, includeRevoked: false })))).flat();
+    const ids = [...new Set([...await tx.monitor.exposedTo(org), ...await tx.monitor.changedBy(principals)])];
+    const tasks: OffboardingTask[] = [];
+    const revocations = await revocationsOf(tx, await tx.monitor.liveCredentials(ids), triggerOf.partner, tasks);
+    return {
+      subject: subjectOf('partner', id), name: partner.name, cancel: [], tasks, revocations,
+      delegations: delegations.map((delegation) => ({ id: delegation.id as string, classes: [...delegation.classes], actions: [...delegation.actions] })),
+      tokens: tokens.map((token) => ({ id: token.id, principal: token.principal, name: token.name })),
+    };
+  };
+
+  const planWorkload = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+    const workload = governance.workloads.find((entry) => entry.id === id);
+    if (workload === undefined) throw new TrustplaneError('NOT_FOUND', `no workload ${id} is declared in governance`);
+    const tasks: OffboardingTask[] = [];
+    const credentials = await tx.monitor.liveCredentials(await tx.monitor.consumedBy(id));
+    const alone = credentials.filter((credential) => credential.workloads.every((other) => other === id));
+    for (const shared of credentials.filter((credential) => !alone.includes(credential))) {
+      tasks.push({ kind: 'shared-credential', text: `credential ${shared.id} (${shared.name}) is also used by ${shared.workloads.filter((other) => other !== id).join(', ')}: rotate it so that ${id} no longer holds a valid copy` });
+    }
+    if (workload.lifecycle !== 'decommissioned') tasks.push({ kind: 'governance', text: `set lifecycle: decommissioned on workload ${id} in governance.yaml` });
+    return { subject: subjectOf('workload', id), name: workload.name ?? id, delegations: [], tokens: [], cancel: [], tasks, revocations: await revocationsOf(tx, alone, triggerOf.workload, tasks) };
+  };
+
+  const planners: Record<OffboardingKind, (tx: UnitOfWorkContext, governance: Governance, id: string) => Promise<OffboardingPlan>> = {
+    person: planPerson, partner: planPartner, workload: planWorkload,
+  };
+
+  const record = async (tx: UnitOfWorkContext, stored: { id: string; subject: string; at: string; by: string; reason: string; plan: unknown }): Promise<OffboardingRecord> => {
+    const plan = stored.plan as StoredPlan;
+    const filed: OffboardingChange[] = [];
+    const now = clock.now().toISOString();
+    for (const changeId of plan.changeIds) {
+      const change = await tx.changes.find(changeId);
+      if (change === null) continue;
+      const ended = change.verifiedAt ?? null;
+      filed.push({
+        id: change.id, classId: change.classId, status: change.status, trigger: change.trigger, dueAt: change.dueAt, verifiedAt: ended, credentials: [...change.credentialIds],
+        onTime: change.dueAt === null ? null : ended !== null ? ended <= change.dueAt : now <= change.dueAt ? null : false,
+      });
+    }
+    const verified = filed.filter((change) => change.status === 'verified').length;
+    const { changeIds: _changeIds, ...shown } = plan;
+    return {
+      id: stored.id, subject: stored.subject, at: stored.at, by: stored.by, reason: stored.reason, plan: shown, changes: filed,
+      progress: { verified, total: filed.length, complete: verified === filed.length, overdue: filed.filter((change) => change.onTime === false && change.status !== 'verified').length },
+    };
+  };
+
+  return {
+    /** Plans (dryRun) or carries out the offboarding of a person, partner or workload. */
+    async offboard(actor: Actor, input: { kind: OffboardingKind; id: string; reason: string; dryRun: boolean }): Promise<{ dryRun: boolean; plan: OffboardingPlan; offboarding: OffboardingRecord | null }> {
+      if (!(offboardingKinds as readonly string[]).includes(input.kind)) throw new TrustplaneError('VALIDATION_FAILED', `"${input.kind}" cannot be offboarded; offboard a ${offboardingKinds.join(', a ')}`);
+      if (!idPattern.test(input.id)) throw new TrustplaneError('VALIDATION_FAILED', `"${input.id.slice(0, 80)}" is not an id`);
+      const subject = subjectOf(input.kind, input.id);
+      try {
+        return await unitOfWork(async (tx) => {
+          const earlier = await tx.monitor.offboardingOf(subject);
+          if (earlier !== null) throw new TrustplaneError('CONFLICT', `${subject} was already offboarded at ${earlier.at} by ${earlier.by} (offboarding ${earlier.id}); \`trustplane offboard show ${earlier.id}\` shows its progress`);
+          const snapshot = await authz.snapshot(tx);
+          const governance = requireGovernance(snapshot);
+          const plan = await planners[input.kind](tx, governance, input.id);
+          if (input.dryRun) return { dryRun: true, plan, offboarding: null };
+
+          const now = clock.now();
+          const id = randomId(random, 'off');
+          const version = snapshot.version ?? undefined;
+          const audit = (action: string, target: string, details: Record<string, unknown>) => tx.audit.append({
+            at: now, actor: actor.ref, action, target, ...(version === undefined ? {} : { governanceVersion: version }), ...requestIdOf(actor), details: { offboarding: id, ...details },
+          });
+          for (const delegation of plan.delegations) {
+            await tx.authz.revokeDelegation({ delegationId: delegation.id, revokedAt: now.toISOString(), revokedBy: actor.ref, reason: `${subject} offboarded: ${input.reason}` });
+            await audit('delegation.revoke', `delegation:${delegation.id}`, { partner: `org:${input.id}`, reason: input.reason });
+          }
+          for (const token of plan.tokens) {
+            await tx.tokens.markRevoked(token.id, now.toISOString());
+            await audit('token.revoke', `token:${token.id}`, { principal: token.principal, reason: `${subject} offboarded` });
+          }
+          for (const entry of plan.cancel) {
+            const change = await tx.changes.find(entry.changeId) as Change;
+            const cancelled = await changes.cancelWithin(tx, snapshot, change, 'owner_departed', `requester ${subject} was offboarded (offboarding ${id})`);
+            if (isDenial(cancelled)) throw new Refused(cancelled);
+          }
+          const changeIds: string[] = [];
+          const system = { ref: systemPrincipals.automation, readOnly: false };
+          for (const revocation of plan.revocations) {
+            const filed = await changes.requestWithin(tx, snapshot, system, {
+              action: 'revoke', credentialIds: revocation.credentials.map((credential) => credential.id), trigger: revocation.trigger,
+              reason: `${subject} offboarded by ${actor.ref} (offboarding ${id}): ${input.reason}`,
+            });
+            if (isDenial(filed)) throw new Refused(filed);
+            changeIds.push(filed.id);
+          }
+          const stored = { id, subject, at: now.toISOString(), by: actor.ref, reason: input.reason, plan: { ...plan, changeIds } satisfies StoredPlan };
+          await tx.monitor.insertOffboarding(stored);
+          await audit(`offboard.${input.kind}`, subject, {
+            reason: input.reason, delegations: plan.delegations.map((delegation) => delegation.id), tokens: plan.tokens.length, cancelled: plan.cancel.map((entry) => entry.changeId),
+            changes: changeIds, tasks: plan.tasks.length,
+          });
+          return { dryRun: false, plan, offboarding: await record(tx, stored) };
+        });
+      } catch (error) {
+        if (error instanceof Refused) return authz.settle<never>(error.denial, actor.requestId);
+        throw error;
+      }
+    },
+
+    list: (): Promise<OffboardingRecord[]> => unitOfWork(async (tx) => Promise.all((await tx.monitor.offboardings()).map((stored) => record(tx, stored)))),
+
+    /** One offboarding by its id or its subject (partner:globex). */
+    async show(idOrSubject: string): Promise<OffboardingRecord> {
+      return unitOfWork(async (tx) => {
+        const stored = await tx.monitor.offboardingOf(idOrSubject);
+        if (stored === null) throw new TrustplaneError('NOT_FOUND', `no offboarding ${idOrSubject}; \`trustplane offboard list\` shows them`);
+        return record(tx, stored);
+      });
+    },
+  };
+};
+
+export type OffboardingService = ReturnType<typeof createOffboardingService>;
+export { offboardingTriggers };

@@ -1,0 +1,129 @@
+// Offboarding end to end through the API on both databases, with the example governance: a partner whose
+// contract ends (its delegations revoked at once, its people's tokens revoked, revocation changes filed for
+// what it changed and what was exposed to it, followed to verified revocation), a decommissioned workload,
+// and a person who leaves (tokens revoked, pending requests cancelled, ownership to reassign).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { databaseTargets } from '../support/databases.ts';
+import { startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
+import type { DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
+
+type Plan = { subject: string; delegations: { id: string }[]; tokens: { principal: string }[]; cancel: { changeId: string }[]; revocations: { classId: string; trigger: string; credentials: { id: string }[] }[]; tasks: { kind: string; text: string }[] };
+type Offboarding = { id: string; subject: string; changes: { id: string; classId: string; status: string; dueAt: string | null; onTime: boolean | null; credentials: string[] }[]; progress: { verified: number; total: number; complete: boolean } };
+
+for (const target of databaseTargets) {
+  describe(`offboarding on ${target.name}`, () => {
+    let tp: DecisionRightsFixture;
+    const imported = new Map<string, string>();
+
+    const offboard = async (who: Person, body: Record<string, unknown>) => tp.as(who, 'POST', '/api/v1/offboardings', body);
+
+    before(async () => {
+      tp = await startDecisionRightsFixture(target, { credentials: 2 });
+      await tp.services.ca.createAuthority({ sourceId: 'internal-ca', name: 'Acme Internal CA', algorithm: 'ECDSA-P256', backend: 'software', actor: 'test' });
+      const document = {
+        credentials: [
+          { kind: 'api_key', id: 'globex-held', name: 'payments-key-globex', source: 'vault', class: 'payments-api-keys', notAfter: '2027-03-01T00:00:00Z', exposedTo: ['org:globex'] },
+          { kind: 'x509_certificate', id: 'reports-only', name: 'reports.svc.acme.internal', source: 'internal-ca', class: 'internal-mtls', notAfter: '2027-03-01T00:00:00Z', workloads: ['ledger-batch'] },
+          { kind: 'x509_certificate', id: 'reports-shared', name: 'shared.svc.acme.internal', source: 'internal-ca', class: 'internal-mtls', notAfter: '2027-03-01T00:00:00Z', workloads: ['ledger-batch', 'payments-api'] },
+        ],
+      };
+      await tp.services.inventory.importFiles([{ name: 'offboarding.json', bytes: Buffer.from(JSON.stringify(document)) }], {}, 'system:bootstrap');
+      for (const name of ['payments-key-globex', 'reports.svc.acme.internal', 'shared.svc.acme.internal']) {
+        const found = await tp.services.inventory.list({ text: name, page: 1, pageSize: 5, sort: 'name', descending: false });
+        imported.set(name, found.items.find((credential) => credential.name === name)!.id);
+      }
+    });
+    after(() => tp.close());
+
+    test('only an administrator offboards, and bad input changes nothing', async () => {
+      const refused = await offboard('ivan', { kind: 'partner', id: 'globex', reason: 'contract ended' });
+      assert.equal(refused.statusCode, 403, refused.body);
+      const unknown = await offboard('carol', { kind: 'partner', id: 'nobody', reason: 'x', dryRun: true });
+      assert.equal(unknown.statusCode, 404);
+      assert.match(unknown.json().detail, /no partner nobody is declared/);
+      const own = await offboard('carol', { kind: 'partner', id: 'acme', reason: 'x', dryRun: true });
+      assert.match(own.json().detail, /acme is the organization itself/);
+      const noReason = await offboard('carol', { kind: 'workload', id: 'ledger-batch', reason: ' ' });
+      assert.equal(noReason.statusCode, 400);
+    });
+
+    test('a partner: the plan first, then its delegations and tokens revoked at once and revocations filed, followed until verified', async () => {
+      // Gina (Globex) issues a certificate inside her window: a credential the partner changed.
+      const requested = await tp.as('gina', 'POST', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'checkout service', spec: { names: ['checkout.svc.acme.internal'] } });
+      assert.equal(requested.statusCode, 201, requested.body);
+      const issueId = requested.json().id as string;
+      assert.equal((await tp.as('dave', 'POST', `/api/v1/changes/${issueId}/approve`, {})).statusCode, 200);
+      const executed = await tp.as('gina', 'POST', `/api/v1/changes/${issueId}/execute`, {});
+      assert.equal(executed.json().status, 'executed', executed.body);
+      const issued = (executed.json().events.find((event: { step: string }) => event.step === 'executed').details.produced as string[])[0]!;
+
+      const dryRun = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30', dryRun: true });
+      assert.equal(dryRun.statusCode, 200, dryRun.body);
+      const plan = dryRun.json().plan as Plan;
+      assert.equal(dryRun.json().offboarding, null);
+      assert.ok(plan.delegations.length > 0);
+      assert.deepEqual(plan.tokens.map((token) => token.principal), ['person:gina']);
+      assert.deepEqual(plan.revocations.map((revocation) => [revocation.classId, revocation.trigger, revocation.credentials.map((credential) => credential.id)]), [
+        ['internal-mtls', 'partner_offboarded', [issued]],
+        ['payments-api-keys', 'partner_offboarded', [imported.get('payments-key-globex')]],
+      ]);
+      assert.equal((await tp.as('gina', 'GET', '/api/v1/classes')).statusCode, 200, 'a dry run changes nothing: her token still works');
+
+      const applied = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30' });
+      assert.equal(applied.statusCode, 200, applied.body);
+      const offboarding = applied.json().offboarding as Offboarding;
+      assert.deepEqual(offboarding.progress, { verified: 0, total: 2, complete: false, overdue: 0 });
+      assert.equal((await tp.as('gina', 'GET', '/api/v1/classes')).json().code, 'TOKEN_REVOKED');
+      const delegations = (await tp.as('carol', 'GET', '/api/v1/delegations')).json().items as { to: string; state: string }[];
+      assert.ok(delegations.filter((delegation) => delegation.to === 'org:globex').every((delegation) => delegation.state === 'revoked'));
+      const again = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'again' });
+      assert.equal(again.statusCode, 409);
+      assert.match(again.json().detail, /partner:globex was already offboarded/);
+
+      // The class's own people carry the revocation out: requested by the system, approved by the accountable person.
+      const mtls = offboarding.changes.find((change) => change.classId === 'internal-mtls')!;
+      const change = await tp.change(mtls.id);
+      assert.deepEqual([change.status, (change as unknown as { requester: string; trigger: string }).requester, (change as unknown as { trigger: string }).trigger], ['requested', 'system:automation', 'partner_offboarded']);
+      assert.notEqual(mtls.dueAt, null);
+      assert.equal((await tp.as('carol', 'POST', `/api/v1/changes/${mtls.id}/approve`, {})).statusCode, 200);
+      const revoked = await tp.as('ivan', 'POST', `/api/v1/changes/${mtls.id}/execute`, {});
+      assert.equal(revoked.json().status, 'executed', revoked.body);
+      const verified = await tp.as('erin', 'POST', `/api/v1/changes/${mtls.id}/verify`, {});
+      assert.equal(verified.json().status, 'verified', verified.body);
+
+      const progress = (await tp.as('ivan', 'GET', '/api/v1/offboardings/partner:globex')).json() as Offboarding;
+      assert.deepEqual([progress.id, progress.progress.verified, progress.progress.total, progress.progress.complete], [offboarding.id, 1, 2, false]);
+      assert.equal(progress.changes.find((entry) => entry.id === mtls.id)?.onTime, true);
+      const entries = await tp.services.audit.list({ limit: 500 });
+      assert.ok(entries.some((entry) => entry.action === 'offboard.partner' && entry.actor === 'person:carol' && entry.target === 'partner:globex'));
+      assert.ok(entries.some((entry) => entry.action === 'token.revoke' && entry.details.offboarding === offboarding.id));
+    });
+
+    test('a decommissioned workload: revocations for what only it used, a task for what it shares', async () => {
+      const applied = await offboard('carol', { kind: 'workload', id: 'ledger-batch', reason: 'batch retired' });
+      assert.equal(applied.statusCode, 200, applied.body);
+      const plan = applied.json().plan as Plan;
+      assert.deepEqual(plan.revocations.map((revocation) => [revocation.trigger, revocation.credentials.map((credential) => credential.id)]), [['workload_decommissioned', [imported.get('reports.svc.acme.internal')]]]);
+      assert.ok(plan.tasks.some((task) => task.kind === 'shared-credential' && task.text.includes('also used by payments-api')));
+    });
+
+    test('a person: tokens revoked, pending requests cancelled by the system, what they owned listed to reassign', async () => {
+      const credential = tp.freshCredential('internal-mtls');
+      const pending = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'rotate', credentials: [credential], reason: 'quarterly' });
+      assert.equal(pending.statusCode, 201, pending.body);
+      const applied = await offboard('carol', { kind: 'person', id: 'ivan', reason: 'left the company' });
+      assert.equal(applied.statusCode, 200, applied.body);
+      const plan = applied.json().plan as Plan;
+      assert.deepEqual(plan.cancel.map((entry) => entry.changeId), [pending.json().id]);
+      const cancelled = await tp.change(pending.json().id);
+      assert.deepEqual([cancelled.status, cancelled.events.at(-1)?.actor], ['cancelled', 'system:automation']);
+      assert.equal((await tp.as('ivan', 'GET', '/api/v1/classes')).json().code, 'TOKEN_REVOKED');
+
+      const owner = await offboard('carol', { kind: 'person', id: 'dave', reason: 'moved on', dryRun: true });
+      const tasks = (owner.json().plan as Plan).tasks.map((task) => task.text);
+      assert.ok(tasks.some((text) => text.startsWith('class internal-mtls: name a new technical owner')), tasks.join('\n'));
+      assert.ok(tasks.some((text) => /delegation .* was granted by person:dave/.test(text)));
+    });
+  });
+}
