@@ -47,7 +47,7 @@ import { createTokenService } from './services/token-service.ts';
 import { createSecretService } from './services/secret-service.ts';
 import { createAuditService } from './services/audit-service.ts';
 import { auditRoutes } from './http/audit-routes.ts';
-import { createOutboxDispatcher } from './jobs/outbox-dispatcher.ts';
+import { createOutboxDispatcher, defaultOutboxLeaseMs } from './jobs/outbox-dispatcher.ts';
 import { auditWitnessHandler } from './jobs/audit-witness.ts';
 import { hostname } from 'node:os';
 import { defaultSeverityForNotifications, createAlertService, defaultDeniedWindowMs } from './services/alert-service.ts';
@@ -56,7 +56,7 @@ import { alertRoutes } from './http/alert-routes.ts';
 import { createOffboardingService } from './services/offboarding-service.ts';
 import { offboardingRoutes } from './http/offboarding-routes.ts';
 import { createRenewalService } from './services/renewal-service.ts';
-import { createNotificationChannels } from './notifications/notification-channels.ts';
+import { createNotificationChannels, deliveryTimeoutFor } from './notifications/notification-channels.ts';
 import type { NotificationSettings } from './notifications/notification-settings.ts';
 import { notificationSettingsFromEnv } from './notifications/notification-settings.ts';
 import { createScheduler, dailyAt, every } from './jobs/scheduler.ts';
@@ -142,7 +142,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const secrets = createSecretService({ unitOfWork, clock, authz, masterKey });
   const publicUrl = options.publicUrl ?? (() => defaultPublicUrl);
   const witness = options.auditWitness ?? null;
-  const notifications = createNotificationChannels(options.notifications ?? {}, { clock });
+  const notifications = createNotificationChannels(options.notifications ?? {}, { clock, deliveryTimeoutMs: deliveryTimeoutFor(options.outboxLeaseMs ?? defaultOutboxLeaseMs) });
   const outbox = createOutboxDispatcher({
     database, clock, ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
     handlers: new Map([...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), ...notifications.handlers]),

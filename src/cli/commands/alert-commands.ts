@@ -8,7 +8,7 @@ import { minute, oneOf } from './change-commands.ts';
 
 type AlertView = {
   id: string; type: string; target: string; classId: string | null; severity: string; stage: string; state: string; summary: string;
-  details: Record<string, unknown>; recipients: string[]; escalateTo: string[]; openedAt: string; lastSeenAt: string;
+  details: Record<string, unknown>; recipients: string[]; escalateTo: string[]; openedAt: string; updatedAt: string;
   acknowledgedBy: string | null; acknowledgedAt: string | null; note: string | null; escalatedAt: string | null; resolvedAt: string | null;
 };
 
@@ -58,7 +58,7 @@ export const registerAlertCommands = (program: Command): void => {
         output.line(alert.summary);
         output.line();
         const rows: [string, string][] = [
-          ['about', alert.target], ['class', alert.classId ?? '-'], ['stage', alert.stage], ['opened', alert.openedAt], ['last seen', alert.lastSeenAt],
+          ['about', alert.target], ['class', alert.classId ?? '-'], ['stage', alert.stage], ['opened', alert.openedAt], ['changed', alert.updatedAt],
           ['routed to', alert.recipients.join(', ') || '-'], ['escalates to', alert.escalateTo.join(', ') || '-'],
           ['escalated', alert.escalatedAt ?? '-'], ['acknowledged', alert.acknowledgedAt === null ? '-' : `${alert.acknowledgedAt} by ${alert.acknowledgedBy}${alert.note === null ? '' : `: ${alert.note}`}`],
           ['resolved', alert.resolvedAt ?? '-'],

@@ -39,9 +39,9 @@ const configSchema = z.object({
   notifyMinSeverity: z.enum(severities, { error: `TRUSTPLANE_NOTIFY_MIN_SEVERITY must be one of ${severities.join(', ')}` }),
   /** The time of day (UTC, HH:MM) each person's digest of open alerts is sent (TRUSTPLANE_DIGEST_AT). */
   digestAtMinutes: z.number().int().min(0).max(1439),
-  /** How often each node checks whether it leads and what is due (TRUSTPLANE_SCHEDULER_TICK); a leader that stops is replaced after 3 ticks. */
-  /** How long one delivery from the outbox may take before another node may try it (TRUSTPLANE_OUTBOX_LEASE). */
+  /** How long one delivery from the outbox may take before another node may try it (TRUSTPLANE_OUTBOX_LEASE); channels give up at three quarters of it. */
   outboxLeaseMs: z.number().int().min(1000, 'TRUSTPLANE_OUTBOX_LEASE must be at least 1s').max(3_600_000, 'TRUSTPLANE_OUTBOX_LEASE must be at most 1h'),
+  /** How often each node checks whether it leads and what is due (TRUSTPLANE_SCHEDULER_TICK); a leader that stops is replaced after 3 ticks. */
   schedulerTickMs: z.number().int().min(200, 'TRUSTPLANE_SCHEDULER_TICK must be at least 200ms').max(600_000, 'TRUSTPLANE_SCHEDULER_TICK must be at most 10m'),
 });
 

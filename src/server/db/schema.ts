@@ -231,7 +231,7 @@ export type AlertTable = {
   details: string;
   /** JSON person ids: who is told now, and who is told if nobody acknowledges in time. */
   recipients: string; escalate_to: string;
-  opened_at: IsoTime; last_seen_at: IsoTime; updated_at: IsoTime;
+  opened_at: IsoTime; updated_at: IsoTime;
   acknowledged_by: string | null; acknowledged_at: IsoTime | null; note: string | null;
   escalated_at: IsoTime | null; resolved_at: IsoTime | null; resolved_by: string | null;
 };

@@ -13,7 +13,7 @@ import { idSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, shortText } from
 export const alertSchema = z.object({
   id: z.string(), type: z.enum(alertTypes), target: z.string(), classId: z.string().nullable(), severity: z.enum(severities), stage: z.string(),
   state: z.enum(alertStates), summary: z.string(), details: z.record(z.string(), z.unknown()), recipients: z.array(z.string()), escalateTo: z.array(z.string()),
-  openedAt: isoTimeSchema, lastSeenAt: isoTimeSchema, updatedAt: isoTimeSchema, acknowledgedBy: z.string().nullable(), acknowledgedAt: isoTimeSchema.nullable(),
+  openedAt: isoTimeSchema, updatedAt: isoTimeSchema, acknowledgedBy: z.string().nullable(), acknowledgedAt: isoTimeSchema.nullable(),
   note: z.string().nullable(), escalatedAt: isoTimeSchema.nullable(), resolvedAt: isoTimeSchema.nullable(), resolvedBy: z.string().nullable(),
 });
 

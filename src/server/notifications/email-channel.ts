@@ -17,13 +17,17 @@ const passwordForms = (url: URL): string[] => {
   return [...new Set(forms)].sort((a, b) => b.length - a.length);
 };
 
-export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'warn'>): OutboxHandler => {
+export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'warn'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>): OutboxHandler => {
   const url = new URL(settings.url);
   const server = `${url.protocol}//${url.host}`;
   const secrets = passwordForms(url);
   const redact = (text: string): string => secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
-  // Timeouts well under the outbox lease (60 s), so a hung server fails this attempt rather than overlapping the next.
-  const transport = createTransport({ url: settings.url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  // Within the delivery's budget (under the outbox lease), so a hung server fails this attempt rather than
+  // overlapping the next: a quarter each to connect and to be greeted, the rest for any silence after.
+  const budget = deps.deliveryTimeoutMs ?? 40_000;
+  const transport = createTransport({
+    url: settings.url, connectionTimeout: Math.min(10_000, budget / 4), greetingTimeout: Math.min(10_000, budget / 4), socketTimeout: Math.min(30_000, budget / 2),
+  });
 
   return async (payload) => {
     const parsed = emailMessageSchema.safeParse(payload);

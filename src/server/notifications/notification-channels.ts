@@ -10,6 +10,11 @@ import { webhookChannel } from './webhook-channel.ts';
 
 export type ChannelDeps = {
   clock: Clock;
+  /**
+   * How long one delivery may take in all: less than the outbox lease, so that a delivery still under way
+   * is never tried a second time by a node that saw the lease lapse.
+   */
+  deliveryTimeoutMs: number;
   /** Told what was delivered only in part, when retrying would repeat what already arrived; by default a process warning. */
   warn: (message: string) => void;
 };
@@ -21,12 +26,21 @@ export type NotificationChannel = {
   handler(settings: NotificationSettings, deps: ChannelDeps): OutboxHandler | undefined;
 };
 
+/** The longest a delivery may take when nothing says otherwise: well under the outbox's default lease of a minute. */
+export const defaultDeliveryTimeoutMs = 40_000;
+
+/** What a delivery may take under a lease: three quarters of it, and never more than the default. */
+export const deliveryTimeoutFor = (leaseMs: number): number => Math.min(defaultDeliveryTimeoutMs, Math.floor(leaseMs * 0.75));
+
 const registeredChannels: readonly NotificationChannel[] = [emailChannel, webhookChannel];
 
 export const createNotificationChannels = (
   settings: NotificationSettings, deps: Partial<ChannelDeps> = {},
 ): { handlers: Map<string, OutboxHandler>; channels: string[] } => {
-  const channelDeps: ChannelDeps = { clock: deps.clock ?? systemClock, warn: deps.warn ?? ((message) => process.emitWarning(message)) };
+  const channelDeps: ChannelDeps = {
+    clock: deps.clock ?? systemClock, warn: deps.warn ?? ((message) => process.emitWarning(message)),
+    deliveryTimeoutMs: deps.deliveryTimeoutMs ?? defaultDeliveryTimeoutMs,
+  };
   const handlers = new Map<string, OutboxHandler>();
   const channels: string[] = [];
   for (const channel of registeredChannels) {

@@ -11,21 +11,22 @@ import type { ChannelDeps, NotificationChannel } from './notification-channels.t
 import { notificationTopics, webhookMessageSchema } from './notification-message.ts';
 import type { WebhookEndpoint } from './notification-settings.ts';
 
-const timeoutMs = 10_000;
+/** The longest one POST may wait, unless the delivery's own budget is shorter. */
+const requestTimeoutMs = 10_000;
 
 // A webhook URL can itself be a credential (a Slack one is), so errors name an endpoint by its place in the
 // configuration and its origin only.
 const endpointName = (url: string, index: number): string => `webhook ${index + 1} (${new URL(url).origin})`;
 
 // The cause's code (ECONNREFUSED, ENOTFOUND, …) says enough; its message could quote the address.
-const unreachable = (error: unknown): string => {
+const unreachable = (error: unknown, timeoutMs: number): string => {
   if (error instanceof Error && error.name === 'TimeoutError') return `gave no answer within ${timeoutMs / 1000} s`;
   const cause = error instanceof Error ? error.cause : undefined;
   const code = typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? ` (${cause.code})` : '';
   return `could not be reached${code}`;
 };
 
-const post = async (endpoint: WebhookEndpoint & { signer: Webhook; name: string }, id: string, body: string, at: Date): Promise<void> => {
+const post = async (endpoint: WebhookEndpoint & { signer: Webhook; name: string }, id: string, body: string, at: Date, timeoutMs: number): Promise<void> => {
   let response: Response;
   try {
     response = await fetch(endpoint.url, {
@@ -43,13 +44,15 @@ const post = async (endpoint: WebhookEndpoint & { signer: Webhook; name: string 
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new Error(`${endpoint.name} ${unreachable(error)}`, { cause: error });
+    throw new Error(`${endpoint.name} ${unreachable(error, timeoutMs)}`, { cause: error });
   }
   await response.body?.cancel();
   if (response.status < 200 || response.status > 299) throw new Error(`${endpoint.name} answered ${response.status}`);
 };
 
-export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'>): OutboxHandler => {
+export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>): OutboxHandler => {
+  // Endpoints are posted to at once, so each may take the whole budget.
+  const timeoutMs = Math.min(requestTimeoutMs, deps.deliveryTimeoutMs ?? requestTimeoutMs);
   const targets = endpoints.map((endpoint, index) => ({ ...endpoint, signer: new Webhook(endpoint.secret), name: endpointName(endpoint.url, index) }));
   return async (payload) => {
     const parsed = webhookMessageSchema.safeParse(payload);
@@ -58,7 +61,7 @@ export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick
     }
     const body = JSON.stringify(parsed.data);
     const at = deps.clock.now();
-    const results = await Promise.allSettled(targets.map((target) => post(target, parsed.data.id, body, at)));
+    const results = await Promise.allSettled(targets.map((target) => post(target, parsed.data.id, body, at, timeoutMs)));
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
     if (failures.length > 0) {
       throw new Error(`${failures.length} of ${targets.length} webhook endpoints did not take message ${parsed.data.id}: ${failures.join('; ')}`);

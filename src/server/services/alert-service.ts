@@ -16,7 +16,6 @@ import type { AlertState, AlertType, Finding, Router, Severity } from '../../cor
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { alertEmail, digestEmail, notificationTopics, webhookMessage } from '../notifications/notification-message.ts';
 import type { AlertNotice, Recipient, WebhookEvent } from '../notifications/notification-message.ts';
-import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
 import { openKeyOf } from '../stores/alert-store.ts';
 import type { Alert, AlertFilter } from '../stores/alert-store.ts';
@@ -69,6 +68,17 @@ const noticeOf = (alert: Alert): AlertNotice => ({
 
 export const createAlertService = ({ unitOfWork, clock, random, authz, settings, publicUrl, nodeId }: AlertServiceDeps) => {
   const notifyAt = severityRank(settings.notifyMinSeverity);
+
+  /** Alert ids for a sweep, from one draw of the random source rather than one each (a first sweep may open a million). */
+  const randomIds = (count: number): (() => string) => {
+    const bytes = random.bytes(10 * Math.max(1, count));
+    let next = 0;
+    return () => {
+      const id = `alr_${bytes.subarray(next * 10, next * 10 + 10).toString('hex')}`;
+      next += 1;
+      return id;
+    };
+  };
 
   /** Writes the messages an alert event sends, for the channels configured; returns how many. */
   const notify = async (tx: UnitOfWorkContext, router: Router, alert: Alert, event: WebhookEvent, people: readonly string[], at: Date): Promise<number> => {
@@ -133,62 +143,59 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       const now = at.toISOString();
       return unitOfWork(async (tx) => {
         const report: SweepReport = { at: now, node: nodeId, credentials, findings: findings.size, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
-        const records = await tx.alerts.unresolved();
+        // What is on record, in brief: most of it is only compared, and only what changes is read whole.
+        const records = await tx.alerts.unresolvedSummaries();
         const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
         const inserted: Alert[] = [];
-        /** Alerts on record as they are to be written back, by id. */
-        const updates = new Map<string, Alert>();
-        const seen = new Set<string>();
+        const changed: { id: string; finding: Finding; raised: boolean }[] = [];
+        const resolved: string[] = [];
+        const escalated: string[] = [];
+        const escalateBefore = at.getTime() - settings.escalateAfterMs;
+        const ids = randomIds(findings.size);
         for (const [key, finding] of findings) {
           const existing = byKey.get(key);
           if (existing === undefined) {
             const route = router.route(finding.type, finding.classId, finding.type === 'review_overdue' ? [String(finding.details.accountable)] : []);
             const alert: Alert = {
-              id: randomId(random, 'alr'), type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
+              id: ids(), type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
               state: 'open', summary: finding.summary, details: finding.details, recipients: route.notify, escalateTo: route.escalateTo,
-              openedAt: now, lastSeenAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
+              openedAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
             };
             inserted.push(alert);
-            report.opened += 1;
             report.notifications += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
             continue;
           }
-          if (existing.stage === finding.stage && existing.severity === finding.severity) {
-            seen.add(existing.id);
-            continue;
-          }
-          const next: Alert = { ...existing, severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, lastSeenAt: now, updatedAt: now };
-          updates.set(next.id, next);
-          if (severityRank(finding.severity) > severityRank(existing.severity)) {
-            report.raised += 1;
-            const told = next.escalatedAt === null ? next.recipients : [...new Set([...next.recipients, ...next.escalateTo])];
-            report.notifications += await notify(tx, router, next, 'alert.raised', told, at);
-          }
-        }
-        for (const alert of records) {
-          // What no longer holds resolves by itself.
-          if (!findings.has(openKeyOf(alert.type, alert.target))) {
-            updates.set(alert.id, { ...alert, state: 'resolved', resolvedAt: now, resolvedBy: 'system:monitor', updatedAt: now });
-            report.resolved += 1;
-            report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
-            continue;
+          if (existing.stage !== finding.stage || existing.severity !== finding.severity) {
+            changed.push({ id: existing.id, finding, raised: severityRank(finding.severity) > severityRank(existing.severity) });
           }
           // Open too long without an acknowledgement: the business owner hears of it.
-          const latest = updates.get(alert.id) ?? alert;
-          if (latest.state !== 'open' || latest.escalatedAt !== null || Date.parse(latest.openedAt) > at.getTime() - settings.escalateAfterMs) continue;
-          const escalated: Alert = { ...latest, escalatedAt: now, updatedAt: now };
-          updates.set(alert.id, escalated);
-          seen.delete(alert.id);
-          report.escalated += 1;
-          report.notifications += await notify(tx, router, escalated, 'alert.escalated', escalated.escalateTo, at);
-          await tx.audit.append({
-            at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${escalated.id}`,
-            details: { type: escalated.type, about: escalated.target, severity: escalated.severity, escalateTo: escalated.escalateTo, openedAt: escalated.openedAt, node: nodeId },
-          });
+          if (existing.state === 'open' && existing.escalatedAt === null && Date.parse(existing.openedAt) <= escalateBefore) escalated.push(existing.id);
         }
+        // What no longer holds resolves by itself.
+        for (const alert of records) if (!findings.has(openKeyOf(alert.type, alert.target))) resolved.push(alert.id);
+
         await tx.alerts.insertAll(inserted);
-        await tx.alerts.updateAll([...updates.values()]);
-        await tx.alerts.markSeen([...seen], now);
+        for (const { id, finding } of changed) await tx.alerts.updateFinding(id, { severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, updatedAt: now });
+        await tx.alerts.resolveAll(resolved, now, 'system:monitor');
+        await tx.alerts.escalateAll(escalated, now);
+        // Notifications and audit entries need alerts whole: read back only those.
+        const raisedIds = new Set(changed.filter((entry) => entry.raised).map((entry) => entry.id));
+        const escalatedIds = new Set(escalated);
+        const wanted = [...new Set([...raisedIds, ...escalated, ...(settings.channels.size === 0 ? [] : resolved)])];
+        for (const alert of await tx.alerts.findMany(wanted)) {
+          if (raisedIds.has(alert.id)) {
+            const told = alert.escalatedAt === null || escalatedIds.has(alert.id) ? alert.recipients : [...new Set([...alert.recipients, ...alert.escalateTo])];
+            report.notifications += await notify(tx, router, alert, 'alert.raised', told, at);
+          }
+          if (escalatedIds.has(alert.id)) report.notifications += await notify(tx, router, alert, 'alert.escalated', alert.escalateTo, at);
+          if (alert.state === 'resolved') report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
+        }
+        const escalations = await tx.alerts.findMany(escalated);
+        await tx.audit.appendAll(escalations.map((alert) => ({
+          at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${alert.id}`,
+          details: { type: alert.type, about: alert.target, severity: alert.severity, escalateTo: alert.escalateTo, openedAt: alert.openedAt, node: nodeId },
+        })));
+        Object.assign(report, { opened: inserted.length, raised: raisedIds.size, resolved: resolved.length, escalated: escalated.length });
         report.open = findings.size;
         report.tookMs = clock.now().getTime() - started.getTime();
         await tx.audit.append({
@@ -224,7 +231,9 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
         });
         if (isDenial(outcome)) return outcome;
         const acknowledged: Alert = { ...alert, state: 'acknowledged', acknowledgedBy: actor.ref, acknowledgedAt: now.toISOString(), note: note ?? null, updatedAt: now.toISOString() };
-        await tx.alerts.updateAll([acknowledged]);
+        if (!await tx.alerts.acknowledge(id, { by: actor.ref, at: acknowledged.acknowledgedAt as string, note: note ?? null })) {
+          throw new TrustplaneError('CONFLICT', `alert ${id} changed at the same moment (a sweep resolved it, or someone acknowledged it); look at it again`);
+        }
         await tx.audit.append({
           at: now, actor: actor.ref, action: 'alert.acknowledge', target: `alert:${id}`, ...requestIdOf(actor),
           ...(snapshot.version === null ? {} : { governanceVersion: snapshot.version }),
@@ -243,7 +252,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       return unitOfWork(async (tx) => {
         const snapshot = await authz.snapshot(tx);
         const router = createRouter(snapshot.governance, departedPeople(await tx.monitor.offboarded()));
-        const open = (await tx.alerts.unresolved()).filter((alert) => alert.state !== 'resolved');
+        const open = await tx.alerts.unresolved();
         const byPerson = new Map<string, Alert[]>();
         for (const alert of open) {
           for (const person of new Set([...alert.recipients, ...(alert.escalatedAt === null ? [] : alert.escalateTo)])) byPerson.set(person, [...byPerson.get(person) ?? [], alert]);

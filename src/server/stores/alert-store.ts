@@ -18,7 +18,6 @@ export type Alert = {
   recipients: string[];
   escalateTo: string[];
   openedAt: string;
-  lastSeenAt: string;
   updatedAt: string;
   acknowledgedBy: string | null;
   acknowledgedAt: string | null;
@@ -27,6 +26,8 @@ export type Alert = {
   resolvedAt: string | null;
   resolvedBy: string | null;
 };
+
+export type AlertSummary = Pick<Alert, 'id' | 'type' | 'target' | 'severity' | 'stage' | 'state' | 'openedAt' | 'escalatedAt'>;
 
 export type AlertFilter = {
   states?: readonly AlertState[];
@@ -46,7 +47,7 @@ const toAlert = (row: AlertTable): Alert => ({
   id: row.id, type: row.type as AlertType, target: row.target, classId: row.class_id, severity: row.severity as Severity, stage: row.stage,
   state: row.state as AlertState, summary: row.summary, details: JSON.parse(row.details) as Record<string, unknown>,
   recipients: JSON.parse(row.recipients) as string[], escalateTo: JSON.parse(row.escalate_to) as string[],
-  openedAt: row.opened_at, lastSeenAt: row.last_seen_at, updatedAt: row.updated_at, acknowledgedBy: row.acknowledged_by,
+  openedAt: row.opened_at, updatedAt: row.updated_at, acknowledgedBy: row.acknowledged_by,
   acknowledgedAt: row.acknowledged_at, note: row.note, escalatedAt: row.escalated_at, resolvedAt: row.resolved_at, resolvedBy: row.resolved_by,
 });
 
@@ -55,12 +56,12 @@ const toRow = (alert: Alert): AlertTable => ({
   open_key: alert.state === 'resolved' ? null : openKeyOf(alert.type, alert.target),
   severity: alert.severity, stage: alert.stage, state: alert.state, summary: alert.summary, details: JSON.stringify(alert.details),
   recipients: JSON.stringify(alert.recipients), escalate_to: JSON.stringify(alert.escalateTo),
-  opened_at: alert.openedAt, last_seen_at: alert.lastSeenAt, updated_at: alert.updatedAt, acknowledged_by: alert.acknowledgedBy,
+  opened_at: alert.openedAt, updated_at: alert.updatedAt, acknowledged_by: alert.acknowledgedBy,
   acknowledged_at: alert.acknowledgedAt, note: alert.note, escalated_at: alert.escalatedAt, resolved_at: alert.resolvedAt, resolved_by: alert.resolvedBy,
 });
 
-/** Rows per insert statement: 19 columns each, far below both databases' parameter limits. */
-const insertChunk = 500;
+/** Rows per insert statement: 18 columns each, below SQLite's 32,766 parameters (and PostgreSQL's 65,535). */
+const insertChunk = 1500;
 /** Ids per `in (…)` list. */
 const idChunk = 1000;
 
@@ -71,7 +72,13 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 };
 
 export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
-  /** Every alert not resolved: what a sweep reconciles its findings with. */
+  /** Every alert not resolved, in brief: what a sweep compares its findings with. */
+  async unresolvedSummaries(): Promise<AlertSummary[]> {
+    const rows = await trx.selectFrom('alerts').select(['id', 'type', 'target', 'severity', 'stage', 'state', 'opened_at', 'escalated_at']).where('open_key', 'is not', null).execute();
+    return rows.map((row) => ({ id: row.id, type: row.type as AlertType, target: row.target, severity: row.severity as Severity, stage: row.stage, state: row.state as AlertState, openedAt: row.opened_at, escalatedAt: row.escalated_at }));
+  },
+
+  /** Every alert not resolved, whole. */
   async unresolved(): Promise<Alert[]> {
     const rows = await trx.selectFrom('alerts').selectAll().where('open_key', 'is not', null).execute();
     return rows.map(toAlert);
@@ -81,17 +88,33 @@ export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
     for (const part of chunks(alerts, insertChunk)) await trx.insertInto('alerts').values(part.map(toRow)).execute();
   },
 
-  /** Writes back alerts whose fields changed (a new stage, an escalation, an acknowledgement, a resolution). */
-  async updateAll(alerts: readonly Alert[]): Promise<void> {
-    for (const alert of alerts) {
-      const { id, ...fields } = toRow(alert);
-      await trx.updateTable('alerts').set(fields).where('id', '=', id).execute();
+  /** A finding that moved into another window: its severity, stage and facts. */
+  async updateFinding(id: string, fields: { severity: string; stage: string; summary: string; details: Record<string, unknown>; updatedAt: string }): Promise<void> {
+    await trx.updateTable('alerts').set({ severity: fields.severity, stage: fields.stage, summary: fields.summary, details: JSON.stringify(fields.details), updated_at: fields.updatedAt })
+      .where('id', '=', id).execute();
+  },
+
+  async resolveAll(ids: readonly string[], at: string, by: string): Promise<void> {
+    for (const part of chunks(ids, idChunk)) {
+      await trx.updateTable('alerts').set({ state: 'resolved', open_key: null, resolved_at: at, resolved_by: by, updated_at: at }).where('id', 'in', part).execute();
     }
   },
 
-  /** Marks alerts whose finding a sweep saw again, unchanged. */
-  async markSeen(ids: readonly string[], at: string): Promise<void> {
-    for (const part of chunks(ids, idChunk)) await trx.updateTable('alerts').set({ last_seen_at: at }).where('id', 'in', part).execute();
+  async escalateAll(ids: readonly string[], at: string): Promise<void> {
+    for (const part of chunks(ids, idChunk)) await trx.updateTable('alerts').set({ escalated_at: at, updated_at: at }).where('id', 'in', part).execute();
+  },
+
+  /** Acknowledges an open alert; false when it was no longer open (a sweep resolved it, someone else acknowledged it). */
+  async acknowledge(id: string, ack: { by: string; at: string; note: string | null }): Promise<boolean> {
+    const result = await trx.updateTable('alerts').set({ state: 'acknowledged', acknowledged_by: ack.by, acknowledged_at: ack.at, note: ack.note, updated_at: ack.at })
+      .where('id', '=', id).where('state', '=', 'open').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
+  async findMany(ids: readonly string[]): Promise<Alert[]> {
+    const found: Alert[] = [];
+    for (const part of chunks(ids, idChunk)) found.push(...(await trx.selectFrom('alerts').selectAll().where('id', 'in', part).execute()).map(toAlert));
+    return found;
   },
 
   async find(id: string): Promise<Alert | null> {

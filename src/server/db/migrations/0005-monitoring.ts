@@ -3,7 +3,8 @@
 //
 // An alert is unique per (type, target) while it is not resolved: `open_key` holds "type target" until the
 // alert resolves and null after, and a unique index on it (nulls are distinct on SQLite and PostgreSQL)
-// keeps two sweeps from opening the same alert twice. A resolved alert stays as history.
+// keeps two sweeps from opening the same alert twice. A resolved alert stays as history. An alert not
+// resolved is, by that fact, still found by every sweep; updated_at says when its finding last changed.
 import type { Kysely } from 'kysely';
 import type { DatabaseCapabilities } from '../capabilities.ts';
 
@@ -26,7 +27,6 @@ export const monitoringMigration = (_capabilities: DatabaseCapabilities) => ({
       .addColumn('recipients', 'text', (c) => c.notNull())
       .addColumn('escalate_to', 'text', (c) => c.notNull())
       .addColumn('opened_at', 'text', (c) => c.notNull())
-      .addColumn('last_seen_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('acknowledged_by', 'text')
       .addColumn('acknowledged_at', 'text')
