@@ -594,3 +594,20 @@ test('a key algorithm the class does not allow is a warning naming it as the pol
     'certificate api.svc.acme.internal uses a DSA key',
   );
 });
+
+test('a failed automatic renewal makes the expiring alert at least high, names the change, and is a stage of its own', () => {
+  const at = instant('2027-12-10T00:00:00Z'); // 22 days before the healthy certificate's not-after: a warning by time alone
+  const failedRenewals = new Map([['cred-1', { changeId: 'ch_renew', status: 'failed' }]]);
+  const context = { ...contextAt(at), failedRenewals };
+  const plain = findingOf('expiring', certificate(), contextAt(at));
+  const failed = findingOf('expiring', certificate(), context);
+  assert.deepEqual(grade(plain), { severity: 'warning', stage: '30d' });
+  assert.deepEqual(grade(failed), { severity: 'high', stage: '30d, renewal failed' });
+  assert.match(failed?.summary ?? '', /; its automatic renewal \(change ch_renew\) failed$/);
+  assert.deepEqual([failed?.details.renewalChange, failed?.details.renewalStatus], ['ch_renew', 'failed']);
+  // Closer than a day it is critical by time, failed renewal or not.
+  const lastDay = { ...contextAt(instant('2027-12-31T12:00:00Z')), failedRenewals: new Map([['cred-1', { changeId: 'ch_renew', status: 'verification_failed' }]]) };
+  assert.equal(findingOf('expiring', certificate(), lastDay)?.severity, 'critical');
+  assert.match(findingOf('expiring', certificate(), lastDay)?.summary ?? '', /failed verification$/);
+  assert.equal(findingOf('expiring', certificate({ id: 'another' }), context)?.stage, '30d', 'only the credential whose renewal failed');
+});

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { fixedClock } from '../platform.ts';
-import { createNotificationChannels } from './notification-channels.ts';
+import { createNotificationChannels, deliveryTimeoutFor } from './notification-channels.ts';
 import type { AlertNotice } from './notification-message.ts';
 import { webhookMessage } from './notification-message.ts';
 import type { WebhookEndpoint } from './notification-settings.ts';
@@ -145,5 +145,22 @@ describe('the notification channel registry', () => {
     const both = createNotificationChannels({ smtp: { url: 'smtp://127.0.0.1:2525', from: 'trustplane@localhost' }, webhooks: [{ url: 'https://hooks.example/a', secret }] });
     assert.deepEqual(both.channels, ['email', 'webhook']);
     assert.deepEqual([...both.handlers.keys()], ['notify.email', 'notify.webhook']);
+  });
+});
+
+describe('a delivery within its lease', () => {
+  test('gives up within the delivery budget (three quarters of the outbox lease), so a slow receiver is never posted twice', async () => {
+    const server = createServer((_request, response) => { setTimeout(() => response.writeHead(204).end(), 1500); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const started = performance.now();
+      await assert.rejects(webhookHandlerFor([{ url: `http://127.0.0.1:${port}/hook`, secret }], { deliveryTimeoutMs: deliveryTimeoutFor(400) })(payload()), /gave no answer within 0\.3 s/);
+      assert.ok(performance.now() - started < 1200, 'it did not wait for the slow answer');
+      assert.equal(deliveryTimeoutFor(60_000), 40_000, 'never more than the default budget');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
