@@ -131,6 +131,18 @@ for (const target of databaseTargets) {
       assert.deepEqual(alert.recipients, ['carol', 'dave']);
     });
 
+    test('the daily digest: one email per person, listing the open alerts routed to them', async () => {
+      const written = await tp.services.alerts.digest('2026-11-30');
+      const digests = (await messages()).filter((message) => message.topic === 'notify.email' && message.payload.kind === 'digest');
+      assert.equal(digests.length, written);
+      const toDave = digests.find((message) => (message.payload.to as { person: string }[])[0]?.person === 'dave')?.payload as { subject: string; text: string; alerts: { id: string }[] } | undefined;
+      assert.ok(toDave !== undefined, 'dave has open alerts, so a digest');
+      assert.match(toDave.subject, /digest for 2026-11-30/);
+      const [soon] = await alertOn('soon');
+      assert.ok(toDave.alerts.some((alert) => alert.id === soon?.id), 'his acknowledged alert is still open, so in his digest');
+      assert.ok(digests.every((message) => (message.payload.to as unknown[]).length === 1), 'each digest goes to one person');
+    });
+
     test('bad input is refused with what was wrong', async () => {
       const response = await tp.as('carol', 'GET', '/api/v1/alerts?state=opened');
       assert.equal(response.statusCode, 400);
