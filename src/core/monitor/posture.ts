@@ -2,7 +2,7 @@
 // support, each beside the industry figure of §10.1 it answers, with that figure's attribution. A figure
 // is context for the organisation's own value, never a statement about the organisation.
 //
-// Metrics come from aggregate counts (the store reads them with SQL group-bys, never credential by
+// Metrics come from aggregate counts (the store reads them with SQL aggregates, never credential by
 // credential), so a million credentials cost a handful of scans. Pure: the counts and the time come in.
 const hour = 3_600_000;
 const day = 24 * hour;
@@ -75,39 +75,32 @@ export const exceedsCabMaximum = (notBefore: Date, notAfter: Date): boolean =>
 /** How fast a revocation must be verified to meet CA/B BR §4.9.1.1, the benchmark of M16. */
 export const revocationWindowsMs = { keyCompromise: 24 * hour, otherTriggers: 5 * day } as const;
 
-const standardAgeEdgesMs = [1, 7, 30, 90, 180, 365, 730, 1095, 1825, 3650].map((days) => days * day);
+/**
+ * Whether a lifetime exceeds a class's maxLifetime: notAfter − notBefore over the limit, as issuance
+ * checks it (core/pki/issuance-policy.ts).
+ */
+export const exceedsLifetime = (notBefore: Date, notAfter: Date, maxLifetimeMs: number): boolean => notAfter.getTime() - notBefore.getTime() > maxLifetimeMs;
 
-const sortedUnique = (values: readonly (number | null)[]): number[] =>
-  [...new Set(values.filter((value): value is number => value !== null && value > 0))].sort((a, b) => a - b);
+/**
+ * Where the age histogram of M04 is split. A credential's age runs from its last rotation, else its
+ * notBefore, else when Trustplane first recorded it (as the rotation_overdue alert reads it).
+ */
+export const ageEdgesMs: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365, 730, 1095, 1825].map((days) => days * day);
 
-/** Where the age histogram is split: fixed steps for the distribution and its median, and each class's rotateEvery, so its compliance is exact. */
-export const ageEdgesFor = (governance: PostureGovernance): number[] =>
-  sortedUnique([...standardAgeEdgesMs, ...governance.classes.map((entry) => entry.rotateEveryMs)]);
-
-/** The distinct maxLifetime of the classes: the store counts the lifetimes over each. */
-export const lifetimeLimitsFor = (governance: PostureGovernance): number[] => sortedUnique(governance.classes.map((entry) => entry.maxLifetimeMs));
-
-/** Live credentials that share a class, a kind and the list of parties they are exposed to. */
-export type CredentialGroup = {
-  classId: string | null;
-  kind: string;
-  /** As the inventory records it; may name the customer itself. */
-  exposedTo: readonly string[];
-  count: number;
-  /**
-   * By age since last rotation (else notBefore, else when first recorded): ageBuckets[i] holds ages of at
-   * least ageEdgesMs[i - 1] and under ageEdgesMs[i]; the last bucket has no upper edge.
-   */
-  ageBuckets: readonly number[];
+/** Counts over the live credentials, with each class's policy applied by the store (see the definitions of each). */
+export type CredentialCounts = {
+  live: number;
   noExpiry: number;
-  /** Kept in a managed store (managed_storage 1); storageUnknown: not recorded. */
-  managed: number;
-  storageUnknown: number;
-  /** With both notBefore and notAfter; lifetimeOver[j]: of those, notAfter − notBefore exceeds lifetimeLimitsMs[j]. */
-  lifetimeKnown: number;
-  lifetimeOver: readonly number[];
-  /** Certificates whose validity exceeds the CA/B maximum for their issue date (exceedsCabMaximum). */
-  overCabMaximum: number;
+  /** ageBuckets[i]: ages of at least ageEdgesMs[i - 1] and under ageEdgesMs[i]; the last bucket has no upper edge. */
+  ageBuckets: readonly number[];
+  /** In classes with a rotateEvery; compliant: age under it. */
+  rotation: { withPolicy: number; compliant: number };
+  /** In classes with a maxLifetime; unknown: without notBefore or notAfter; over: exceedsLifetime. */
+  lifetime: { limited: number; unknown: number; over: number };
+  /** Certificates in public classes; automated: the class renews as a pre-approved change; overCabMaximum: exceedsCabMaximum. */
+  publicTls: { count: number; automated: number; lifetimeKnown: number; overCabMaximum: number };
+  /** Of secretKinds; managed: managed_storage 1; storageUnknown: not recorded. */
+  secrets: { count: number; managed: number; storageUnknown: number };
 };
 
 /** Deadlines of revocations: settled = met, or missed for good; open = not verified and still inside the deadline. */
@@ -134,12 +127,11 @@ export type ChangeCounts = {
 
 export type PostureInputs = {
   governance: PostureGovernance;
-  /** The histogram edges and lifetime limits the store counted with (ageEdgesFor, lifetimeLimitsFor). */
-  ageEdgesMs: readonly number[];
-  lifetimeLimitsMs: readonly number[];
-  groups: readonly CredentialGroup[];
-  /** Credentials of every status per class (null: unclassified). */
-  classTotals: readonly { classId: string | null; count: number }[];
+  credentials: CredentialCounts;
+  /** Per class (null: unclassified), live credentials and those of every status. */
+  classes: readonly { classId: string | null; live: number; total: number }[];
+  /** Live credentials exposed to someone, per class and exposure list (as the inventory records it; it may name the customer). */
+  exposure: readonly { classId: string | null; exposedTo: readonly string[]; count: number }[];
   /** Credentials per stored status; lapsed: stored active, past their not-after. */
   statuses: readonly { status: string; count: number }[];
   lapsed: number;
@@ -224,50 +216,47 @@ const benchmarks = {
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
+type ClassCount = PostureInputs['classes'][number];
+
 type View = {
   inputs: PostureInputs;
   classOf: (classId: string | null) => PostureClass | undefined;
   isCurrent: (personRef: string) => boolean;
   isDeparted: (personRef: string) => boolean;
+  /** Live credentials of the classes `keep` accepts (undefined: undeclared, or no class). */
+  liveWhere: (keep: (count: ClassCount, entry: PostureClass | undefined) => boolean) => number;
   live: number;
 };
 
 const personId = (ref: string): string | null => (ref.startsWith('person:') ? ref.slice('person:'.length) : null);
-
-const groupsWhere = (view: View, keep: (group: CredentialGroup, entry: PostureClass | undefined) => boolean): CredentialGroup[] =>
-  view.inputs.groups.filter((group) => keep(group, view.classOf(group.classId)));
-
-const countOf = (groups: readonly CredentialGroup[], field: (group: CredentialGroup) => number = (group) => group.count): number => sum(groups.map(field));
 
 type MetricFields = Omit<PostureMetric, 'value' | 'breakdown'> & { breakdown?: PostureMetric['breakdown'] };
 const metric = (fields: MetricFields): PostureMetric => ({ ...fields, value: ratio(fields.numerator, fields.denominator), breakdown: fields.breakdown ?? [] });
 
 const ownerCoverage = (view: View): PostureMetric => {
   const owned = (entry: PostureClass | undefined) => entry !== undefined && view.isCurrent(entry.technicalOwner) && view.isCurrent(entry.businessOwner);
-  const covered = countOf(groupsWhere(view, (_, entry) => owned(entry)));
+  const covered = view.liveWhere((_, entry) => owned(entry));
   return metric({
     id: 'M02', title: 'Owner coverage', better: 'higher', numerator: covered, denominator: view.live,
     definition: 'live credentials in a declared class whose technical and business owners are both current people (declared, not departed), over all live credentials',
     detail: {
-      covered,
-      unclassified: countOf(groupsWhere(view, (group) => group.classId === null)),
-      undeclaredClass: countOf(groupsWhere(view, (group, entry) => group.classId !== null && entry === undefined)),
-      ownerNotCurrent: countOf(groupsWhere(view, (_, entry) => entry !== undefined && !owned(entry))),
+      unclassified: view.liveWhere((count) => count.classId === null),
+      undeclaredClass: view.liveWhere((count, entry) => count.classId !== null && entry === undefined),
+      ownerNotCurrent: view.liveWhere((_, entry) => entry !== undefined && !owned(entry)),
     },
     benchmark: null, frameworks: ['GV.RR-02', 'NHI1'],
   });
 };
 
 const orphanRate = (view: View): PostureMetric => {
-  const orphaned = countOf(groupsWhere(view, (group, entry) => group.classId === null || entry === undefined || !view.isCurrent(entry.technicalOwner)));
+  const orphaned = view.liveWhere((count, entry) => count.classId === null || entry === undefined || !view.isCurrent(entry.technicalOwner));
   const departedOwner = (entry: PostureClass | undefined) => entry !== undefined && (view.isDeparted(entry.technicalOwner) || view.isDeparted(entry.businessOwner));
-  const stillLive = countOf(groupsWhere(view, (_, entry) => departedOwner(entry)));
-  const everRecorded = sum(view.inputs.classTotals.filter((total) => departedOwner(view.classOf(total.classId))).map((total) => total.count));
+  const stillLive = view.liveWhere((_, entry) => departedOwner(entry));
+  const everRecorded = sum(view.inputs.classes.filter((count) => departedOwner(view.classOf(count.classId))).map((count) => count.total));
   return metric({
     id: 'M03', title: 'Orphan rate', better: 'lower', numerator: orphaned, denominator: view.live,
     definition: 'live credentials with no class, an undeclared class, or a technical owner who is not a current person (as the orphaned alert decides, workloads aside), over all live credentials',
     detail: {
-      orphaned,
       ownerDepartedStillLive: stillLive,
       departedOwnerCredentials: everRecorded,
       departedOwnerStillLiveShare: ratio(stillLive, everRecorded),
@@ -277,15 +266,13 @@ const orphanRate = (view: View): PostureMetric => {
 };
 
 /** The median age in days from the histogram, interpolated inside its bucket; in the open last bucket only its lower edge is known. */
-const medianAge = (buckets: readonly number[], edges: readonly number[]): { days: number | null; lowerBound: boolean } => {
-  const total = sum(buckets);
-  if (total === 0) return { days: null, lowerBound: false };
-  const middle = total / 2;
+const medianAge = (buckets: readonly number[]): { days: number | null; lowerBound: boolean } => {
+  const middle = sum(buckets) / 2;
   let below = 0;
   for (const [index, count] of buckets.entries()) {
     if (count > 0 && below + count >= middle) {
-      const lower = index === 0 ? 0 : edges[index - 1] as number;
-      const upper = edges[index];
+      const lower = index === 0 ? 0 : ageEdgesMs[index - 1] as number;
+      const upper = ageEdgesMs[index];
       if (upper === undefined) return { days: lower / day, lowerBound: true };
       return { days: (lower + (upper - lower) * ((middle - below) / count)) / day, lowerBound: false };
     }
@@ -295,21 +282,12 @@ const medianAge = (buckets: readonly number[], edges: readonly number[]): { days
 };
 
 const rotationCompliance = (view: View): PostureMetric => {
-  const edges = view.inputs.ageEdgesMs;
-  const withPolicy = groupsWhere(view, (_, entry) => entry !== undefined && entry.rotateEveryMs !== null);
-  // Bucket i holds ages under edges[i]; a class rotating every edges[j] is compliant in buckets 0..j.
-  const compliant = sum(withPolicy.map((group) => {
-    const limit = edges.indexOf(view.classOf(group.classId)?.rotateEveryMs as number);
-    return sum(group.ageBuckets.slice(0, limit + 1));
-  }));
-  const denominator = countOf(withPolicy);
-  const histogram = edges.map((_, index) => sum(view.inputs.groups.map((group) => group.ageBuckets[index] ?? 0)));
-  histogram.push(sum(view.inputs.groups.map((group) => group.ageBuckets[edges.length] ?? 0)));
-  const olderThan = (days: number) => sum(histogram.slice(edges.indexOf(days * day) + 1));
-  const median = medianAge(histogram, edges);
-  const value = ratio(compliant, denominator);
+  const { rotation, ageBuckets } = view.inputs.credentials;
+  const olderThan = (days: number) => sum(ageBuckets.slice(ageEdgesMs.indexOf(days * day) + 1));
+  const median = medianAge(ageBuckets);
+  const value = ratio(rotation.compliant, rotation.withPolicy);
   return metric({
-    id: 'M04', title: 'Rotation compliance', better: 'higher', numerator: compliant, denominator,
+    id: 'M04', title: 'Rotation compliance', better: 'higher', numerator: rotation.compliant, denominator: rotation.withPolicy,
     definition: 'live credentials of classes with a rotateEvery whose age since last rotation (else notBefore, else when first recorded) is under it, over live credentials of those classes',
     detail: {
       nonCompliance: value === null ? null : 1 - value,
@@ -318,29 +296,27 @@ const rotationCompliance = (view: View): PostureMetric => {
       medianAgeDays: median.days,
       medianAgeIsLowerBound: median.lowerBound ? 'yes' : 'no',
     },
-    breakdown: histogram.map((count, index) => ({ label: index < edges.length ? `under ${(edges[index] as number) / day} days` : `${(edges.at(-1) ?? 0) / day} days or more`, count })),
+    breakdown: ageBuckets.map((count, index) => ({
+      label: index < ageEdgesMs.length ? `under ${(ageEdgesMs[index] as number) / day} days` : `${(ageEdgesMs.at(-1) as number) / day} days or more`,
+      count,
+    })),
     benchmark: benchmarks.notRotated, frameworks: ['NHI7', 'PCI 3.7.4', 'PCI 8.6.3'],
   });
 };
 
 const expiryHygiene = (view: View): PostureMetric => {
-  const noExpiry = countOf(view.inputs.groups, (group) => group.noExpiry);
-  const limited = groupsWhere(view, (_, entry) => entry !== undefined && entry.maxLifetimeMs !== null);
-  const overClassMaximum = sum(limited.map((group) => group.lifetimeOver[view.inputs.lifetimeLimitsMs.indexOf(view.classOf(group.classId)?.maxLifetimeMs as number)] ?? 0));
-  const limitedKnown = countOf(limited, (group) => group.lifetimeKnown);
-  const publicTls = groupsWhere(view, (group, entry) => group.kind === 'x509_certificate' && entry?.public === true);
-  const overCab = countOf(publicTls, (group) => group.overCabMaximum);
+  const { noExpiry, lifetime, publicTls } = view.inputs.credentials;
+  const lifetimeKnown = lifetime.limited - lifetime.unknown;
   return metric({
     id: 'M05', title: 'Expiry hygiene', better: 'lower', numerator: noExpiry, denominator: view.live,
     definition: 'live credentials with no expiry, over all live credentials; beside it, lifetimes over the class maxLifetime and public TLS certificates over the CA/B maximum for their issue date',
     detail: {
-      noExpiry,
-      overClassMaximum,
-      overClassMaximumShare: ratio(overClassMaximum, limitedKnown),
-      lifetimeUnknownInLimitedClasses: countOf(limited) - limitedKnown,
-      publicTlsCertificates: countOf(publicTls),
-      overCabMaximum: overCab,
-      overCabMaximumShare: ratio(overCab, countOf(publicTls, (group) => group.lifetimeKnown)),
+      overClassMaximum: lifetime.over,
+      overClassMaximumShare: ratio(lifetime.over, lifetimeKnown),
+      lifetimeUnknownInLimitedClasses: lifetime.unknown,
+      publicTlsCertificates: publicTls.count,
+      overCabMaximum: publicTls.overCabMaximum,
+      overCabMaximumShare: ratio(publicTls.overCabMaximum, publicTls.lifetimeKnown),
     },
     benchmark: null, frameworks: ['NHI7', 'CA/B 6.3.2'],
   });
@@ -353,7 +329,6 @@ const offboardingCoverage = (view: View): PostureMetric => {
     id: 'M06', title: 'Formal offboarding coverage', better: 'higher', numerator: offboarding.formal, denominator: ended,
     definition: 'revoked or retired credentials whose revoke or retire change was requested, approved, executed and verified, over all revoked or retired credentials',
     detail: {
-      withoutCompleteRecord: ended - offboarding.formal,
       triggeredAndVerified: offboarding.triggered,
       medianTriggerToVerifiedMs: offboarding.medianMs,
       p95TriggerToVerifiedMs: offboarding.p95Ms,
@@ -363,16 +338,14 @@ const offboardingCoverage = (view: View): PostureMetric => {
 };
 
 const managedStorage = (view: View): PostureMetric => {
-  const secrets = view.inputs.groups.filter((group) => (secretKinds as readonly string[]).includes(group.kind));
-  const managed = countOf(secrets, (group) => group.managed);
-  const unknown = countOf(secrets, (group) => group.storageUnknown);
-  const outside = countOf(secrets) - managed - unknown;
+  const { secrets } = view.inputs.credentials;
+  const outside = secrets.count - secrets.managed - secrets.storageUnknown;
   const listed = view.inputs.unmanagedLocations.map((entry) => ({ label: entry.location ?? 'not recorded', count: entry.count }));
-  const rest = outside + unknown - sum(listed.map((entry) => entry.count));
+  const rest = outside + secrets.storageUnknown - sum(listed.map((entry) => entry.count));
   return metric({
-    id: 'M07', title: 'Managed-storage coverage', better: 'higher', numerator: managed, denominator: countOf(secrets),
+    id: 'M07', title: 'Managed-storage coverage', better: 'higher', numerator: secrets.managed, denominator: secrets.count,
     definition: `live secrets (${secretKinds.join(', ')}) recorded as kept in a managed store, over all live secrets`,
-    detail: { outsideManagedStores: outside, storageNotRecorded: unknown, storesSecretsOutsideManagers: outside > 0 ? 'yes' : 'no' },
+    detail: { outsideManagedStores: outside, storageNotRecorded: secrets.storageUnknown, storesSecretsOutsideManagers: outside > 0 ? 'yes' : 'no' },
     breakdown: rest > 0 ? [...listed, { label: 'other locations', count: rest }] : listed,
     benchmark: benchmarks.outsideSecretManagers, frameworks: ['NHI2', 'PCI 8.6.2'],
   });
@@ -380,21 +353,23 @@ const managedStorage = (view: View): PostureMetric => {
 
 const thirdPartyExposure = (view: View): PostureMetric => {
   const { customerOrg, liveDelegations } = view.inputs.governance;
-  const thirdParties = (group: CredentialGroup) => group.exposedTo.filter((party) => customerOrg === null || party !== `org:${customerOrg}`);
-  const exposed = view.inputs.groups.filter((group) => thirdParties(group).length > 0);
+  type Exposure = PostureInputs['exposure'][number];
+  const thirdParties = (entry: Exposure) => entry.exposedTo.filter((party) => customerOrg === null || party !== `org:${customerOrg}`);
+  const exposed = view.inputs.exposure.filter((entry) => thirdParties(entry).length > 0);
   // Covered when every third party holds a live delegation on the class, as the third_party_exposure alert decides.
-  const delegated = exposed.filter((group) => thirdParties(group).every((party) => {
+  const delegated = exposed.filter((entry) => thirdParties(entry).every((party) => {
     const classes = liveDelegations.get(party);
-    return classes !== undefined && (classes.has('*') || (group.classId !== null && classes.has(group.classId)));
+    return classes !== undefined && (classes.has('*') || (entry.classId !== null && classes.has(entry.classId)));
   }));
-  const count = countOf(exposed);
+  const count = sum(exposed.map((entry) => entry.count));
+  const withDelegation = sum(delegated.map((entry) => entry.count));
   return metric({
     id: 'M09', title: 'Third-party exposure', better: 'lower', numerator: count, denominator: view.live,
     definition: 'live credentials exposed to a party other than the organisation itself, over all live credentials',
     detail: {
       exposesToThirdParties: count > 0 ? 'yes' : 'no',
-      withLiveDelegation: countOf(delegated),
-      withLiveDelegationShare: ratio(countOf(delegated), count),
+      withLiveDelegation: withDelegation,
+      withLiveDelegationShare: ratio(withDelegation, count),
       thirdParties: new Set(exposed.flatMap(thirdParties)).size,
     },
     benchmark: benchmarks.thirdPartyExposure, frameworks: ['NHI3', 'GV.SC-07', 'GV.SC-10', 'PCI 8.2.7', 'CC9.2'],
@@ -437,13 +412,11 @@ const revocationSla = (view: View): PostureMetric => {
 };
 
 const lifetimeReadiness = (view: View): PostureMetric => {
-  const publicTls = groupsWhere(view, (group, entry) => group.kind === 'x509_certificate' && entry?.public === true);
-  const count = countOf(publicTls);
-  const automated = countOf(publicTls.filter((group) => view.classOf(group.classId)?.renewPreApproved === true));
+  const { count, automated } = view.inputs.credentials.publicTls;
   const renewalsPerYear = (maxDays: number) => (count * 365) / maxDays;
   return metric({
     id: 'M19', title: 'Certificate-lifetime readiness', better: 'higher', numerator: automated, denominator: count,
-    definition: 'live public TLS certificates (x509_certificate in classes whose id contains "public") whose class renews as a pre-approved standard change, over all live public TLS certificates',
+    definition: 'live public TLS certificates whose class renews as a pre-approved standard change, over all live public TLS certificates',
     detail: { renewalsPerYearAt200Days: renewalsPerYear(200), renewalsPerYearAt100Days: renewalsPerYear(100), renewalsPerYearAt47Days: renewalsPerYear(47) },
     benchmark: benchmarks.validitySchedule, frameworks: ['CA/B 6.3.2'],
   });
@@ -452,9 +425,10 @@ const lifetimeReadiness = (view: View): PostureMetric => {
 export const computePosture = (inputs: PostureInputs, at: Date): Posture => {
   const { governance } = inputs;
   const classes = new Map(governance.classes.map((entry) => [entry.id, entry]));
+  const classOf = (classId: string | null) => (classId === null ? undefined : classes.get(classId));
   const view: View = {
     inputs,
-    classOf: (classId) => (classId === null ? undefined : classes.get(classId)),
+    classOf,
     isCurrent: (ref) => {
       const id = personId(ref);
       return id !== null && governance.currentPeople.has(id) && !governance.departedPeople.has(id);
@@ -463,13 +437,14 @@ export const computePosture = (inputs: PostureInputs, at: Date): Posture => {
       const id = personId(ref);
       return id !== null && governance.departedPeople.has(id);
     },
-    live: countOf(inputs.groups),
+    liveWhere: (keep) => sum(inputs.classes.filter((count) => keep(count, classOf(count.classId))).map((count) => count.live)),
+    live: inputs.credentials.live,
   };
   return {
     at: at.toISOString(),
     population: {
       live: view.live,
-      unclassified: countOf(inputs.groups.filter((group) => group.classId === null)),
+      unclassified: view.liveWhere((count) => count.classId === null),
       lapsed: inputs.lapsed,
       classes: governance.classes.length,
       byStatus: Object.fromEntries(inputs.statuses.map((entry) => [entry.status, entry.count])),

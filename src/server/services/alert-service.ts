@@ -119,50 +119,40 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
     async sweep(options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void } = { actor: 'system:monitor' }): Promise<SweepReport> {
       const started = clock.now();
       const at = started;
+      const now = at.toISOString();
       const situation = await readSituation(at);
       const governance = situation.snapshot.governance;
       const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()), failedRenewals: situation.failedRenewals }, at, settings.leadTimesMs);
-      const findings = new Map<string, Finding>();
-      const keep = (finding: Finding | null): void => {
-        if (finding !== null) findings.set(openKeyOf(finding.type, finding.target), finding);
-      };
-      let credentials = 0;
-      for (let after: string | null = null; ;) {
-        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, pageSize));
-        if (page.length === 0) break;
-        for (const credential of page) for (const finding of credentialFindings(credential, context)) keep(finding);
-        credentials += page.length;
-        after = page.at(-1)!.id;
-        options.onProgress?.(credentials);
-      }
-      for (const change of situation.deadlines) keep(revocationSlaBreach(change, context.at));
-      for (const review of situation.reviews) keep(reviewOverdue(review, context.at));
-      for (const finding of deniedAttempts(situation.denials, context.at, settings.deniedWindowMs)) keep(finding);
-
       const router = createRouter(governance, departedPeople(situation.offboarded));
-      const now = at.toISOString();
-      return unitOfWork(async (tx) => {
-        const report: SweepReport = { at: now, node: nodeId, credentials, findings: findings.size, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
-        // What is on record, in brief: most of it is only compared, and only what changes is read whole.
-        const records = await tx.alerts.unresolvedSummaries();
-        const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
-        const inserted: Alert[] = [];
-        const changed: { id: string; finding: Finding; raised: boolean }[] = [];
-        const resolved: string[] = [];
-        const escalated: string[] = [];
-        const escalateBefore = at.getTime() - settings.escalateAfterMs;
-        const ids = randomIds(findings.size);
-        for (const [key, finding] of findings) {
+      const report: SweepReport = { at: now, node: nodeId, credentials: 0, findings: 0, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
+
+      // What is on record, in brief: most of it is only compared with what the sweep finds.
+      const records = await unitOfWork((tx) => tx.alerts.unresolvedSummaries());
+      const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
+      const found = new Set<string>();
+      const changed: { id: string; finding: Finding; raised: boolean }[] = [];
+      const escalated: string[] = [];
+      const escalateBefore = at.getTime() - settings.escalateAfterMs;
+
+      /**
+       * Compares a batch of findings with the record and opens what is new, in a transaction of its own
+       * with its notifications: a sweep over a million credentials never holds the database for long, and
+       * keeps in memory only what it must change. Two sweeps at once collide on the open key (CONFLICT).
+       */
+      const reconcile = async (batch: readonly Finding[]): Promise<void> => {
+        const opened: Alert[] = [];
+        for (const finding of batch) {
+          const key = openKeyOf(finding.type, finding.target);
+          if (found.has(key)) continue;
+          found.add(key);
           const existing = byKey.get(key);
           if (existing === undefined) {
             const route = router.route(finding.type, finding.classId, finding.type === 'review_overdue' ? [String(finding.details.accountable)] : []);
-            const alert: Alert = {
-              id: ids(), type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
+            opened.push({
+              id: '', type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
               state: 'open', summary: finding.summary, details: finding.details, recipients: route.notify, escalateTo: route.escalateTo,
               openedAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
-            };
-            inserted.push(alert);
-            report.notifications += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
+            });
             continue;
           }
           if (existing.stage !== finding.stage || existing.severity !== finding.severity) {
@@ -171,37 +161,61 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
           // Open too long without an acknowledgement: the business owner hears of it.
           if (existing.state === 'open' && existing.escalatedAt === null && Date.parse(existing.openedAt) <= escalateBefore) escalated.push(existing.id);
         }
-        // What no longer holds resolves by itself.
-        for (const alert of records) if (!findings.has(openKeyOf(alert.type, alert.target))) resolved.push(alert.id);
+        if (opened.length === 0) return;
+        const ids = randomIds(opened.length);
+        for (const alert of opened) alert.id = ids();
+        report.notifications += await unitOfWork(async (tx) => {
+          await tx.alerts.insertAll(opened);
+          let written = 0;
+          for (const alert of opened) written += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
+          return written;
+        });
+        report.opened += opened.length;
+      };
 
-        await tx.alerts.insertAll(inserted);
+      for (let after: string | null = null; ;) {
+        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, pageSize));
+        if (page.length === 0) break;
+        await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
+        report.credentials += page.length;
+        after = page.at(-1)!.id;
+        options.onProgress?.(report.credentials);
+      }
+      await reconcile([
+        ...situation.deadlines.map((change) => revocationSlaBreach(change, context.at)),
+        ...situation.reviews.map((review) => reviewOverdue(review, context.at)),
+        ...deniedAttempts(situation.denials, context.at, settings.deniedWindowMs),
+      ].filter((finding): finding is Finding => finding !== null));
+
+      // What no longer holds resolves by itself; what moved is rewritten; what waited too long escalates.
+      const resolved = records.filter((alert) => !found.has(openKeyOf(alert.type, alert.target))).map((alert) => alert.id);
+      return unitOfWork(async (tx) => {
         for (const { id, finding } of changed) await tx.alerts.updateFinding(id, { severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, updatedAt: now });
+        // Only alerts still unresolved are resolved or escalated: an acknowledgement or another sweep may have come in between.
         await tx.alerts.resolveAll(resolved, now, 'system:monitor');
         await tx.alerts.escalateAll(escalated, now);
         // Notifications and audit entries need alerts whole: read back only those.
         const raisedIds = new Set(changed.filter((entry) => entry.raised).map((entry) => entry.id));
         const escalatedIds = new Set(escalated);
         const wanted = [...new Set([...raisedIds, ...escalated, ...(settings.channels.size === 0 ? [] : resolved)])];
-        for (const alert of await tx.alerts.findMany(wanted)) {
+        const whole = await tx.alerts.findMany(wanted);
+        for (const alert of whole) {
           if (raisedIds.has(alert.id)) {
             const told = alert.escalatedAt === null || escalatedIds.has(alert.id) ? alert.recipients : [...new Set([...alert.recipients, ...alert.escalateTo])];
             report.notifications += await notify(tx, router, alert, 'alert.raised', told, at);
           }
-          if (escalatedIds.has(alert.id)) report.notifications += await notify(tx, router, alert, 'alert.escalated', alert.escalateTo, at);
-          if (alert.state === 'resolved') report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
+          if (escalatedIds.has(alert.id) && alert.escalatedAt === now) report.notifications += await notify(tx, router, alert, 'alert.escalated', alert.escalateTo, at);
+          if (alert.state === 'resolved' && alert.resolvedAt === now) report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
         }
-        const escalations = await tx.alerts.findMany(escalated);
-        await tx.audit.appendAll(escalations.map((alert) => ({
+        await tx.audit.appendAll(whole.filter((alert) => escalatedIds.has(alert.id) && alert.escalatedAt === now).map((alert) => ({
           at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${alert.id}`,
           details: { type: alert.type, about: alert.target, severity: alert.severity, escalateTo: alert.escalateTo, openedAt: alert.openedAt, node: nodeId },
         })));
-        Object.assign(report, { opened: inserted.length, raised: raisedIds.size, resolved: resolved.length, escalated: escalated.length });
-        report.open = findings.size;
-        report.tookMs = clock.now().getTime() - started.getTime();
+        Object.assign(report, { findings: found.size, open: found.size, raised: raisedIds.size, resolved: resolved.length, escalated: escalated.length, tookMs: clock.now().getTime() - started.getTime() });
         await tx.audit.append({
           at, actor: options.actor, action: 'alerts.sweep', target: 'alerts', ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
           ...(situation.snapshot.version === null ? {} : { governanceVersion: situation.snapshot.version }),
-          details: { node: nodeId, credentials, findings: findings.size, opened: report.opened, raised: report.raised, resolved: report.resolved, escalated: report.escalated, notifications: report.notifications },
+          details: { node: nodeId, credentials: report.credentials, findings: report.findings, opened: report.opened, raised: report.raised, resolved: report.resolved, escalated: report.escalated, notifications: report.notifications },
         });
         return report;
       });

@@ -96,12 +96,14 @@ export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
 
   async resolveAll(ids: readonly string[], at: string, by: string): Promise<void> {
     for (const part of chunks(ids, idChunk)) {
-      await trx.updateTable('alerts').set({ state: 'resolved', open_key: null, resolved_at: at, resolved_by: by, updated_at: at }).where('id', 'in', part).execute();
+      await trx.updateTable('alerts').set({ state: 'resolved', open_key: null, resolved_at: at, resolved_by: by, updated_at: at }).where('id', 'in', part).where('open_key', 'is not', null).execute();
     }
   },
 
   async escalateAll(ids: readonly string[], at: string): Promise<void> {
-    for (const part of chunks(ids, idChunk)) await trx.updateTable('alerts').set({ escalated_at: at, updated_at: at }).where('id', 'in', part).execute();
+    for (const part of chunks(ids, idChunk)) {
+      await trx.updateTable('alerts').set({ escalated_at: at, updated_at: at }).where('id', 'in', part).where('state', '=', 'open').where('escalated_at', 'is', null).execute();
+    }
   },
 
   /** Acknowledges an open alert; false when it was no longer open (a sweep resolved it, someone else acknowledged it). */

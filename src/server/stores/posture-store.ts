@@ -1,22 +1,28 @@
-// Posture's counts (core/monitor/posture.ts), read with seven aggregate queries so that no credential is
-// ever loaded on its own: one scan of the credentials grouped by class, kind, exposure and age bucket;
-// counts per class and per status from their indexes; the ten commonest places unmanaged secrets are
-// kept; one scan of the changes; and the revocations behind M06. Per-class policy is applied in
-// TypeScript over the groups (at most ~1000 classes), not passed to SQL.
+// Posture's counts (core/monitor/posture.ts), read with aggregate queries so that no credential is ever
+// loaded on its own: one scan of the live credentials that applies each class's policy and sums into
+// one row; the live credentials exposed to someone, grouped by class and exposure list; the ten places
+// most unmanaged secrets are kept; counts per class and per status, which their indexes answer; one scan
+// of the changes; and the revocations behind M06.
+//
+// The big scan sums into one row rather than grouping by class: SQLite has no hash aggregate, so a
+// GROUP BY over a million rows sorts them all (measured: longer than the whole scan). Each class's
+// policy goes in as one list of class ids per distinct value (per rotateEvery, per maxLifetime), tested
+// once per row. Ownership and third parties, which need the class itself, are combined per class in
+// TypeScript from the grouped queries.
 //
 // Both databases read the same SQL: timestamps are fixed-width ISO-8601 UTC text, so comparing text
-// compares instants, and the few spans that need arithmetic are computed with integers from the text.
+// compares instants, and the spans that need arithmetic are computed with integers from the text.
 // Daily snapshots of the posture, for a trend, live here too.
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
-import {
-  ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
-} from '../../core/monitor/posture.ts';
-import type { ChangeCounts, CredentialGroup, DeadlineCounts, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
 import { TrustplaneError } from '../../core/errors.ts';
+import {
+  ageEdgesMs, cabValiditySchedule, liveStatuses, revocationWindowsMs, secretKinds,
+} from '../../core/monitor/posture.ts';
+import type { ChangeCounts, CredentialCounts, DeadlineCounts, Posture, PostureContext, PostureGovernance, PostureInputs } from '../../core/monitor/posture.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
-const day = 86_400_000;
+const dayMs = 86_400_000;
 
 /** The steps change-service.ts records for request, approval, a successful execution and verification. */
 const formalSteps = ['request', 'approve', 'executed', 'verify'] as const;
@@ -26,31 +32,43 @@ const abandonedStatuses = ['rejected', 'cancelled'] as const;
 
 /**
  * An upper bound no table reaches. A LIMIT on a subquery keeps SQLite's flattener and PostgreSQL's
- * pull-up from merging it into the outer query, so what each row computes (its age bucket, its
- * lifetime) is computed once, not once per aggregate that reads it.
+ * pull-up from merging it into the outer query, so what each row computes is computed once, not once per
+ * aggregate that reads it.
  */
 const noLimit = Number.MAX_SAFE_INTEGER;
 
 const number = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 
+const part = (column: string, from: number, length: number) => sql`cast(substr(${sql.ref(column)}, ${sql.lit(from)}, ${sql.lit(length)}) as bigint)`;
+
 /**
- * Milliseconds since 1970 of an instant column, from its text alone (2026-11-22T12:00:00.000Z), with
- * integer arithmetic both databases share: days from the civil date (Howard Hinnant's days_from_civil,
- * years counted from March so that the leap day ends a year), then the time of day.
+ * A day number of an instant column's date, from its text: years counted from March (so the leap day
+ * ends a year) and 1461 days to four years. Differences are exact between 1901-03-01 and 2100-02-28;
+ * beyond them a span is off by a day per century crossed, which only spans of centuries do.
  */
-const instantMs = (column: string): RawBuilder<number> => {
-  const part = (from: number, length: number) => sql`cast(substr(${sql.ref(column)}, ${sql.lit(from)}, ${sql.lit(length)}) as bigint)`;
-  const month = part(6, 2);
-  const marchYear = sql`(${part(1, 4)} - case when ${month} <= 2 then 1 else 0 end)`;
-  const days = sql`(365 * ${marchYear} + ${marchYear} / 4 - ${marchYear} / 100 + ${marchYear} / 400 + (153 * ((${month} + 9) % 12) + 2) / 5 + ${part(9, 2)} - 719469)`;
-  return sql<number>`(${days} * 86400000 + ${part(12, 2)} * 3600000 + ${part(15, 2)} * 60000 + ${part(18, 2)} * 1000 + ${part(21, 3)})`;
+const dayNumber = (column: string): RawBuilder<number> => {
+  const month = part(column, 6, 2);
+  return sql<number>`((1461 * (${part(column, 1, 4)} - (14 - ${month}) / 12)) / 4 + (153 * ((${month} + 9) % 12) + 2) / 5 + ${part(column, 9, 2)})`;
 };
+
+/** An instant column in milliseconds on the day numbers' scale: for differences only. */
+const instantMs = (column: string): RawBuilder<number> =>
+  sql<number>`(${dayNumber(column)} * 86400000 + ${part(column, 12, 2)} * 3600000 + ${part(column, 15, 2)} * 60000 + ${part(column, 18, 2)} * 1000 + ${part(column, 21, 3)})`;
+
+/**
+ * Twice the whole days from not_before to not_after, plus one when not_after's time of day is later (or,
+ * `inclusive`, not earlier). `> 2k` then says exactly whether the lifetime exceeds k days, and
+ * inclusive, whether a validity that includes its last second does (for whole-second times, as
+ * certificates have), with two day numbers and a text comparison in place of millisecond arithmetic.
+ */
+const doubledDays = (inclusive: boolean): RawBuilder<number> =>
+  sql<number>`(2 * (${dayNumber('not_after')} - ${dayNumber('not_before')}) + case when substr(not_after, 12) ${sql.raw(inclusive ? '>=' : '>')} substr(not_before, 12) then 1 else 0 end)`;
 
 /** A count of the rows for which `condition` holds. */
 const countWhere = (condition: RawBuilder<unknown>) => sql<number | string | null>`sum(case when ${condition} then 1 else 0 end)`;
 
 /**
- * The age bucket of each credential (see CredentialGroup.ageBuckets) as a tree of comparisons against the
+ * The age bucket of each credential (CredentialCounts.ageBuckets) as a tree of comparisons against the
  * instants `at − edge`, so that a row makes about log2(edges) comparisons rather than one per edge.
  */
 const ageBucket = (reference: RawBuilder<string>, cutoffs: readonly string[], low = 0, high = cutoffs.length): RawBuilder<number> => {
@@ -59,13 +77,32 @@ const ageBucket = (reference: RawBuilder<string>, cutoffs: readonly string[], lo
   return sql<number>`case when ${reference} > ${cutoffs[middle]} then ${ageBucket(reference, cutoffs, low, middle)} else ${ageBucket(reference, cutoffs, middle + 1, high)} end`;
 };
 
-/** The CA/B maximum validity, in milliseconds, for a certificate issued at its notBefore (cabValiditySchedule). */
-const cabMaximumMs = (): RawBuilder<number> => {
+/** Twice the CA/B maximum validity in days for a certificate issued at its not_before (cabValiditySchedule). */
+const doubledCabMaximumDays = (): RawBuilder<number> => {
   const steps = [...cabValiditySchedule].reverse();
   const branches = steps.filter((step) => step.issuedFrom !== null)
-    .map((step) => sql`when not_before >= ${step.issuedFrom} then ${sql.lit(step.maxDays * day)}`);
-  return sql<number>`case ${sql.join(branches, sql` `)} else ${sql.lit((steps.at(-1)?.maxDays ?? 398) * day)} end`;
+    .map((step) => sql`when not_before >= ${step.issuedFrom} then ${sql.lit(2 * step.maxDays)}`);
+  return sql<number>`case ${sql.join(branches, sql` `)} else ${sql.lit(2 * (steps.at(-1)?.maxDays ?? 398))} end`;
 };
+
+/** Class ids grouped by the value `valueOf` gives their class (classes without one left out). */
+const classesBy = <V>(governance: PostureGovernance, valueOf: (entry: PostureGovernance['classes'][number]) => V | null): Map<V, string[]> => {
+  const groups = new Map<V, string[]>();
+  for (const entry of governance.classes) {
+    const value = valueOf(entry);
+    if (value !== null) groups.set(value, [...groups.get(value) ?? [], entry.id]);
+  }
+  return groups;
+};
+
+/** `case when class_id in (…) then branch(value) … else otherwise end`: one list per distinct value of a class policy. */
+const byClassPolicy = <V>(groups: ReadonlyMap<V, readonly string[]>, branch: (value: V) => RawBuilder<unknown>, otherwise: RawBuilder<unknown>): RawBuilder<unknown> => {
+  if (groups.size === 0) return otherwise;
+  const branches = [...groups].map(([value, ids]) => sql`when class_id in (${sql.join([...ids])}) then ${branch(value)}`);
+  return sql`case ${sql.join(branches, sql` `)} else ${otherwise} end`;
+};
+
+const inClasses = (ids: readonly string[]): RawBuilder<unknown> => (ids.length === 0 ? sql`1 = 0` : sql`class_id in (${sql.join([...ids])})`);
 
 export type PostureSnapshot = { day: string; at: string; posture: Posture };
 
@@ -74,68 +111,79 @@ const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>) => {
   const liveCredentials = (at: string) => trx.selectFrom('credentials').where('status', 'in', liveStatuses).where('expiry_order', '>=', at);
 
-  /** Live credentials grouped by class, kind, exposure list and age bucket, with the counts each metric needs. */
-  const credentialGroups = async (at: Date, ageEdgesMs: readonly number[], lifetimeLimitsMs: readonly number[]): Promise<CredentialGroup[]> => {
-    const now = at.toISOString();
-    const cutoffs = ageEdgesMs.map((edge) => new Date(at.getTime() - edge).toISOString());
+  /** One scan of the live credentials, each class's policy applied row by row, summed into one row. */
+  const credentialCounts = async (at: Date, governance: PostureGovernance): Promise<CredentialCounts> => {
     const reference = sql<string>`coalesce(last_rotated_at, not_before, created_at)`;
-    // Lifetimes cost the most per row; without a class maxLifetime only certificates need one (CA/B).
-    const lifetimeNeeded = lifetimeLimitsMs.length > 0 ? sql`not_before is not null and not_after is not null`
-      : sql`kind = 'x509_certificate' and not_before is not null and not_after is not null`;
-    const perCredential = liveCredentials(now)
-      .select(['class_id', 'kind', 'exposed_to', 'managed_storage'])
+    const cutoffs = ageEdgesMs.map((edge) => new Date(at.getTime() - edge).toISOString());
+    const rotatedWithin = (everyMs: number) => sql`case when ${reference} > ${new Date(at.getTime() - everyMs).toISOString()} then 1 else 0 end`;
+    // Whole-day limits (the usual) need only day numbers; others the full instants.
+    const overLimit = (maxMs: number) => (maxMs % dayMs === 0 ? sql`${doubledDays(false)} > ${sql.lit((2 * maxMs) / dayMs)}` : sql`${instantMs('not_after')} - ${instantMs('not_before')} > ${sql.lit(maxMs)}`);
+    const publicIds = governance.classes.filter((entry) => entry.public).map((entry) => entry.id);
+    const automatedIds = governance.classes.filter((entry) => entry.public && entry.renewPreApproved).map((entry) => entry.id);
+    const perCredential = liveCredentials(at.toISOString())
+      .select(['managed_storage'])
       .select([
-        ageBucket(reference, cutoffs).as('age_bucket'),
-        sql<number | null>`case when ${lifetimeNeeded} then ${instantMs('not_after')} - ${instantMs('not_before')} end`.as('lifetime_ms'),
-        sql<number | null>`case when kind = 'x509_certificate' and not_before is not null then ${cabMaximumMs()} end`.as('cab_maximum_ms'),
         sql<number>`case when not_after is null then 1 else 0 end`.as('no_expiry'),
+        ageBucket(reference, cutoffs).as('age_bucket'),
+        sql<number>`case when kind in (${sql.join([...secretKinds])}) then 1 else 0 end`.as('secret'),
+        // null: the class has no rotateEvery; 1: rotated within it.
+        byClassPolicy(classesBy(governance, (entry) => entry.rotateEveryMs), rotatedWithin, sql`null`).as('rotated'),
+        // null: the class has no maxLifetime; 2: lifetime unknown; 1: over it.
+        byClassPolicy(classesBy(governance, (entry) => entry.maxLifetimeMs),
+          (maxMs) => sql`case when not_before is null or not_after is null then 2 when ${overLimit(maxMs)} then 1 else 0 end`, sql`null`).as('over_limit'),
+        // 0: not a public TLS certificate; 1: one renewed by people; 2: one renewed as a pre-approved change.
+        sql<number>`case when kind = 'x509_certificate' and ${inClasses(publicIds)} then case when ${inClasses(automatedIds)} then 2 else 1 end else 0 end`.as('public_tls'),
+        // null: not a public TLS certificate with both dates; 1: validity over the CA/B maximum (exceedsCabMaximum).
+        sql<number>`case when kind = 'x509_certificate' and not_before is not null and not_after is not null and ${inClasses(publicIds)} then case when ${doubledDays(true)} > ${doubledCabMaximumDays()} then 1 else 0 end end`.as('over_cab'),
       ])
       .limit(noLimit)
       .as('c');
-    const rows = await trx.selectFrom(perCredential)
-      .select(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket'])
-      .select((eb) => [
-        eb.fn.countAll<number | string>().as('n'),
-        sql<number | string | null>`sum(c.no_expiry)`.as('no_expiry'),
-        countWhere(sql`c.managed_storage = 1`).as('managed'),
-        countWhere(sql`c.managed_storage is null`).as('storage_unknown'),
-        eb.fn.count<number | string>('c.lifetime_ms').as('lifetime_known'),
-        // Validity includes its last second (exceedsCabMaximum).
-        countWhere(sql`c.lifetime_ms + 1000 > c.cab_maximum_ms`).as('over_cab'),
-        ...lifetimeLimitsMs.map((limit, index) => countWhere(sql`c.lifetime_ms > ${sql.lit(limit)}`).as(`over_${index}`)),
-      ])
-      .groupBy(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket'])
-      .execute();
-    const groups = new Map<string, CredentialGroup & { ageBuckets: number[]; lifetimeOver: number[] }>();
-    for (const row of rows) {
-      const key = JSON.stringify([row.class_id, row.kind, row.exposed_to]);
-      let group = groups.get(key);
-      if (group === undefined) {
-        group = {
-          classId: row.class_id, kind: row.kind, exposedTo: JSON.parse(row.exposed_to) as string[], count: 0,
-          ageBuckets: Array.from({ length: ageEdgesMs.length + 1 }, () => 0), noExpiry: 0, managed: 0, storageUnknown: 0,
-          lifetimeKnown: 0, lifetimeOver: lifetimeLimitsMs.map(() => 0), overCabMaximum: 0,
-        };
-        groups.set(key, group);
-      }
-      const counts = row as unknown as Record<string, unknown>;
-      group.count += number(row.n);
-      const bucket = number(row.age_bucket);
-      group.ageBuckets[bucket] = (group.ageBuckets[bucket] ?? 0) + number(row.n);
-      group.noExpiry += number(row.no_expiry);
-      group.managed += number(row.managed);
-      group.storageUnknown += number(row.storage_unknown);
-      group.lifetimeKnown += number(row.lifetime_known);
-      group.overCabMaximum += number(row.over_cab);
-      group.lifetimeOver = group.lifetimeOver.map((over, index) => over + number(counts[`over_${index}`]));
-    }
-    return [...groups.values()];
+    const row = await trx.selectFrom(perCredential).select((eb) => [
+      eb.fn.countAll<number | string>().as('live'),
+      sql<number | string | null>`sum(c.no_expiry)`.as('no_expiry'),
+      ...ageEdgesMs.map((_, index) => countWhere(sql`c.age_bucket = ${sql.lit(index)}`).as(`age_${index}`)),
+      countWhere(sql`c.age_bucket = ${sql.lit(ageEdgesMs.length)}`).as(`age_${ageEdgesMs.length}`),
+      eb.fn.count<number | string>('c.rotated').as('rotation_policy'),
+      sql<number | string | null>`sum(c.rotated)`.as('rotated'),
+      eb.fn.count<number | string>('c.over_limit').as('lifetime_limited'),
+      countWhere(sql`c.over_limit = 2`).as('lifetime_unknown'),
+      countWhere(sql`c.over_limit = 1`).as('over_limit'),
+      countWhere(sql`c.public_tls > 0`).as('public_tls'),
+      countWhere(sql`c.public_tls = 2`).as('automated'),
+      eb.fn.count<number | string>('c.over_cab').as('public_lifetime_known'),
+      sql<number | string | null>`sum(c.over_cab)`.as('over_cab'),
+      sql<number | string | null>`sum(c.secret)`.as('secrets'),
+      countWhere(sql`c.secret = 1 and c.managed_storage = 1`).as('managed'),
+      countWhere(sql`c.secret = 1 and c.managed_storage is null`).as('storage_unknown'),
+    ]).executeTakeFirstOrThrow() as Record<string, unknown>;
+    return {
+      live: number(row.live),
+      noExpiry: number(row.no_expiry),
+      ageBuckets: [...ageEdgesMs, null].map((_, index) => number(row[`age_${index}`])),
+      rotation: { withPolicy: number(row.rotation_policy), compliant: number(row.rotated) },
+      lifetime: { limited: number(row.lifetime_limited), unknown: number(row.lifetime_unknown), over: number(row.over_limit) },
+      publicTls: { count: number(row.public_tls), automated: number(row.automated), lifetimeKnown: number(row.public_lifetime_known), overCabMaximum: number(row.over_cab) },
+      secrets: { count: number(row.secrets), managed: number(row.managed), storageUnknown: number(row.storage_unknown) },
+    };
   };
 
-  /** Credentials of every status per class: the class index answers it without reading rows. */
-  const classTotals = async () => {
-    const rows = await trx.selectFrom('credentials').select(['class_id', (eb) => eb.fn.countAll<number | string>().as('n')]).groupBy('class_id').execute();
-    return rows.map((row) => ({ classId: row.class_id, count: number(row.n) }));
+  /** Live credentials exposed to anyone, per class and exposure list: few rows, so grouping them costs little. */
+  const exposure = async (at: string): Promise<PostureInputs['exposure']> => {
+    const rows = await liveCredentials(at)
+      .select(['class_id', 'exposed_to', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('exposed_to', '<>', '[]')
+      .groupBy(['class_id', 'exposed_to'])
+      .execute();
+    return rows.map((row) => ({ classId: row.class_id, exposedTo: JSON.parse(row.exposed_to) as string[], count: number(row.n) }));
+  };
+
+  /** Per class, live credentials and those of every status: the class index answers it without reading rows. */
+  const classCounts = async (at: string): Promise<PostureInputs['classes']> => {
+    const rows = await trx.selectFrom('credentials')
+      .select(['class_id', (eb) => eb.fn.countAll<number | string>().as('n'),
+        countWhere(sql`status in (${sql.join([...liveStatuses])}) and expiry_order >= ${at}`).as('live')])
+      .groupBy('class_id').execute();
+    return rows.map((row) => ({ classId: row.class_id, live: number(row.live), total: number(row.n) }));
   };
 
   /** Credentials per stored status, and how many active ones are past their not-after: the status index answers it. */
@@ -149,7 +197,7 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     };
   };
 
-  /** The ten places most live secrets outside a known managed store are kept (ties by name, so both databases agree). */
+  /** The ten places most live secrets outside a known managed store are kept; ties go by name, an unrecorded place as the empty name. */
   const unmanagedLocations = async (at: string) => {
     const rows = await liveCredentials(at)
       .select(['storage_location', (eb) => eb.fn.countAll<number | string>().as('n')])
@@ -235,13 +283,12 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     async inputs(context: PostureContext): Promise<PostureInputs> {
       const { at, governance } = context;
       const now = at.toISOString();
-      const ageEdgesMs = ageEdgesFor(governance);
-      const lifetimeLimitsMs = lifetimeLimitsFor(governance);
       const { statuses, lapsed } = await statusCounts(now);
       return {
-        governance, ageEdgesMs, lifetimeLimitsMs,
-        groups: await credentialGroups(at, ageEdgesMs, lifetimeLimitsMs),
-        classTotals: await classTotals(),
+        governance,
+        credentials: await credentialCounts(at, governance),
+        classes: await classCounts(now),
+        exposure: await exposure(now),
         statuses, lapsed,
         unmanagedLocations: await unmanagedLocations(now),
         offboarding: await offboarding(),
