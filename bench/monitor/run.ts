@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { demoGovernance } from '../../src/server/demo/demo-governance.ts';
 import { createServices } from '../../src/server/main.ts';
+import { sweepPageSize } from '../../src/server/services/alert-service.ts';
 import { fixedClock } from '../../src/server/platform.ts';
 import { toRow } from '../../src/server/stores/credential-rows.ts';
 import type { CredentialUpsert } from '../../src/server/stores/credential-rows.ts';
@@ -115,13 +116,15 @@ for (const target of databaseTargets.filter((candidate) => values.databases.spli
         }
       });
     }
+    // Statistics, as an import of this size refreshes them (inventory-service) and autovacuum keeps them.
+    await services.unitOfWork((tx) => tx.credentials.refreshStatistics());
     process.stdout.write(`  filled in ${((performance.now() - filled) / 1000).toFixed(1)} s\n`);
 
     const monitor = createMonitorStore(database.database.db);
     const reference = await measured(async () => {
       let [after, read] = [null as string | null, 0];
       for (;;) {
-        const page = await monitor.credentialPage(after, 5000);
+        const page = await monitor.credentialPage(after, sweepPageSize);
         if (page.length === 0) return read;
         read += page.length;
         after = page.at(-1)!.id;

@@ -27,20 +27,33 @@ export const createRouter = (governance: Governance | null, departed: ReadonlySe
   };
   const administrators = expand(governance?.administrators ?? []);
   const classes = new Map((governance?.classes ?? []).map((entry) => [entry.id, entry]));
+  /** Who hears of an alert of this type about this class. */
+  const work = (type: AlertType, classId: string | null, extra: readonly string[]): Route => {
+    const entry = classId === null ? undefined : classes.get(classId);
+    if (entry === undefined) return { notify: administrators, escalateTo: administrators };
+    const action = actionOf[type];
+    const informed = action === null ? [] : entry.decisionRights[action]?.informed ?? [];
+    // Denials concern both owners; so does an orphan, whose technical owner may be the one who left.
+    const owners = type === 'denied_attempt' || type === 'orphaned' ? [entry.technicalOwner, entry.businessOwner] : [entry.technicalOwner];
+    const notify = expand([...owners, ...informed, ...extra]);
+    const escalateTo = expand([entry.businessOwner]);
+    return {
+      notify: notify.length > 0 ? notify : administrators,
+      escalateTo: escalateTo.length > 0 ? escalateTo : administrators,
+    };
+  };
+
+  // A sweep routes many alerts of few kinds: each route is worked out once.
+  const routes = new Map<string, Route>();
   return {
     route(type: AlertType, classId: string | null, extra: readonly string[] = []): Route {
-      const entry = classId === null ? undefined : classes.get(classId);
-      if (entry === undefined) return { notify: administrators, escalateTo: administrators };
-      const action = actionOf[type];
-      const informed = action === null ? [] : entry.decisionRights[action]?.informed ?? [];
-      // Denials concern both owners; so does an orphan, whose technical owner may be the one who left.
-      const owners = type === 'denied_attempt' || type === 'orphaned' ? [entry.technicalOwner, entry.businessOwner] : [entry.technicalOwner];
-      const notify = expand([...owners, ...informed, ...extra]);
-      const escalateTo = expand([entry.businessOwner]);
-      return {
-        notify: notify.length > 0 ? notify : administrators,
-        escalateTo: escalateTo.length > 0 ? escalateTo : administrators,
-      };
+      const key = `${type} ${classId ?? ''} ${extra.join(',')}`;
+      let route = routes.get(key);
+      if (route === undefined) {
+        route = work(type, classId, extra);
+        routes.set(key, route);
+      }
+      return route;
     },
     person: (id: string) => people.get(id) ?? null,
   };

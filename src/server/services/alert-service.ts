@@ -53,8 +53,8 @@ export type SweepReport = {
   tookMs: number;
 };
 
-/** Credentials read per page: each page is its own short read. */
-const pageSize = 5000;
+/** Credentials read per page: each page is its own short read, and its new alerts one short write. */
+export const sweepPageSize = 10_000;
 
 export type AlertServiceDeps = {
   unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; authz: AuthzService;
@@ -174,7 +174,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       };
 
       for (let after: string | null = null; ;) {
-        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, pageSize));
+        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
         if (page.length === 0) break;
         await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
         report.credentials += page.length;
