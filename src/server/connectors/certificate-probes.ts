@@ -21,7 +21,14 @@ import type { ProbeInput, ProbeResult } from './connector.ts';
 export type PkiFetch = (url: string, init?: { method: 'POST'; contentType: string; body: Uint8Array }) => Promise<{ status: number; body: Buffer }>;
 
 export const networkPkiFetch: PkiFetch = async (url, init) => {
-  const response = await fetch(url, init === undefined ? {} : { method: init.method, headers: { 'content-type': init.contentType }, body: init.body });
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(10_000), ...(init === undefined ? {} : { method: init.method, headers: { 'content-type': init.contentType }, body: init.body }) });
+  } catch (error) {
+    // fetch says only "fetch failed": name the URL the certificate points at, and why it could not be reached.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot fetch ${url} (${cause}); is Trustplane reachable at the URL its certificates carry (TRUSTPLANE_PUBLIC_URL)?`, { cause: error });
+  }
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 };
 

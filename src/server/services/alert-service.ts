@@ -114,111 +114,123 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
   const departedPeople = (offboarded: ReadonlySet<string>): Set<string> =>
     new Set([...offboarded].filter((subject) => subject.startsWith('person:')).map((subject) => subject.slice('person:'.length)));
 
-  return {
-    /** Sweeps now: finds, opens, raises, resolves and escalates; `actor` is who asked (the scheduler, or a person). */
-    async sweep(options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void } = { actor: 'system:monitor' }): Promise<SweepReport> {
-      const started = clock.now();
-      const at = started;
-      const now = at.toISOString();
-      const situation = await readSituation(at);
-      const governance = situation.snapshot.governance;
-      const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()), failedRenewals: situation.failedRenewals }, at, settings.leadTimesMs);
-      const router = createRouter(governance, departedPeople(situation.offboarded));
-      const report: SweepReport = { at: now, node: nodeId, credentials: 0, findings: 0, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
+  let sweeping: Promise<unknown> = Promise.resolve();
 
-      // What is on record, in brief: most of it is only compared with what the sweep finds.
-      const records = await unitOfWork((tx) => tx.alerts.unresolvedSummaries());
-      const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
-      const found = new Set<string>();
-      const changed: { id: string; finding: Finding; raised: boolean }[] = [];
-      const escalated: string[] = [];
-      const escalateBefore = at.getTime() - settings.escalateAfterMs;
+  const sweepNow = async (options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void }): Promise<SweepReport> => {
+    const started = clock.now();
+    const at = started;
+    const now = at.toISOString();
+    const situation = await readSituation(at);
+    const governance = situation.snapshot.governance;
+    const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()), failedRenewals: situation.failedRenewals }, at, settings.leadTimesMs);
+    const router = createRouter(governance, departedPeople(situation.offboarded));
+    const report: SweepReport = { at: now, node: nodeId, credentials: 0, findings: 0, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
 
-      /**
-       * Compares a batch of findings with the record and opens what is new, in a transaction of its own
-       * with its notifications: a sweep over a million credentials never holds the database for long, and
-       * keeps in memory only what it must change. Two sweeps at once collide on the open key (CONFLICT).
-       */
-      const reconcile = async (batch: readonly Finding[]): Promise<void> => {
-        const opened: Alert[] = [];
-        for (const finding of batch) {
-          const key = openKeyOf(finding.type, finding.target);
-          if (found.has(key)) continue;
-          found.add(key);
-          const existing = byKey.get(key);
-          if (existing === undefined) {
-            const route = router.route(finding.type, finding.classId, finding.type === 'review_overdue' ? [String(finding.details.accountable)] : []);
-            opened.push({
-              id: '', type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
-              state: 'open', summary: finding.summary, details: finding.details, recipients: route.notify, escalateTo: route.escalateTo,
-              openedAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
-            });
-            continue;
-          }
-          if (existing.stage !== finding.stage || existing.severity !== finding.severity) {
-            changed.push({ id: existing.id, finding, raised: severityRank(finding.severity) > severityRank(existing.severity) });
-          }
-          // Open too long without an acknowledgement: the business owner hears of it.
-          if (existing.state === 'open' && existing.escalatedAt === null && Date.parse(existing.openedAt) <= escalateBefore) escalated.push(existing.id);
+    // What is on record, in brief: most of it is only compared with what the sweep finds.
+    const records = await unitOfWork((tx) => tx.alerts.unresolvedSummaries());
+    const byKey = new Map(records.map((alert) => [openKeyOf(alert.type, alert.target), alert]));
+    const found = new Set<string>();
+    const changed: { id: string; finding: Finding; raised: boolean }[] = [];
+    const escalated: string[] = [];
+    const escalateBefore = at.getTime() - settings.escalateAfterMs;
+
+    /**
+     * Compares a batch of findings with the record and opens what is new, in a transaction of its own
+     * with its notifications: a sweep over a million credentials never holds the database for long, and
+     * keeps in memory only what it must change. Two sweeps at once collide on the open key (CONFLICT).
+     */
+    const reconcile = async (batch: readonly Finding[]): Promise<void> => {
+      const opened: Alert[] = [];
+      for (const finding of batch) {
+        const key = openKeyOf(finding.type, finding.target);
+        if (found.has(key)) continue;
+        found.add(key);
+        const existing = byKey.get(key);
+        if (existing === undefined) {
+          const route = router.route(finding.type, finding.classId, finding.type === 'review_overdue' ? [String(finding.details.accountable)] : []);
+          opened.push({
+            id: '', type: finding.type, target: finding.target, classId: finding.classId, severity: finding.severity, stage: finding.stage,
+            state: 'open', summary: finding.summary, details: finding.details, recipients: route.notify, escalateTo: route.escalateTo,
+            openedAt: now, updatedAt: now, acknowledgedBy: null, acknowledgedAt: null, note: null, escalatedAt: null, resolvedAt: null, resolvedBy: null,
+          });
+          continue;
         }
-        if (opened.length === 0) return;
-        const ids = randomIds(opened.length);
-        for (const alert of opened) alert.id = ids();
-        report.notifications += await unitOfWork(async (tx) => {
-          await tx.alerts.insertAll(opened);
-          let written = 0;
-          for (const alert of opened) written += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
-          return written;
-        });
-        report.opened += opened.length;
-      };
-
-      for (let after: string | null = null; ;) {
-        const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
-        if (page.length === 0) break;
-        await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
-        report.credentials += page.length;
-        after = page.at(-1)!.id;
-        options.onProgress?.(report.credentials);
+        if (existing.stage !== finding.stage || existing.severity !== finding.severity) {
+          changed.push({ id: existing.id, finding, raised: severityRank(finding.severity) > severityRank(existing.severity) });
+        }
+        // Open too long without an acknowledgement: the business owner hears of it.
+        if (existing.state === 'open' && existing.escalatedAt === null && Date.parse(existing.openedAt) <= escalateBefore) escalated.push(existing.id);
       }
-      await reconcile([
-        ...situation.deadlines.map((change) => revocationSlaBreach(change, context.at)),
-        ...situation.reviews.map((review) => reviewOverdue(review, context.at)),
-        ...deniedAttempts(situation.denials, context.at, settings.deniedWindowMs),
-      ].filter((finding): finding is Finding => finding !== null));
-
-      // What no longer holds resolves by itself; what moved is rewritten; what waited too long escalates.
-      const resolved = records.filter((alert) => !found.has(openKeyOf(alert.type, alert.target))).map((alert) => alert.id);
-      return unitOfWork(async (tx) => {
-        for (const { id, finding } of changed) await tx.alerts.updateFinding(id, { severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, updatedAt: now });
-        // Only alerts still unresolved are resolved or escalated: an acknowledgement or another sweep may have come in between.
-        await tx.alerts.resolveAll(resolved, now, 'system:monitor');
-        await tx.alerts.escalateAll(escalated, now);
-        // Notifications and audit entries need alerts whole: read back only those.
-        const raisedIds = new Set(changed.filter((entry) => entry.raised).map((entry) => entry.id));
-        const escalatedIds = new Set(escalated);
-        const wanted = [...new Set([...raisedIds, ...escalated, ...(settings.channels.size === 0 ? [] : resolved)])];
-        const whole = await tx.alerts.findMany(wanted);
-        for (const alert of whole) {
-          if (raisedIds.has(alert.id)) {
-            const told = alert.escalatedAt === null || escalatedIds.has(alert.id) ? alert.recipients : [...new Set([...alert.recipients, ...alert.escalateTo])];
-            report.notifications += await notify(tx, router, alert, 'alert.raised', told, at);
-          }
-          if (escalatedIds.has(alert.id) && alert.escalatedAt === now) report.notifications += await notify(tx, router, alert, 'alert.escalated', alert.escalateTo, at);
-          if (alert.state === 'resolved' && alert.resolvedAt === now) report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
-        }
-        await tx.audit.appendAll(whole.filter((alert) => escalatedIds.has(alert.id) && alert.escalatedAt === now).map((alert) => ({
-          at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${alert.id}`,
-          details: { type: alert.type, about: alert.target, severity: alert.severity, escalateTo: alert.escalateTo, openedAt: alert.openedAt, node: nodeId },
-        })));
-        Object.assign(report, { findings: found.size, open: found.size, raised: raisedIds.size, resolved: resolved.length, escalated: escalated.length, tookMs: clock.now().getTime() - started.getTime() });
-        await tx.audit.append({
-          at, actor: options.actor, action: 'alerts.sweep', target: 'alerts', ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
-          ...(situation.snapshot.version === null ? {} : { governanceVersion: situation.snapshot.version }),
-          details: { node: nodeId, credentials: report.credentials, findings: report.findings, opened: report.opened, raised: report.raised, resolved: report.resolved, escalated: report.escalated, notifications: report.notifications },
-        });
-        return report;
+      if (opened.length === 0) return;
+      const ids = randomIds(opened.length);
+      for (const alert of opened) alert.id = ids();
+      report.notifications += await unitOfWork(async (tx) => {
+        await tx.alerts.insertAll(opened);
+        let written = 0;
+        for (const alert of opened) written += await notify(tx, router, alert, 'alert.opened', alert.recipients, at);
+        return written;
       });
+      report.opened += opened.length;
+    };
+
+    for (let after: string | null = null; ;) {
+      const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
+      if (page.length === 0) break;
+      await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
+      report.credentials += page.length;
+      after = page.at(-1)!.id;
+      options.onProgress?.(report.credentials);
+    }
+    await reconcile([
+      ...situation.deadlines.map((change) => revocationSlaBreach(change, context.at)),
+      ...situation.reviews.map((review) => reviewOverdue(review, context.at)),
+      ...deniedAttempts(situation.denials, context.at, settings.deniedWindowMs),
+    ].filter((finding): finding is Finding => finding !== null));
+
+    // What no longer holds resolves by itself; what moved is rewritten; what waited too long escalates.
+    const resolved = records.filter((alert) => !found.has(openKeyOf(alert.type, alert.target))).map((alert) => alert.id);
+    return unitOfWork(async (tx) => {
+      for (const { id, finding } of changed) await tx.alerts.updateFinding(id, { severity: finding.severity, stage: finding.stage, summary: finding.summary, details: finding.details, updatedAt: now });
+      // Only alerts still unresolved are resolved or escalated: an acknowledgement or another sweep may have come in between.
+      await tx.alerts.resolveAll(resolved, now, 'system:monitor');
+      await tx.alerts.escalateAll(escalated, now);
+      // Notifications and audit entries need alerts whole: read back only those.
+      const raisedIds = new Set(changed.filter((entry) => entry.raised).map((entry) => entry.id));
+      const escalatedIds = new Set(escalated);
+      const wanted = [...new Set([...raisedIds, ...escalated, ...(settings.channels.size === 0 ? [] : resolved)])];
+      const whole = await tx.alerts.findMany(wanted);
+      for (const alert of whole) {
+        if (raisedIds.has(alert.id)) {
+          const told = alert.escalatedAt === null || escalatedIds.has(alert.id) ? alert.recipients : [...new Set([...alert.recipients, ...alert.escalateTo])];
+          report.notifications += await notify(tx, router, alert, 'alert.raised', told, at);
+        }
+        if (escalatedIds.has(alert.id) && alert.escalatedAt === now) report.notifications += await notify(tx, router, alert, 'alert.escalated', alert.escalateTo, at);
+        if (alert.state === 'resolved' && alert.resolvedAt === now) report.notifications += await notify(tx, router, alert, 'alert.resolved', [], at);
+      }
+      await tx.audit.appendAll(whole.filter((alert) => escalatedIds.has(alert.id) && alert.escalatedAt === now).map((alert) => ({
+        at, actor: 'system:monitor', action: 'alert.escalate', target: `alert:${alert.id}`,
+        details: { type: alert.type, about: alert.target, severity: alert.severity, escalateTo: alert.escalateTo, openedAt: alert.openedAt, node: nodeId },
+      })));
+      Object.assign(report, { findings: found.size, open: found.size, raised: raisedIds.size, resolved: resolved.length, escalated: escalated.length, tookMs: clock.now().getTime() - started.getTime() });
+      await tx.audit.append({
+        at, actor: options.actor, action: 'alerts.sweep', target: 'alerts', ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+        ...(situation.snapshot.version === null ? {} : { governanceVersion: situation.snapshot.version }),
+        details: { node: nodeId, credentials: report.credentials, findings: report.findings, opened: report.opened, raised: report.raised, resolved: report.resolved, escalated: report.escalated, notifications: report.notifications },
+      });
+      return report;
+    });
+  };
+
+  return {
+    /**
+     * Sweeps now: finds, opens, raises, resolves and escalates; `actor` is who asked (the scheduler, or a
+     * person). Sweeps on one node run one after another; two nodes sweeping at once collide on the open
+     * key, and the later is refused (CONFLICT), keeping only the pages of new alerts it had committed.
+     */
+    sweep(options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void } = { actor: 'system:monitor' }): Promise<SweepReport> {
+      const run = sweeping.then(() => sweepNow(options));
+      sweeping = run.catch(() => undefined);
+      return run;
     },
 
     list: (filter: AlertFilter): Promise<Alert[]> => unitOfWork((tx) => tx.alerts.list(filter)),

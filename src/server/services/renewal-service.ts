@@ -41,36 +41,56 @@ export const createRenewalService = ({ unitOfWork, clock, authz, changes }: { un
     return found.slice(0, perRun);
   });
 
+  // Runs on one node go one after another (the scheduler's and an administrator's sweep), so that two
+  // never request the same renewal; across nodes only the leader runs them, and a change already in
+  // progress keeps a second request out.
+  let running: Promise<unknown> = Promise.resolve();
+
+  const renewDueNow = async (): Promise<RenewalReport> => {
+    const at = clock.now().toISOString();
+    const outcomes: RenewalOutcome[] = [];
+    for (const credential of await due()) {
+      let changeId: string | null = null;
+      try {
+        const requested = await changes.request(renewer, {
+          action: 'renew', credentialIds: [credential.id],
+          reason: `automatic renewal: expires at ${credential.notAfter}, inside ${credential.classId}'s renew-before window (${credential.renewBefore})`,
+        });
+        changeId = requested.id;
+        if (requested.status !== 'approved') {
+          outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: requested.status, problem: 'the pre-approval did not approve it; it waits for its approvers' });
+          continue;
+        }
+        const executed = await changes.execute(renewer, changeId, {});
+        if (executed.status !== 'executed') {
+          outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: executed.status, problem: String(executed.events.at(-1)?.details.summary ?? 'the execution failed') });
+          continue;
+        }
+        const verified = await changes.verify(probes, changeId, { checks: [] }).catch(async (error: unknown) => {
+          // The probes could not run (the CA's URLs unreachable, say): recorded as a failed verification,
+          // so the change does not wait for a verifier forever and the owners hear of it.
+          const why = error instanceof Error ? error.message : String(error);
+          return changes.verify(probes, changeId as string, { outcome: 'failed', checks: [`the verification probes could not run: ${why}`] });
+        });
+        const failedProbes = (verified.events.at(-1)?.details.probes as { name: string; passed: boolean; detail?: string }[] | undefined)?.filter((probe) => !probe.passed) ?? [];
+        outcomes.push({
+          credential: credential.id, name: credential.name, change: changeId, status: verified.status,
+          problem: verified.status === 'verified' ? null : failedProbes.length > 0 ? `probes failed: ${failedProbes.map((probe) => `${probe.name}${probe.detail === undefined ? '' : ` (${probe.detail})`}`).join('; ')}` : String(verified.events.at(-1)?.details.checks ?? 'verification failed'),
+        });
+      } catch (error) {
+        outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: 'refused', problem: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const renewed = outcomes.filter((outcome) => outcome.status === 'verified').length;
+    return { at, considered: outcomes.length, renewed, failed: outcomes.length - renewed, outcomes };
+  };
+
   return {
     /** Renews what is due now, one change each, and reports how each went. */
-    async renewDue(): Promise<RenewalReport> {
-      const at = clock.now().toISOString();
-      const outcomes: RenewalOutcome[] = [];
-      for (const credential of await due()) {
-        let changeId: string | null = null;
-        try {
-          const requested = await changes.request(renewer, {
-            action: 'renew', credentialIds: [credential.id],
-            reason: `automatic renewal: expires at ${credential.notAfter}, inside ${credential.classId}'s renew-before window (${credential.renewBefore})`,
-          });
-          changeId = requested.id;
-          if (requested.status !== 'approved') {
-            outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: requested.status, problem: 'the pre-approval did not approve it; it waits for its approvers' });
-            continue;
-          }
-          const executed = await changes.execute(renewer, changeId, {});
-          if (executed.status !== 'executed') {
-            outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: executed.status, problem: String(executed.events.at(-1)?.details.summary ?? 'the execution failed') });
-            continue;
-          }
-          const verified = await changes.verify(probes, changeId, { checks: [] });
-          outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: verified.status, problem: verified.status === 'verified' ? null : 'a verification probe failed' });
-        } catch (error) {
-          outcomes.push({ credential: credential.id, name: credential.name, change: changeId, status: 'refused', problem: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      const renewed = outcomes.filter((outcome) => outcome.status === 'verified').length;
-      return { at, considered: outcomes.length, renewed, failed: outcomes.length - renewed, outcomes };
+    renewDue(): Promise<RenewalReport> {
+      const run = running.then(renewDueNow);
+      running = run.catch(() => undefined);
+      return run;
     },
   };
 };
