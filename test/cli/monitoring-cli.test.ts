@@ -8,52 +8,27 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import type { ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-import { Webhook } from 'standardwebhooks';
 import { locateDatabase, openDatabase } from '../../src/server/db/database.ts';
 import type { Database } from '../../src/server/db/database.ts';
 import { demoGovernance } from '../../src/server/demo/demo-governance.ts';
-import { cliPath, databaseEnvFor, fullTokensFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
+import { cliPath, databaseEnvFor, fullTokensFor, initDataDir, runCli } from '../support/cli-runner.ts';
 import type { CliResult } from '../support/cli-runner.ts';
 import { databaseTargets } from '../support/databases.ts';
-
-type Served = Awaited<ReturnType<typeof startCliServer>>;
+import { digestFarFromNow, startSmtpSink, startWebhookSink } from '../support/notification-sinks.ts';
+import type { SmtpSink, WebhookSink } from '../support/notification-sinks.ts';
+import { isRunning, killHard, trackedProcesses, waitFor } from '../support/processes.ts';
+import type { Served } from '../support/processes.ts';
 
 const day = 86_400_000;
 const daveEmail = 'dave.kim@acme.example';
 
 /** Every process this file starts, so that `after` can end those a failing test left running. */
-const children = new Set<ChildProcess>();
-
-const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
-
-/** SIGKILL, as a crash or the OOM killer would end it: no clean-up of any kind. Resolves once it is gone. */
-const killHard = (child: ChildProcess): Promise<void> => new Promise((resolve) => {
-  if (!isRunning(child)) return resolve();
-  child.once('close', () => resolve());
-  child.kill('SIGKILL');
-});
-
-const killAll = async (): Promise<void> => {
-  await Promise.all([...children].map(killHard));
-  children.clear();
-};
-
-const serve = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<Served> => {
-  const server = await startCliServer(dataDir, env);
-  children.add(server.process);
-  return server;
-};
+const { serve, track, killAll } = trackedProcesses();
 
 /** Runs `trustplane serve` expecting it to refuse to start; fails if it is still up after the deadline. */
 const serveExpectingRefusal = (dataDir: string, env: NodeJS.ProcessEnv, deadlineMs = 20_000): Promise<CliResult> =>
@@ -61,7 +36,7 @@ const serveExpectingRefusal = (dataDir: string, env: NodeJS.ProcessEnv, deadline
     const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'silent'], {
       env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.add(child);
+    track(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -75,23 +50,6 @@ const serveExpectingRefusal = (dataDir: string, env: NodeJS.ProcessEnv, deadline
       resolve({ code, stdout, stderr });
     });
   });
-
-/** Polls `probe` until it returns a value; fails naming what it waited for (and what it last saw). */
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, seen: () => string = () => ''): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}${seen() === '' ? '' : `; last saw ${seen()}`}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
-
-/**
- * A digest time twelve hours from now (HH:MM UTC): the daily digest is then never due while a test runs,
- * so every email a test receives is one an alert sent.
- */
-const digestFarFromNow = (): string => new Date(Date.now() + day / 2).toISOString().slice(11, 16);
 
 /** `trustplane init`, then the demo governance applied through a running server. */
 const applyDemoGovernance = async (dir: string, env: NodeJS.ProcessEnv): Promise<void> => {
@@ -200,60 +158,6 @@ describe('two nodes on one PostgreSQL: one leader sweeps, the other takes over w
   });
 });
 
-type ReceivedMail = { mailFrom: string; rcptTo: string[]; mail: ParsedMail };
-
-/** A real SMTP server (smtp-server), in this process; what arrives is parsed with mailparser. */
-const startSmtpServer = async () => {
-  const received: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => {
-        const { mailFrom, rcptTo } = session.envelope;
-        received.push({ mailFrom: mailFrom === false ? '' : mailFrom.address, rcptTo: rcptTo.map((address) => address.address), mail });
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-};
-
-type WebhookDelivery = { headers: IncomingHttpHeaders; body: string; verified: boolean; message: Record<string, unknown> | null; problem: string | null };
-
-/** A webhook receiver (node:http) that checks each delivery's Standard Webhooks signature as it arrives. */
-const startWebhookReceiver = async (secret: string) => {
-  const deliveries: WebhookDelivery[] = [];
-  const verifier = new Webhook(secret);
-  const server = createHttpServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])));
-      try {
-        deliveries.push({ headers: request.headers, body, verified: true, message: verifier.verify(body, headers) as Record<string, unknown>, problem: null });
-      } catch (error) {
-        deliveries.push({ headers: request.headers, body, verified: false, message: null, problem: error instanceof Error ? error.message : String(error) });
-      }
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/trustplane`, deliveries,
-    events: (event: string) => deliveries.filter((delivery) => delivery.message?.event === event),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-};
-
 /** An "SMTP server" that accepts connections and never says a word: a delivery to it hangs. */
 const startSilentSmtpServer = async () => {
   const sockets = new Set<Socket>();
@@ -272,21 +176,6 @@ const startSilentSmtpServer = async () => {
   };
 };
 
-/** A webhook receiver that reads the request and never answers: a delivery to it hangs. */
-const startSilentReceiver = async () => {
-  let requests = 0;
-  const server = createHttpServer((request) => {
-    request.resume();
-    request.on('end', () => { requests += 1; });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/silent`, requests: () => requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-};
-
 type AlertView = { id: string; type: string; target: string; severity: string; state: string; summary: string; recipients: string[]; acknowledgedBy: string | null };
 type OutboxRow = { seq: number; topic: string; payload: string; delivered_at: string | null; attempts: number; next_attempt_at: string | null; last_error: string | null };
 
@@ -298,10 +187,10 @@ for (const target of databaseTargets) {
     let databaseEnv: NodeJS.ProcessEnv;
     let bootstrap: string;
     let daveToken: string;
-    let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-    let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+    let smtp: SmtpSink;
+    let receiver: WebhookSink;
     let silentSmtp: Awaited<ReturnType<typeof startSilentSmtpServer>>;
-    let silentReceiver: Awaited<ReturnType<typeof startSilentReceiver>>;
+    let silentReceiver: WebhookSink;
     let server: Served;
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const from = 'Trustplane <trustplane@acme.example>';
@@ -323,7 +212,7 @@ for (const target of databaseTargets) {
       dataDir = join(empty.dataDir, 'data');
       bootstrap = await initDataDir(dataDir, databaseEnv);
       database = await openDatabase(locateDatabase(dataDir, databaseEnv.TRUSTPLANE_DATABASE_URL));
-      [smtp, receiver, silentSmtp, silentReceiver] = await Promise.all([startSmtpServer(), startWebhookReceiver(secret), startSilentSmtpServer(), startSilentReceiver()]);
+      [smtp, receiver, silentSmtp, silentReceiver] = await Promise.all([startSmtpSink(), startWebhookSink(secret), startSilentSmtpServer(), startWebhookSink(secret, { answerAfterMs: Infinity })]);
     });
     after(async () => {
       await killAll();
@@ -350,8 +239,8 @@ for (const target of databaseTargets) {
 
       const sweep = await cliJson(['alerts', 'sweep'], as(bootstrap)) as { opened: number; notifications: number };
       assert.deepEqual([sweep.opened, sweep.notifications], [1, 2], `one alert opened, with an email and a webhook: ${JSON.stringify(sweep)}`);
-      await waitFor('both deliveries to be under way', () => (silentSmtp.connections() > 0 && silentReceiver.requests() > 0 ? true : undefined), 8_000,
-        () => `${silentSmtp.connections()} SMTP connections, ${silentReceiver.requests()} webhook requests`);
+      await waitFor('both deliveries to be under way', () => (silentSmtp.connections() > 0 && silentReceiver.deliveries.length > 0 ? true : undefined), 8_000,
+        () => `${silentSmtp.connections()} SMTP connections, ${silentReceiver.deliveries.length} webhook requests`);
       const inFlight = await notifications();
       await killHard(server.process);
 

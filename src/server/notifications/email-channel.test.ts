@@ -1,41 +1,14 @@
 // The email channel against a real SMTP server (smtp-server, in this process, on a free port); what arrives
-// is read back with mailparser.
+// is read back with mailparser (test/support/notification-sinks.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import type { ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-import type { SMTPServerOptions } from 'smtp-server';
+import { startSmtpSink } from '../../../test/support/notification-sinks.ts';
+import type { SmtpSink } from '../../../test/support/notification-sinks.ts';
 import { createNotificationChannels } from './notification-channels.ts';
 import type { AlertNotice, Recipient } from './notification-message.ts';
 import { alertEmail, digestEmail } from './notification-message.ts';
-
-type Received = { mailFrom: string; rcptTo: string[]; mail: ParsedMail };
-
-const startSmtpServer = async (options: SMTPServerOptions = {}) => {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => {
-        const { mailFrom, rcptTo } = session.envelope;
-        received.push({ mailFrom: mailFrom === false ? '' : mailFrom.address, rcptTo: rcptTo.map((address) => address.address), mail });
-        callback();
-      }, callback);
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.server.address() as AddressInfo;
-  return { port, url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-};
 
 const smtpError = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
 
@@ -59,8 +32,8 @@ const emailHandlerFor = (url: string, warn: (message: string) => void = () => un
 };
 
 describe('the email channel', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-  before(async () => { smtp = await startSmtpServer(); });
+  let smtp: SmtpSink;
+  before(async () => { smtp = await startSmtpSink(); });
   after(() => smtp.close());
 
   test('sends an alert email to all its recipients, from the configured sender', async () => {
@@ -98,7 +71,7 @@ describe('the email channel', () => {
 
 describe('the email channel when delivery fails', () => {
   test('throws when the server refuses every recipient, naming the server and its answer', async () => {
-    const smtp = await startSmtpServer({ onRcptTo: (_address, _session, callback) => callback(smtpError('Mailbox unavailable', 550)) });
+    const smtp = await startSmtpSink({ onRcptTo: (_address, _session, callback) => callback(smtpError('Mailbox unavailable', 550)) });
     try {
       await assert.rejects(emailHandlerFor(smtp.url)(stored(alertEmail('alert', expiring, [alice, bob], options))), (error: unknown) => {
         assert.ok(error instanceof Error);
@@ -112,7 +85,7 @@ describe('the email channel when delivery fails', () => {
   });
 
   test('counts a message as delivered when some recipients took it, and warns of those refused', async () => {
-    const smtp = await startSmtpServer({
+    const smtp = await startSmtpSink({
       onRcptTo: (address, _session, callback) => callback(address.address === 'bob@example.com' ? smtpError('No such user', 550) : null),
     });
     const warnings: string[] = [];
@@ -128,7 +101,7 @@ describe('the email channel when delivery fails', () => {
 
   test('never repeats the password of the SMTP URL, even when the server echoes it', async () => {
     const password = 'hunter2/S3cret@pw';
-    const smtp = await startSmtpServer({
+    const smtp = await startSmtpSink({
       allowInsecureAuth: true,
       onAuth: (auth, _session, callback) => callback(smtpError(`Invalid login for ${auth.username} with ${auth.password}`, 535)),
     });

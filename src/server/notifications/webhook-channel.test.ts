@@ -1,34 +1,17 @@
-// The webhook channel against real HTTP receivers (node:http, on free ports). Signatures are checked both
-// with the `standardwebhooks` package's Webhook.verify and by an HMAC computed here from the spec's words.
+// The webhook channel against real HTTP receivers (node:http, on free ports; test/support/notification-sinks.ts).
+// Signatures are checked both with the `standardwebhooks` package's Webhook.verify and by an HMAC computed here
+// from the spec's words.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { headersOf, startWebhookSink } from '../../../test/support/notification-sinks.ts';
+import type { WebhookSink, WebhookSinkOptions } from '../../../test/support/notification-sinks.ts';
 import { fixedClock } from '../platform.ts';
 import { createNotificationChannels, deliveryTimeoutFor } from './notification-channels.ts';
 import type { AlertNotice } from './notification-message.ts';
 import { webhookMessage } from './notification-message.ts';
 import type { WebhookEndpoint } from './notification-settings.ts';
-
-type Delivery = { method: string; headers: IncomingHttpHeaders; body: string };
-
-const startReceiver = async (status = 204, headers: Record<string, string> = {}) => {
-  const deliveries: Delivery[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      deliveries.push({ method: request.method ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(status, headers).end(status >= 300 ? 'no thanks' : '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/trustplane-XXsecretpathXX`, origin: `http://127.0.0.1:${port}`, deliveries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-};
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const expiring: AlertNotice = {
@@ -38,17 +21,17 @@ const expiring: AlertNotice = {
 };
 const payload = () => JSON.parse(JSON.stringify(webhookMessage('alert.opened', expiring, new Date('2026-05-01T08:00:05.000Z'), 1))) as Record<string, unknown>;
 
+/** A receiver whose path stands for the secret part of a webhook URL: no error may repeat it. */
+const startReceiver = (answer: Omit<WebhookSinkOptions, 'path'> = {}) => startWebhookSink(secret, { ...answer, path: '/hooks/trustplane-XXsecretpathXX' });
+
 const webhookHandlerFor = (endpoints: WebhookEndpoint[], deps: Parameters<typeof createNotificationChannels>[1] = {}) => {
   const { handlers, channels } = createNotificationChannels({ webhooks: endpoints }, deps);
   assert.deepEqual(channels, ['webhook']);
   return handlers.get('notify.webhook')!;
 };
 
-const headersOf = (delivery: Delivery): Record<string, string> =>
-  Object.fromEntries(Object.entries(delivery.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])));
-
 describe('the webhook channel', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookSink;
   before(async () => { receiver = await startReceiver(); });
   after(() => receiver.close());
 
@@ -98,7 +81,7 @@ describe('the webhook channel', () => {
 
 describe('the webhook channel with several endpoints', () => {
   test('posts the same signed message to each', async () => {
-    const [first, second] = [await startReceiver(200), await startReceiver(202)];
+    const [first, second] = [await startReceiver({ status: 200 }), await startReceiver({ status: 202 })];
     const otherSecret = `whsec_${randomBytes(24).toString('base64')}`;
     try {
       await webhookHandlerFor([{ url: first.url, secret }, { url: second.url, secret: otherSecret }])(payload());
@@ -114,7 +97,7 @@ describe('the webhook channel with several endpoints', () => {
   });
 
   test('throws when any endpoint fails, naming it by origin, never by its path or the secret', async () => {
-    const [working, failing, redirecting] = [await startReceiver(204), await startReceiver(500), await startReceiver(302, { location: 'http://127.0.0.1:9/' })];
+    const [working, failing, redirecting] = [await startReceiver(), await startReceiver({ status: 500 }), await startReceiver({ status: 302, headers: { location: 'http://127.0.0.1:9/' } })];
     try {
       const handler = webhookHandlerFor([{ url: working.url, secret }, { url: failing.url, secret }, { url: redirecting.url, secret }]);
       await assert.rejects(handler(payload()), (error: unknown) => {
@@ -150,17 +133,14 @@ describe('the notification channel registry', () => {
 
 describe('a delivery within its lease', () => {
   test('gives up within the delivery budget (three quarters of the outbox lease), so a slow receiver is never posted twice', async () => {
-    const server = createServer((_request, response) => { setTimeout(() => response.writeHead(204).end(), 1500); });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const slow = await startReceiver({ answerAfterMs: 1500 });
     try {
       const started = performance.now();
-      await assert.rejects(webhookHandlerFor([{ url: `http://127.0.0.1:${port}/hook`, secret }], { deliveryTimeoutMs: deliveryTimeoutFor(400) })(payload()), /gave no answer within 0\.3 s/);
+      await assert.rejects(webhookHandlerFor([{ url: slow.url, secret }], { deliveryTimeoutMs: deliveryTimeoutFor(400) })(payload()), /gave no answer within 0\.3 s/);
       assert.ok(performance.now() - started < 1200, 'it did not wait for the slow answer');
       assert.equal(deliveryTimeoutFor(60_000), 40_000, 'never more than the default budget');
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await slow.close();
     }
   });
 });
