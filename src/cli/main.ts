@@ -7,6 +7,7 @@ import { registerCaCommands } from './commands/ca-commands.ts';
 import { registerAuditCommands } from './commands/audit-commands.ts';
 import { registerAlertCommands } from './commands/alert-commands.ts';
 import { registerOffboardCommands } from './commands/offboard-commands.ts';
+import { registerPostureCommands } from './commands/posture-commands.ts';
 import { registerReportCommands } from './commands/report-commands.ts';
 import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerChangeCommands } from './commands/change-commands.ts';
@@ -41,6 +42,7 @@ export const buildProgram = (): Command => {
   registerCaCommands(program);
   registerAlertCommands(program);
   registerOffboardCommands(program);
+  registerPostureCommands(program);
   registerAuditCommands(program);
   registerReportCommands(program);
   registerKeyCommands(program);

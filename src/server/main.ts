@@ -56,6 +56,8 @@ import { alertRoutes } from './http/alert-routes.ts';
 import { createOffboardingService } from './services/offboarding-service.ts';
 import { offboardingRoutes } from './http/offboarding-routes.ts';
 import { createRenewalService } from './services/renewal-service.ts';
+import { createPostureService } from './services/posture-service.ts';
+import { postureRoutes } from './http/posture-routes.ts';
 import { createNotificationChannels, deliveryTimeoutFor } from './notifications/notification-channels.ts';
 import type { NotificationSettings } from './notifications/notification-settings.ts';
 import { notificationSettingsFromEnv } from './notifications/notification-settings.ts';
@@ -158,7 +160,8 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   });
   const offboarding = createOffboardingService({ unitOfWork, clock, random, authz, changes });
   const renewals = createRenewalService({ unitOfWork, clock, authz, changes });
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, offboarding, renewals, nodeId };
+  const posture = createPostureService({ unitOfWork, clock, authz, database });
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, offboarding, renewals, posture, nodeId };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -185,14 +188,16 @@ export const createHttpApp = (database: Database, services: Services, options: A
     authzRoutes({ explainer: services.explainer, authz: services.authz }),
     auditRoutes(services.audit),
     offboardingRoutes(services.offboarding),
+    postureRoutes(services.posture),
     alertRoutes({ alerts: services.alerts, renewals: services.renewals, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
   ]);
 
 const sweepIntervalMs = 60_000;
 
 /**
- * The periodic work one node (the leader) does for all: sweeps for alerts and the daily digest; and what
- * every node does, delivering the outbox (each message is claimed, so never twice).
+ * The periodic work one node (the leader) does for all: renewals and sweeps for alerts, the daily digest
+ * and the daily posture snapshot; and what every node does, delivering the outbox (each message is
+ * claimed, so never twice).
  */
 const startScheduler = (database: Database, services: Services, config: Config, onError: (error: unknown, job: string) => void): Scheduler => {
   const scheduler = createScheduler({
@@ -209,6 +214,8 @@ const startScheduler = (database: Database, services: Services, config: Config, 
         },
       },
       { name: 'alerts.digest', due: dailyAt(config.digestAtMinutes), run: async (now) => { await services.alerts.digest(now.toISOString().slice(0, 10)); } },
+      // Shortly after midnight UTC: the day's posture, for the trend.
+      { name: 'posture.snapshot', due: dailyAt(5), run: async () => { await services.posture.snapshot(); } },
     ],
   });
   scheduler.start();

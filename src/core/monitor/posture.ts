@@ -81,26 +81,40 @@ export const revocationWindowsMs = { keyCompromise: 24 * hour, otherTriggers: 5 
  */
 export const exceedsLifetime = (notBefore: Date, notAfter: Date, maxLifetimeMs: number): boolean => notAfter.getTime() - notBefore.getTime() > maxLifetimeMs;
 
+const standardAgeEdgesMs = [7, 30, 90, 180, 365, 730, 1825].map((days) => days * day);
+
+const sortedUnique = (values: readonly (number | null)[]): number[] =>
+  [...new Set(values.filter((value): value is number => value !== null && value > 0))].sort((a, b) => a - b);
+
 /**
- * Where the age histogram of M04 is split. A credential's age runs from its last rotation, else its
+ * Where the age histogram is split: fixed steps for the distribution and its median, and each class's
+ * rotateEvery, so that its compliance is exact. A credential's age runs from its last rotation, else its
  * notBefore, else when Trustplane first recorded it (as the rotation_overdue alert reads it).
  */
-export const ageEdgesMs: readonly number[] = [1, 7, 14, 30, 60, 90, 180, 365, 730, 1095, 1825].map((days) => days * day);
+export const ageEdgesFor = (governance: PostureGovernance): number[] =>
+  sortedUnique([...standardAgeEdgesMs, ...governance.classes.map((entry) => entry.rotateEveryMs)]);
 
-/** Counts over the live credentials, with each class's policy applied by the store (see the definitions of each). */
-export type CredentialCounts = {
-  live: number;
-  noExpiry: number;
+/** The distinct maxLifetime of the classes: the store counts the lifetimes over each. */
+export const lifetimeLimitsFor = (governance: PostureGovernance): number[] => sortedUnique(governance.classes.map((entry) => entry.maxLifetimeMs));
+
+/** Live credentials that share a class, a kind and the list of parties they are exposed to. */
+export type CredentialGroup = {
+  classId: string | null;
+  kind: string;
+  /** As the inventory records it; it may name the customer itself. */
+  exposedTo: readonly string[];
+  count: number;
   /** ageBuckets[i]: ages of at least ageEdgesMs[i - 1] and under ageEdgesMs[i]; the last bucket has no upper edge. */
   ageBuckets: readonly number[];
-  /** In classes with a rotateEvery; compliant: age under it. */
-  rotation: { withPolicy: number; compliant: number };
-  /** In classes with a maxLifetime; unknown: without notBefore or notAfter; over: exceedsLifetime. */
-  lifetime: { limited: number; unknown: number; over: number };
-  /** Certificates in public classes; automated: the class renews as a pre-approved change; overCabMaximum: exceedsCabMaximum. */
-  publicTls: { count: number; automated: number; lifetimeKnown: number; overCabMaximum: number };
-  /** Of secretKinds; managed: managed_storage 1; storageUnknown: not recorded. */
-  secrets: { count: number; managed: number; storageUnknown: number };
+  noExpiry: number;
+  /** Kept in a managed store (managed_storage 1); storageUnknown: not recorded. */
+  managed: number;
+  storageUnknown: number;
+  /** With both notBefore and notAfter; lifetimeOver[j]: of those, exceedsLifetime for lifetimeLimitsMs[j]. */
+  lifetimeKnown: number;
+  lifetimeOver: readonly number[];
+  /** Certificates whose validity exceeds the CA/B maximum for their issue date (exceedsCabMaximum). */
+  overCabMaximum: number;
 };
 
 /** Deadlines of revocations: settled = met, or missed for good; open = not verified and still inside the deadline. */
@@ -127,11 +141,12 @@ export type ChangeCounts = {
 
 export type PostureInputs = {
   governance: PostureGovernance;
-  credentials: CredentialCounts;
-  /** Per class (null: unclassified), live credentials and those of every status. */
-  classes: readonly { classId: string | null; live: number; total: number }[];
-  /** Live credentials exposed to someone, per class and exposure list (as the inventory records it; it may name the customer). */
-  exposure: readonly { classId: string | null; exposedTo: readonly string[]; count: number }[];
+  /** The histogram edges and lifetime limits the store counted with (ageEdgesFor, lifetimeLimitsFor). */
+  ageEdgesMs: readonly number[];
+  lifetimeLimitsMs: readonly number[];
+  groups: readonly CredentialGroup[];
+  /** Credentials of every status per class (null: unclassified). */
+  classTotals: readonly { classId: string | null; count: number }[];
   /** Credentials per stored status; lapsed: stored active, past their not-after. */
   statuses: readonly { status: string; count: number }[];
   lapsed: number;
@@ -216,43 +231,43 @@ const benchmarks = {
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
-type ClassCount = PostureInputs['classes'][number];
-
 type View = {
   inputs: PostureInputs;
   classOf: (classId: string | null) => PostureClass | undefined;
   isCurrent: (personRef: string) => boolean;
   isDeparted: (personRef: string) => boolean;
-  /** Live credentials of the classes `keep` accepts (undefined: undeclared, or no class). */
-  liveWhere: (keep: (count: ClassCount, entry: PostureClass | undefined) => boolean) => number;
+  /** The groups `keep` accepts, with their class (undefined: undeclared, or no class). */
+  groupsWhere: (keep: (group: CredentialGroup, entry: PostureClass | undefined) => boolean) => CredentialGroup[];
   live: number;
 };
 
 const personId = (ref: string): string | null => (ref.startsWith('person:') ? ref.slice('person:'.length) : null);
+
+const countOf = (groups: readonly CredentialGroup[], field: (group: CredentialGroup) => number = (group) => group.count): number => sum(groups.map(field));
 
 type MetricFields = Omit<PostureMetric, 'value' | 'breakdown'> & { breakdown?: PostureMetric['breakdown'] };
 const metric = (fields: MetricFields): PostureMetric => ({ ...fields, value: ratio(fields.numerator, fields.denominator), breakdown: fields.breakdown ?? [] });
 
 const ownerCoverage = (view: View): PostureMetric => {
   const owned = (entry: PostureClass | undefined) => entry !== undefined && view.isCurrent(entry.technicalOwner) && view.isCurrent(entry.businessOwner);
-  const covered = view.liveWhere((_, entry) => owned(entry));
+  const covered = countOf(view.groupsWhere((_, entry) => owned(entry)));
   return metric({
     id: 'M02', title: 'Owner coverage', better: 'higher', numerator: covered, denominator: view.live,
     definition: 'live credentials in a declared class whose technical and business owners are both current people (declared, not departed), over all live credentials',
     detail: {
-      unclassified: view.liveWhere((count) => count.classId === null),
-      undeclaredClass: view.liveWhere((count, entry) => count.classId !== null && entry === undefined),
-      ownerNotCurrent: view.liveWhere((_, entry) => entry !== undefined && !owned(entry)),
+      unclassified: countOf(view.groupsWhere((group) => group.classId === null)),
+      undeclaredClass: countOf(view.groupsWhere((group, entry) => group.classId !== null && entry === undefined)),
+      ownerNotCurrent: countOf(view.groupsWhere((_, entry) => entry !== undefined && !owned(entry))),
     },
     benchmark: null, frameworks: ['GV.RR-02', 'NHI1'],
   });
 };
 
 const orphanRate = (view: View): PostureMetric => {
-  const orphaned = view.liveWhere((count, entry) => count.classId === null || entry === undefined || !view.isCurrent(entry.technicalOwner));
+  const orphaned = countOf(view.groupsWhere((group, entry) => group.classId === null || entry === undefined || !view.isCurrent(entry.technicalOwner)));
   const departedOwner = (entry: PostureClass | undefined) => entry !== undefined && (view.isDeparted(entry.technicalOwner) || view.isDeparted(entry.businessOwner));
-  const stillLive = view.liveWhere((_, entry) => departedOwner(entry));
-  const everRecorded = sum(view.inputs.classes.filter((count) => departedOwner(view.classOf(count.classId))).map((count) => count.total));
+  const stillLive = countOf(view.groupsWhere((_, entry) => departedOwner(entry)));
+  const everRecorded = sum(view.inputs.classTotals.filter((total) => departedOwner(view.classOf(total.classId))).map((total) => total.count));
   return metric({
     id: 'M03', title: 'Orphan rate', better: 'lower', numerator: orphaned, denominator: view.live,
     definition: 'live credentials with no class, an undeclared class, or a technical owner who is not a current person (as the orphaned alert decides, workloads aside), over all live credentials',
@@ -266,13 +281,13 @@ const orphanRate = (view: View): PostureMetric => {
 };
 
 /** The median age in days from the histogram, interpolated inside its bucket; in the open last bucket only its lower edge is known. */
-const medianAge = (buckets: readonly number[]): { days: number | null; lowerBound: boolean } => {
+const medianAge = (buckets: readonly number[], edges: readonly number[]): { days: number | null; lowerBound: boolean } => {
   const middle = sum(buckets) / 2;
   let below = 0;
   for (const [index, count] of buckets.entries()) {
     if (count > 0 && below + count >= middle) {
-      const lower = index === 0 ? 0 : ageEdgesMs[index - 1] as number;
-      const upper = ageEdgesMs[index];
+      const lower = index === 0 ? 0 : edges[index - 1] as number;
+      const upper = edges[index];
       if (upper === undefined) return { days: lower / day, lowerBound: true };
       return { days: (lower + (upper - lower) * ((middle - below) / count)) / day, lowerBound: false };
     }
@@ -282,12 +297,27 @@ const medianAge = (buckets: readonly number[]): { days: number | null; lowerBoun
 };
 
 const rotationCompliance = (view: View): PostureMetric => {
-  const { rotation, ageBuckets } = view.inputs.credentials;
-  const olderThan = (days: number) => sum(ageBuckets.slice(ageEdgesMs.indexOf(days * day) + 1));
-  const median = medianAge(ageBuckets);
-  const value = ratio(rotation.compliant, rotation.withPolicy);
+  const edges = view.inputs.ageEdgesMs;
+  const withPolicy = view.groupsWhere((_, entry) => entry !== undefined && entry.rotateEveryMs !== null);
+  // A class rotating every edges[j] is compliant in buckets 0..j, the ages under edges[j].
+  const compliant = sum(withPolicy.map((group) => sum(group.ageBuckets.slice(0, edges.indexOf(view.classOf(group.classId)?.rotateEveryMs as number) + 1))));
+  const denominator = countOf(withPolicy);
+  const histogram = [...edges, null].map((_, index) => countOf(view.inputs.groups, (group) => group.ageBuckets[index] ?? 0));
+  const olderThan = (days: number) => sum(histogram.slice(edges.indexOf(days * day) + 1));
+  const median = medianAge(histogram, edges);
+  const value = ratio(compliant, denominator);
+  // Shown on the fixed steps alone (each bucket in the step its upper edge falls in); the classes' own
+  // edges only sharpen compliance and the median.
+  const steps = [...standardAgeEdgesMs, null].map(() => 0);
+  histogram.forEach((count, bucket) => {
+    const upper = edges[bucket] ?? Infinity;
+    const step = standardAgeEdgesMs.findIndex((edge) => upper <= edge);
+    const at = step === -1 ? standardAgeEdgesMs.length : step;
+    steps[at] = (steps[at] ?? 0) + count;
+  });
+  const stepDays = standardAgeEdgesMs.map((edge) => edge / day);
   return metric({
-    id: 'M04', title: 'Rotation compliance', better: 'higher', numerator: rotation.compliant, denominator: rotation.withPolicy,
+    id: 'M04', title: 'Rotation compliance', better: 'higher', numerator: compliant, denominator,
     definition: 'live credentials of classes with a rotateEvery whose age since last rotation (else notBefore, else when first recorded) is under it, over live credentials of those classes',
     detail: {
       nonCompliance: value === null ? null : 1 - value,
@@ -296,8 +326,8 @@ const rotationCompliance = (view: View): PostureMetric => {
       medianAgeDays: median.days,
       medianAgeIsLowerBound: median.lowerBound ? 'yes' : 'no',
     },
-    breakdown: ageBuckets.map((count, index) => ({
-      label: index < ageEdgesMs.length ? `under ${(ageEdgesMs[index] as number) / day} days` : `${(ageEdgesMs.at(-1) as number) / day} days or more`,
+    breakdown: steps.map((count, step) => ({
+      label: step === 0 ? `under ${stepDays[0]} days` : step === stepDays.length ? `${stepDays.at(-1)} days or more` : `${stepDays[step - 1]} to ${stepDays[step]} days`,
       count,
     })),
     benchmark: benchmarks.notRotated, frameworks: ['NHI7', 'PCI 3.7.4', 'PCI 8.6.3'],
@@ -305,18 +335,22 @@ const rotationCompliance = (view: View): PostureMetric => {
 };
 
 const expiryHygiene = (view: View): PostureMetric => {
-  const { noExpiry, lifetime, publicTls } = view.inputs.credentials;
-  const lifetimeKnown = lifetime.limited - lifetime.unknown;
+  const noExpiry = countOf(view.inputs.groups, (group) => group.noExpiry);
+  const limited = view.groupsWhere((_, entry) => entry !== undefined && entry.maxLifetimeMs !== null);
+  const overClassMaximum = sum(limited.map((group) => group.lifetimeOver[view.inputs.lifetimeLimitsMs.indexOf(view.classOf(group.classId)?.maxLifetimeMs as number)] ?? 0));
+  const limitedKnown = countOf(limited, (group) => group.lifetimeKnown);
+  const publicTls = view.groupsWhere((group, entry) => group.kind === 'x509_certificate' && entry?.public === true);
+  const overCab = countOf(publicTls, (group) => group.overCabMaximum);
   return metric({
     id: 'M05', title: 'Expiry hygiene', better: 'lower', numerator: noExpiry, denominator: view.live,
     definition: 'live credentials with no expiry, over all live credentials; beside it, lifetimes over the class maxLifetime and public TLS certificates over the CA/B maximum for their issue date',
     detail: {
-      overClassMaximum: lifetime.over,
-      overClassMaximumShare: ratio(lifetime.over, lifetimeKnown),
-      lifetimeUnknownInLimitedClasses: lifetime.unknown,
-      publicTlsCertificates: publicTls.count,
-      overCabMaximum: publicTls.overCabMaximum,
-      overCabMaximumShare: ratio(publicTls.overCabMaximum, publicTls.lifetimeKnown),
+      overClassMaximum,
+      overClassMaximumShare: ratio(overClassMaximum, limitedKnown),
+      lifetimeUnknownInLimitedClasses: countOf(limited) - limitedKnown,
+      publicTlsCertificates: countOf(publicTls),
+      overCabMaximum: overCab,
+      overCabMaximumShare: ratio(overCab, countOf(publicTls, (group) => group.lifetimeKnown)),
     },
     benchmark: null, frameworks: ['NHI7', 'CA/B 6.3.2'],
   });
@@ -338,38 +372,38 @@ const offboardingCoverage = (view: View): PostureMetric => {
 };
 
 const managedStorage = (view: View): PostureMetric => {
-  const { secrets } = view.inputs.credentials;
-  const outside = secrets.count - secrets.managed - secrets.storageUnknown;
+  const secrets = view.inputs.groups.filter((group) => (secretKinds as readonly string[]).includes(group.kind));
+  const managed = countOf(secrets, (group) => group.managed);
+  const unknown = countOf(secrets, (group) => group.storageUnknown);
+  const outside = countOf(secrets) - managed - unknown;
   const listed = view.inputs.unmanagedLocations.map((entry) => ({ label: entry.location ?? 'not recorded', count: entry.count }));
-  const rest = outside + secrets.storageUnknown - sum(listed.map((entry) => entry.count));
+  const rest = outside + unknown - sum(listed.map((entry) => entry.count));
   return metric({
-    id: 'M07', title: 'Managed-storage coverage', better: 'higher', numerator: secrets.managed, denominator: secrets.count,
+    id: 'M07', title: 'Managed-storage coverage', better: 'higher', numerator: managed, denominator: countOf(secrets),
     definition: `live secrets (${secretKinds.join(', ')}) recorded as kept in a managed store, over all live secrets`,
-    detail: { outsideManagedStores: outside, storageNotRecorded: secrets.storageUnknown, storesSecretsOutsideManagers: outside > 0 ? 'yes' : 'no' },
-    breakdown: rest > 0 ? [...listed, { label: 'other locations', count: rest }] : listed,
+    detail: { outsideManagedStores: outside, storageNotRecorded: unknown, storesSecretsOutsideManagers: outside > 0 ? 'yes' : 'no' },
+    breakdown: rest > 0 ? [...listed, { label: 'other places', count: rest }] : listed,
     benchmark: benchmarks.outsideSecretManagers, frameworks: ['NHI2', 'PCI 8.6.2'],
   });
 };
 
 const thirdPartyExposure = (view: View): PostureMetric => {
   const { customerOrg, liveDelegations } = view.inputs.governance;
-  type Exposure = PostureInputs['exposure'][number];
-  const thirdParties = (entry: Exposure) => entry.exposedTo.filter((party) => customerOrg === null || party !== `org:${customerOrg}`);
-  const exposed = view.inputs.exposure.filter((entry) => thirdParties(entry).length > 0);
+  const thirdParties = (group: CredentialGroup) => group.exposedTo.filter((party) => customerOrg === null || party !== `org:${customerOrg}`);
+  const exposed = view.inputs.groups.filter((group) => thirdParties(group).length > 0);
   // Covered when every third party holds a live delegation on the class, as the third_party_exposure alert decides.
-  const delegated = exposed.filter((entry) => thirdParties(entry).every((party) => {
+  const delegated = exposed.filter((group) => thirdParties(group).every((party) => {
     const classes = liveDelegations.get(party);
-    return classes !== undefined && (classes.has('*') || (entry.classId !== null && classes.has(entry.classId)));
+    return classes !== undefined && (classes.has('*') || (group.classId !== null && classes.has(group.classId)));
   }));
-  const count = sum(exposed.map((entry) => entry.count));
-  const withDelegation = sum(delegated.map((entry) => entry.count));
+  const count = countOf(exposed);
   return metric({
     id: 'M09', title: 'Third-party exposure', better: 'lower', numerator: count, denominator: view.live,
     definition: 'live credentials exposed to a party other than the organisation itself, over all live credentials',
     detail: {
       exposesToThirdParties: count > 0 ? 'yes' : 'no',
-      withLiveDelegation: withDelegation,
-      withLiveDelegationShare: ratio(withDelegation, count),
+      withLiveDelegation: countOf(delegated),
+      withLiveDelegationShare: ratio(countOf(delegated), count),
       thirdParties: new Set(exposed.flatMap(thirdParties)).size,
     },
     benchmark: benchmarks.thirdPartyExposure, frameworks: ['NHI3', 'GV.SC-07', 'GV.SC-10', 'PCI 8.2.7', 'CC9.2'],
@@ -412,7 +446,9 @@ const revocationSla = (view: View): PostureMetric => {
 };
 
 const lifetimeReadiness = (view: View): PostureMetric => {
-  const { count, automated } = view.inputs.credentials.publicTls;
+  const publicTls = view.groupsWhere((group, entry) => group.kind === 'x509_certificate' && entry?.public === true);
+  const count = countOf(publicTls);
+  const automated = countOf(publicTls.filter((group) => view.classOf(group.classId)?.renewPreApproved === true));
   const renewalsPerYear = (maxDays: number) => (count * 365) / maxDays;
   return metric({
     id: 'M19', title: 'Certificate-lifetime readiness', better: 'higher', numerator: automated, denominator: count,
@@ -437,14 +473,14 @@ export const computePosture = (inputs: PostureInputs, at: Date): Posture => {
       const id = personId(ref);
       return id !== null && governance.departedPeople.has(id);
     },
-    liveWhere: (keep) => sum(inputs.classes.filter((count) => keep(count, classOf(count.classId))).map((count) => count.live)),
-    live: inputs.credentials.live,
+    groupsWhere: (keep) => inputs.groups.filter((group) => keep(group, classOf(group.classId))),
+    live: countOf(inputs.groups),
   };
   return {
     at: at.toISOString(),
     population: {
       live: view.live,
-      unclassified: view.liveWhere((count) => count.classId === null),
+      unclassified: countOf(view.groupsWhere((group) => group.classId === null)),
       lapsed: inputs.lapsed,
       classes: governance.classes.length,
       byStatus: Object.fromEntries(inputs.statuses.map((entry) => [entry.status, entry.count])),

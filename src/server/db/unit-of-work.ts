@@ -16,6 +16,7 @@ import { createSecretStore } from '../stores/secret-store.ts';
 import { createCredentialStore } from '../stores/credential-store.ts';
 import { createGovernanceStore } from '../stores/governance-store.ts';
 import { createMonitorStore } from '../stores/monitor-store.ts';
+import { createPostureStore } from '../stores/posture-store.ts';
 import { createTokenStore } from '../stores/token-store.ts';
 
 export type UnitOfWorkContext = {
@@ -31,6 +32,7 @@ export type UnitOfWorkContext = {
   readonly secrets: ReturnType<typeof createSecretStore>;
   readonly alerts: ReturnType<typeof createAlertStore>;
   readonly monitor: ReturnType<typeof createMonitorStore>;
+  readonly posture: ReturnType<typeof createPostureStore>;
 };
 
 export type UnitOfWork = <T>(work: (tx: UnitOfWorkContext) => Promise<T>) => Promise<T>;
@@ -51,6 +53,7 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         secrets: createSecretStore(trx),
         alerts: createAlertStore(trx),
         monitor: createMonitorStore(trx),
+        posture: createPostureStore(trx),
       }));
     } catch (error) {
       // Two writers raced for one key (two applies of the next governance version, say): the loser's

@@ -60,8 +60,8 @@ const toRow = (alert: Alert): AlertTable => ({
   acknowledged_at: alert.acknowledgedAt, note: alert.note, escalated_at: alert.escalatedAt, resolved_at: alert.resolvedAt, resolved_by: alert.resolvedBy,
 });
 
-/** Rows per insert statement: 12 columns each, below SQLite's 32,766 parameters (and PostgreSQL's 65,535). */
-const insertChunk = 2500;
+/** Parameters per insert statement: below SQLite's 32,766 (and PostgreSQL's 65,535). */
+const insertParameters = 30_000;
 /** Ids per `in (…)` list. */
 const idChunk = 1000;
 
@@ -86,12 +86,12 @@ export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
 
   /** New alerts: open, so without acknowledgement, escalation or resolution (those columns are left to their null default, and not sent). */
   async insertAll(alerts: readonly Alert[]): Promise<void> {
-    for (const part of chunks(alerts, insertChunk)) {
-      await trx.insertInto('alerts').values(part.map((alert) => {
-        const { acknowledged_by: _by, acknowledged_at: _at, note: _note, escalated_at: _escalated, resolved_at: _resolved, resolved_by: _resolver, ...row } = toRow(alert);
-        return row;
-      })).execute();
-    }
+    const rows = alerts.map((alert) => {
+      const { acknowledged_by: _by, acknowledged_at: _at, note: _note, escalated_at: _escalated, resolved_at: _resolved, resolved_by: _resolver, ...row } = toRow(alert);
+      return row;
+    });
+    const perStatement = Math.floor(insertParameters / Object.keys(rows[0] ?? { one: 1 }).length);
+    for (const part of chunks(rows, perStatement)) await trx.insertInto('alerts').values(part).execute();
   },
 
   /** A finding that moved into another window: its severity, stage and facts. */

@@ -1,14 +1,8 @@
-// Posture's counts (core/monitor/posture.ts), read with aggregate queries so that no credential is ever
-// loaded on its own: one scan of the live credentials that applies each class's policy and sums into
-// one row; the live credentials exposed to someone, grouped by class and exposure list; the ten places
-// most unmanaged secrets are kept; counts per class and per status, which their indexes answer; one scan
-// of the changes; and the revocations behind M06.
-//
-// The big scan sums into one row rather than grouping by class: SQLite has no hash aggregate, so a
-// GROUP BY over a million rows sorts them all (measured: longer than the whole scan). Each class's
-// policy goes in as one list of class ids per distinct value (per rotateEvery, per maxLifetime), tested
-// once per row. Ownership and third parties, which need the class itself, are combined per class in
-// TypeScript from the grouped queries.
+// Posture's counts (core/monitor/posture.ts), read with seven aggregate queries so that no credential is
+// ever loaded on its own: one scan of the live credentials grouped by class, kind, exposure list and age
+// bucket; counts per class and per status, which their indexes answer; the ten places most unmanaged
+// secrets are kept; one scan of the changes; and two queries over revocations for M06. Each class's
+// policy is applied in TypeScript over the groups (at most ~1000 classes), not passed to SQL.
 //
 // Both databases read the same SQL: timestamps are fixed-width ISO-8601 UTC text, so comparing text
 // compares instants, and the spans that need arithmetic are computed with integers from the text.
@@ -17,9 +11,9 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
 import {
-  ageEdgesMs, cabValiditySchedule, liveStatuses, revocationWindowsMs, secretKinds,
+  ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
 } from '../../core/monitor/posture.ts';
-import type { ChangeCounts, CredentialCounts, DeadlineCounts, Posture, PostureContext, PostureGovernance, PostureInputs } from '../../core/monitor/posture.ts';
+import type { ChangeCounts, CredentialGroup, DeadlineCounts, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 const dayMs = 86_400_000;
@@ -33,18 +27,20 @@ const abandonedStatuses = ['rejected', 'cancelled'] as const;
 /**
  * An upper bound no table reaches. A LIMIT on a subquery keeps SQLite's flattener and PostgreSQL's
  * pull-up from merging it into the outer query, so what each row computes is computed once, not once per
- * aggregate that reads it.
+ * aggregate that reads it; and on SQLite it keeps a GROUP BY on class_id from walking the class index
+ * and fetching every row at random.
  */
 const noLimit = Number.MAX_SAFE_INTEGER;
 
-const number = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+/** A number as either driver returns it: PostgreSQL gives bigint as text, and a sum over no rows is null. */
+const asNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 
 const part = (column: string, from: number, length: number) => sql`cast(substr(${sql.ref(column)}, ${sql.lit(from)}, ${sql.lit(length)}) as bigint)`;
 
 /**
  * A day number of an instant column's date, from its text: years counted from March (so the leap day
  * ends a year) and 1461 days to four years. Differences are exact between 1901-03-01 and 2100-02-28;
- * beyond them a span is off by a day per century crossed, which only spans of centuries do.
+ * beyond them a span is off by a day per century crossed, which matters only to spans of centuries.
  */
 const dayNumber = (column: string): RawBuilder<number> => {
   const month = part(column, 6, 2);
@@ -56,25 +52,25 @@ const instantMs = (column: string): RawBuilder<number> =>
   sql<number>`(${dayNumber(column)} * 86400000 + ${part(column, 12, 2)} * 3600000 + ${part(column, 15, 2)} * 60000 + ${part(column, 18, 2)} * 1000 + ${part(column, 21, 3)})`;
 
 /**
- * Twice the whole days from not_before to not_after, plus one when not_after's time of day is later (or,
- * `inclusive`, not earlier). `> 2k` then says exactly whether the lifetime exceeds k days, and
- * inclusive, whether a validity that includes its last second does (for whole-second times, as
- * certificates have), with two day numbers and a text comparison in place of millisecond arithmetic.
+ * Twice the whole days from not_before to not_after, plus one when not_after's time of day is later:
+ * `> 2k` then says exactly whether the lifetime exceeds k days, with two day numbers and a text
+ * comparison (about half the cost of two instants in milliseconds).
  */
-const doubledDays = (inclusive: boolean): RawBuilder<number> =>
-  sql<number>`(2 * (${dayNumber('not_after')} - ${dayNumber('not_before')}) + case when substr(not_after, 12) ${sql.raw(inclusive ? '>=' : '>')} substr(not_before, 12) then 1 else 0 end)`;
+const doubledDays = (): RawBuilder<number> =>
+  sql<number>`(2 * (${dayNumber('not_after')} - ${dayNumber('not_before')}) + case when substr(not_after, 12) > substr(not_before, 12) then 1 else 0 end)`;
 
 /** A count of the rows for which `condition` holds. */
 const countWhere = (condition: RawBuilder<unknown>) => sql<number | string | null>`sum(case when ${condition} then 1 else 0 end)`;
 
 /**
- * The age bucket of each credential (CredentialCounts.ageBuckets) as a tree of comparisons against the
- * instants `at − edge`, so that a row makes about log2(edges) comparisons rather than one per edge.
+ * How many of an ascending run of thresholds a row passes (0..count), by bisection, so that a row makes
+ * about log2(count) comparisons rather than one per threshold: `passes(i)` holds for every i below the
+ * first it fails.
  */
-const ageBucket = (reference: RawBuilder<string>, cutoffs: readonly string[], low = 0, high = cutoffs.length): RawBuilder<number> => {
+const thresholdsPassed = (count: number, passes: (index: number) => RawBuilder<unknown>, low = 0, high = count): RawBuilder<number> => {
   if (low === high) return sql<number>`${sql.lit(low)}`;
   const middle = Math.floor((low + high) / 2);
-  return sql<number>`case when ${reference} > ${cutoffs[middle]} then ${ageBucket(reference, cutoffs, low, middle)} else ${ageBucket(reference, cutoffs, middle + 1, high)} end`;
+  return sql<number>`case when ${passes(middle)} then ${thresholdsPassed(count, passes, middle + 1, high)} else ${thresholdsPassed(count, passes, low, middle)} end`;
 };
 
 /** Twice the CA/B maximum validity in days for a certificate issued at its not_before (cabValiditySchedule). */
@@ -85,24 +81,21 @@ const doubledCabMaximumDays = (): RawBuilder<number> => {
   return sql<number>`case ${sql.join(branches, sql` `)} else ${sql.lit(2 * (steps.at(-1)?.maxDays ?? 398))} end`;
 };
 
-/** Class ids grouped by the value `valueOf` gives their class (classes without one left out). */
-const classesBy = <V>(governance: PostureGovernance, valueOf: (entry: PostureGovernance['classes'][number]) => V | null): Map<V, string[]> => {
-  const groups = new Map<V, string[]>();
-  for (const entry of governance.classes) {
-    const value = valueOf(entry);
-    if (value !== null) groups.set(value, [...groups.get(value) ?? [], entry.id]);
-  }
-  return groups;
-};
+/** Milliseconds into the day of a time-of-day text (12:34:56.789Z, as substr(instant, 12) gives it). */
+const timeOfDayMs = (column: string): RawBuilder<number> => sql<number>`(${part(column, 1, 2)} * 3600000 + ${part(column, 4, 2)} * 60000 + ${part(column, 7, 2)} * 1000 + ${part(column, 10, 3)})`;
 
-/** `case when class_id in (…) then branch(value) … else otherwise end`: one list per distinct value of a class policy. */
-const byClassPolicy = <V>(groups: ReadonlyMap<V, readonly string[]>, branch: (value: V) => RawBuilder<unknown>, otherwise: RawBuilder<unknown>): RawBuilder<unknown> => {
-  if (groups.size === 0) return otherwise;
-  const branches = [...groups].map(([value, ids]) => sql`when class_id in (${sql.join([...ids])}) then ${branch(value)}`);
-  return sql`case ${sql.join(branches, sql` `)} else ${otherwise} end`;
+/**
+ * Whether the lifetime (doubled days in c.lifetime, times of day in c.time_after and c.time_before)
+ * exceeds a limit: whole days compare the doubled days alone; a limit with a part of a day settles
+ * on the days unless the lifetime is within a day of it, and only then reads the times of day.
+ */
+const lifetimeExceeds = (limitMs: number): RawBuilder<unknown> => {
+  if (limitMs % dayMs === 0) return sql`c.lifetime > ${sql.lit((2 * limitMs) / dayMs)}`;
+  const days = Math.floor(limitMs / dayMs);
+  const exact = sql`(c.lifetime / 2) * 86400000 + ${timeOfDayMs('c.time_after')} - ${timeOfDayMs('c.time_before')} > ${sql.lit(limitMs)}`;
+  // A negative lifetime (not_after before not_before) never exceeds, and would halve the wrong way.
+  return sql`(c.lifetime / 2 >= ${sql.lit(days + 2)} or (c.lifetime >= 0 and c.lifetime / 2 >= ${sql.lit(days)} and ${exact}))`;
 };
-
-const inClasses = (ids: readonly string[]): RawBuilder<unknown> => (ids.length === 0 ? sql`1 = 0` : sql`class_id in (${sql.join([...ids])})`);
 
 export type PostureSnapshot = { day: string; at: string; posture: Posture };
 
@@ -111,79 +104,73 @@ const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>) => {
   const liveCredentials = (at: string) => trx.selectFrom('credentials').where('status', 'in', liveStatuses).where('expiry_order', '>=', at);
 
-  /** One scan of the live credentials, each class's policy applied row by row, summed into one row. */
-  const credentialCounts = async (at: Date, governance: PostureGovernance): Promise<CredentialCounts> => {
+  /** Live credentials grouped by class, kind, exposure list and age bucket, with the counts each metric needs. */
+  const credentialGroups = async (at: Date, ageEdgesMs: readonly number[], lifetimeLimitsMs: readonly number[]): Promise<CredentialGroup[]> => {
     const reference = sql<string>`coalesce(last_rotated_at, not_before, created_at)`;
     const cutoffs = ageEdgesMs.map((edge) => new Date(at.getTime() - edge).toISOString());
-    const rotatedWithin = (everyMs: number) => sql`case when ${reference} > ${new Date(at.getTime() - everyMs).toISOString()} then 1 else 0 end`;
-    // Whole-day limits (the usual) need only day numbers; others the full instants.
-    const overLimit = (maxMs: number) => (maxMs % dayMs === 0 ? sql`${doubledDays(false)} > ${sql.lit((2 * maxMs) / dayMs)}` : sql`${instantMs('not_after')} - ${instantMs('not_before')} > ${sql.lit(maxMs)}`);
-    const publicIds = governance.classes.filter((entry) => entry.public).map((entry) => entry.id);
-    const automatedIds = governance.classes.filter((entry) => entry.public && entry.renewPreApproved).map((entry) => entry.id);
+    const bothDates = sql`not_before is not null and not_after is not null`;
+    // Without a class maxLifetime, only certificates need their lifetime (for the CA/B maximum).
+    const lifetimeNeeded = lifetimeLimitsMs.length > 0 ? bothDates : sql`${bothDates} and kind = 'x509_certificate'`;
+    const certificate = sql`kind = 'x509_certificate' and ${bothDates}`;
+    // Times of day, for a limit with a part of a day (lifetimeExceeds).
+    const timesOfDay = lifetimeLimitsMs.some((limit) => limit % dayMs !== 0)
+      ? [sql<string | null>`substr(not_after, 12)`.as('time_after'), sql<string | null>`substr(not_before, 12)`.as('time_before')] : [];
     const perCredential = liveCredentials(at.toISOString())
-      .select(['managed_storage'])
+      .select(['class_id', 'kind', 'exposed_to', 'managed_storage'])
       .select([
         sql<number>`case when not_after is null then 1 else 0 end`.as('no_expiry'),
-        ageBucket(reference, cutoffs).as('age_bucket'),
-        sql<number>`case when kind in (${sql.join([...secretKinds])}) then 1 else 0 end`.as('secret'),
-        // null: the class has no rotateEvery; 1: rotated within it.
-        byClassPolicy(classesBy(governance, (entry) => entry.rotateEveryMs), rotatedWithin, sql`null`).as('rotated'),
-        // null: the class has no maxLifetime; 2: lifetime unknown; 1: over it.
-        byClassPolicy(classesBy(governance, (entry) => entry.maxLifetimeMs),
-          (maxMs) => sql`case when not_before is null or not_after is null then 2 when ${overLimit(maxMs)} then 1 else 0 end`, sql`null`).as('over_limit'),
-        // 0: not a public TLS certificate; 1: one renewed by people; 2: one renewed as a pre-approved change.
-        sql<number>`case when kind = 'x509_certificate' and ${inClasses(publicIds)} then case when ${inClasses(automatedIds)} then 2 else 1 end else 0 end`.as('public_tls'),
-        // null: not a public TLS certificate with both dates; 1: validity over the CA/B maximum (exceedsCabMaximum).
-        sql<number>`case when kind = 'x509_certificate' and not_before is not null and not_after is not null and ${inClasses(publicIds)} then case when ${doubledDays(true)} > ${doubledCabMaximumDays()} then 1 else 0 end end`.as('over_cab'),
+        // CredentialGroup.ageBuckets: the edges an age has reached, i.e. the instants `at − edge` at or after the reference.
+        thresholdsPassed(cutoffs.length, (index) => sql`${reference} <= ${cutoffs[index]}`).as('age_bucket'),
+        sql<number | null>`case when ${lifetimeNeeded} then ${doubledDays()} end`.as('lifetime'),
+        // A CA/B validity includes its last second: a not_after at notBefore's time of day is over (the tie).
+        sql<number>`case when ${certificate} and substr(not_after, 12) = substr(not_before, 12) then 1 else 0 end`.as('tie'),
+        sql<number | null>`case when ${certificate} then ${doubledCabMaximumDays()} end`.as('cab_limit'),
+        ...timesOfDay,
       ])
       .limit(noLimit)
       .as('c');
-    const row = await trx.selectFrom(perCredential).select((eb) => [
-      eb.fn.countAll<number | string>().as('live'),
-      sql<number | string | null>`sum(c.no_expiry)`.as('no_expiry'),
-      ...ageEdgesMs.map((_, index) => countWhere(sql`c.age_bucket = ${sql.lit(index)}`).as(`age_${index}`)),
-      countWhere(sql`c.age_bucket = ${sql.lit(ageEdgesMs.length)}`).as(`age_${ageEdgesMs.length}`),
-      eb.fn.count<number | string>('c.rotated').as('rotation_policy'),
-      sql<number | string | null>`sum(c.rotated)`.as('rotated'),
-      eb.fn.count<number | string>('c.over_limit').as('lifetime_limited'),
-      countWhere(sql`c.over_limit = 2`).as('lifetime_unknown'),
-      countWhere(sql`c.over_limit = 1`).as('over_limit'),
-      countWhere(sql`c.public_tls > 0`).as('public_tls'),
-      countWhere(sql`c.public_tls = 2`).as('automated'),
-      eb.fn.count<number | string>('c.over_cab').as('public_lifetime_known'),
-      sql<number | string | null>`sum(c.over_cab)`.as('over_cab'),
-      sql<number | string | null>`sum(c.secret)`.as('secrets'),
-      countWhere(sql`c.secret = 1 and c.managed_storage = 1`).as('managed'),
-      countWhere(sql`c.secret = 1 and c.managed_storage is null`).as('storage_unknown'),
-    ]).executeTakeFirstOrThrow() as Record<string, unknown>;
-    return {
-      live: number(row.live),
-      noExpiry: number(row.no_expiry),
-      ageBuckets: [...ageEdgesMs, null].map((_, index) => number(row[`age_${index}`])),
-      rotation: { withPolicy: number(row.rotation_policy), compliant: number(row.rotated) },
-      lifetime: { limited: number(row.lifetime_limited), unknown: number(row.lifetime_unknown), over: number(row.over_limit) },
-      publicTls: { count: number(row.public_tls), automated: number(row.automated), lifetimeKnown: number(row.public_lifetime_known), overCabMaximum: number(row.over_cab) },
-      secrets: { count: number(row.secrets), managed: number(row.managed), storageUnknown: number(row.storage_unknown) },
-    };
-  };
-
-  /** Live credentials exposed to anyone, per class and exposure list: few rows, so grouping them costs little. */
-  const exposure = async (at: string): Promise<PostureInputs['exposure']> => {
-    const rows = await liveCredentials(at)
-      .select(['class_id', 'exposed_to', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('exposed_to', '<>', '[]')
-      .groupBy(['class_id', 'exposed_to'])
+    // How many of the limits (ascending) the lifetime exceeds: exceedsLifetime for limit j iff rank > j.
+    const rank = thresholdsPassed(lifetimeLimitsMs.length, (index) => lifetimeExceeds(lifetimeLimitsMs[index] as number));
+    // Every column a small fact, counted with count(*) alone: SQLite sorts to group, and a narrow row sorts fastest.
+    const rows = await trx.selectFrom(perCredential)
+      .select(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket', 'c.no_expiry', 'c.managed_storage'])
+      .select((eb) => [
+        sql<number | null>`case when c.lifetime is not null then ${rank} end`.as('lifetime_rank'),
+        sql<number | null>`case when c.lifetime is not null and c.cab_limit is not null then case when c.lifetime + c.tie > c.cab_limit then 1 else 0 end end`.as('over_cab'),
+        eb.fn.countAll<number | string>().as('n'),
+      ])
+      .groupBy(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket', 'c.no_expiry', 'c.managed_storage', sql.ref('lifetime_rank'), sql.ref('over_cab')])
       .execute();
-    return rows.map((row) => ({ classId: row.class_id, exposedTo: JSON.parse(row.exposed_to) as string[], count: number(row.n) }));
+    const groups = new Map<string, CredentialGroup & { ageBuckets: number[]; lifetimeOver: number[] }>();
+    for (const row of rows) {
+      const key = JSON.stringify([row.class_id, row.kind, row.exposed_to]);
+      const group = groups.get(key) ?? {
+        classId: row.class_id, kind: row.kind, exposedTo: JSON.parse(row.exposed_to) as string[], count: 0,
+        ageBuckets: [...ageEdgesMs, null].map(() => 0), noExpiry: 0, managed: 0, storageUnknown: 0,
+        lifetimeKnown: 0, lifetimeOver: lifetimeLimitsMs.map(() => 0), overCabMaximum: 0,
+      };
+      groups.set(key, group);
+      const n = asNumber(row.n);
+      const bucket = asNumber(row.age_bucket);
+      const exceeded = row.lifetime_rank === null ? null : asNumber(row.lifetime_rank);
+      group.count += n;
+      group.ageBuckets[bucket] = (group.ageBuckets[bucket] ?? 0) + n;
+      if (asNumber(row.no_expiry) === 1) group.noExpiry += n;
+      if (row.managed_storage === null) group.storageUnknown += n;
+      else if (asNumber(row.managed_storage) === 1) group.managed += n;
+      if (exceeded !== null) {
+        group.lifetimeKnown += n;
+        group.lifetimeOver = group.lifetimeOver.map((over, index) => (exceeded > index ? over + n : over));
+      }
+      if (asNumber(row.over_cab) === 1) group.overCabMaximum += n;
+    }
+    return [...groups.values()];
   };
 
-  /** Per class, live credentials and those of every status: the class index answers it without reading rows. */
-  const classCounts = async (at: string): Promise<PostureInputs['classes']> => {
-    const rows = await trx.selectFrom('credentials')
-      .select(['class_id', (eb) => eb.fn.countAll<number | string>().as('n'),
-        countWhere(sql`status in (${sql.join([...liveStatuses])}) and expiry_order >= ${at}`).as('live')])
-      .groupBy('class_id').execute();
-    return rows.map((row) => ({ classId: row.class_id, live: number(row.live), total: number(row.n) }));
+  /** Credentials of every status per class: the class index answers it without reading rows. */
+  const classTotals = async (): Promise<PostureInputs['classTotals']> => {
+    const rows = await trx.selectFrom('credentials').select(['class_id', (eb) => eb.fn.countAll<number | string>().as('n')]).groupBy('class_id').execute();
+    return rows.map((row) => ({ classId: row.class_id, count: asNumber(row.n) }));
   };
 
   /** Credentials per stored status, and how many active ones are past their not-after: the status index answers it. */
@@ -192,8 +179,8 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       .select(['status', (eb) => eb.fn.countAll<number | string>().as('n'), countWhere(sql`expiry_order < ${at}`).as('past_expiry')])
       .groupBy('status').execute();
     return {
-      statuses: rows.map((row) => ({ status: row.status, count: number(row.n) })),
-      lapsed: number(rows.find((row) => row.status === 'active')?.past_expiry),
+      statuses: rows.map((row) => ({ status: row.status, count: asNumber(row.n) })),
+      lapsed: asNumber(rows.find((row) => row.status === 'active')?.past_expiry),
     };
   };
 
@@ -207,40 +194,45 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       .orderBy('n', 'desc').orderBy(sql`coalesce(storage_location, '')`)
       .limit(10)
       .execute();
-    return rows.map((row) => ({ location: row.storage_location, count: number(row.n) }));
+    return rows.map((row) => ({ location: row.storage_location, count: asNumber(row.n) }));
   };
 
   /** Separation of duties, verification and revocation deadlines, in one scan of the changes. */
   const changeCounts = async (at: Date): Promise<ChangeCounts> => {
     const now = at.toISOString();
-    // An approver who also requested, executed or verified the change (approvals are its approve steps).
-    const approverDoubled = sql`exists (select 1 from change_events e where e.change_id = changes.id and e.step = 'approve' and e.actor in (changes.requester, changes.executor, changes.verifier))`;
+    // Per change, once: whether an approver (an approve step) also requested, executed or verified it;
+    // and how long a verified revocation took from request to verification.
+    const perChange = trx.selectFrom('changes')
+      .select(['action', 'status', 'trigger', 'due_at', 'requested_at', 'executed_at', 'requester', 'executor', 'verifier', 'verified_at'])
+      .select([
+        sql<number>`case when verifier is not null and exists (select 1 from change_events e where e.change_id = changes.id and e.step = 'approve' and e.actor in (changes.requester, changes.executor, changes.verifier)) then 1 else 0 end`.as('approver_doubled'),
+        sql<number | null>`case when action = 'revoke' and status = 'verified' then ${instantMs('verified_at')} - ${instantMs('requested_at')} end`.as('verified_after'),
+      ])
+      .limit(noLimit)
+      .as('c');
     const revocation = (trigger: RawBuilder<unknown>) => sql`action = 'revoke' and ${trigger} and status not in (${sql.join([...abandonedStatuses])})`;
-    const verifiedWithin = (windowMs: number) => sql`status = 'verified' and ${instantMs('verified_at')} - ${instantMs('requested_at')} <= ${sql.lit(windowMs)}`;
     const deadline = (name: string, scope: RawBuilder<unknown>, met: RawBuilder<unknown>, passed: RawBuilder<unknown>) => [
       countWhere(sql`${scope} and (status = 'verified' or ${passed})`).as(`${name}_settled`),
       countWhere(sql`${scope} and ${met}`).as(`${name}_met`),
       countWhere(sql`${scope} and status <> 'verified' and not (${passed})`).as(`${name}_open`),
     ];
-    const keyCompromise = revocation(sql`trigger = 'key_compromise'`);
-    const otherTriggers = revocation(sql`trigger is not null and trigger <> 'key_compromise'`);
-    const classSla = revocation(sql`due_at is not null`);
-    const row = await trx.selectFrom('changes').select([
+    const windowPassed = (windowMs: number) => sql`requested_at <= ${new Date(at.getTime() - windowMs).toISOString()}`;
+    const row = await trx.selectFrom(perChange).select([
       countWhere(sql`executed_at is not null`).as('executed'),
       countWhere(sql`executed_at is not null and verifier is not null`).as('executed_verified'),
       countWhere(sql`verifier is not null`).as('verified'),
-      countWhere(sql`verifier is not null and requester <> executor and requester <> verifier and executor <> verifier and not ${approverDoubled}`).as('all_distinct'),
-      countWhere(sql`verifier is not null and executor <> verifier and not ${approverDoubled}`).as('as_enforced'),
-      ...deadline('key_compromise', keyCompromise, verifiedWithin(revocationWindowsMs.keyCompromise),
-        sql`requested_at <= ${new Date(at.getTime() - revocationWindowsMs.keyCompromise).toISOString()}`),
-      ...deadline('other_triggers', otherTriggers, verifiedWithin(revocationWindowsMs.otherTriggers),
-        sql`requested_at <= ${new Date(at.getTime() - revocationWindowsMs.otherTriggers).toISOString()}`),
-      ...deadline('class_sla', classSla, sql`status = 'verified' and verified_at <= due_at`, sql`due_at <= ${now}`),
+      countWhere(sql`verifier is not null and requester <> executor and requester <> verifier and executor <> verifier and approver_doubled = 0`).as('all_distinct'),
+      countWhere(sql`verifier is not null and executor <> verifier and approver_doubled = 0`).as('as_enforced'),
+      ...deadline('key_compromise', revocation(sql`trigger = 'key_compromise'`),
+        sql`verified_after <= ${sql.lit(revocationWindowsMs.keyCompromise)}`, windowPassed(revocationWindowsMs.keyCompromise)),
+      ...deadline('other_triggers', revocation(sql`trigger is not null and trigger <> 'key_compromise'`),
+        sql`verified_after <= ${sql.lit(revocationWindowsMs.otherTriggers)}`, windowPassed(revocationWindowsMs.otherTriggers)),
+      ...deadline('class_sla', revocation(sql`due_at is not null`), sql`status = 'verified' and verified_at <= due_at`, sql`due_at <= ${now}`),
     ]).executeTakeFirstOrThrow() as Record<string, unknown>;
-    const counts = (name: string): DeadlineCounts => ({ settled: number(row[`${name}_settled`]), met: number(row[`${name}_met`]), open: number(row[`${name}_open`]) });
+    const counts = (name: string): DeadlineCounts => ({ settled: asNumber(row[`${name}_settled`]), met: asNumber(row[`${name}_met`]), open: asNumber(row[`${name}_open`]) });
     return {
-      executed: number(row.executed), executedVerified: number(row.executed_verified), verified: number(row.verified),
-      allDistinct: number(row.all_distinct), separatedAsEnforced: number(row.as_enforced),
+      executed: asNumber(row.executed), executedVerified: asNumber(row.executed_verified), verified: asNumber(row.verified),
+      allDistinct: asNumber(row.all_distinct), separatedAsEnforced: asNumber(row.as_enforced),
       keyCompromise: counts('key_compromise'), otherTriggers: counts('other_triggers'), classSla: counts('class_sla'),
     };
   };
@@ -268,31 +260,32 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
         ) triggered
       ) ranked
       where nth = (counted + 1) / 2 or nth = (95 * counted + 99) / 100`.execute(trx);
-    const total = number(spans.rows[0]?.counted);
-    const at = (nth: number) => spans.rows.find((row) => number(row.nth) === nth);
+    const total = asNumber(spans.rows[0]?.counted);
+    const spanAt = (nth: number): number | null => (total === 0 ? null : asNumber(spans.rows.find((row) => asNumber(row.nth) === nth)?.span));
     return {
-      formal: number(formal.n),
+      formal: asNumber(formal.n),
       triggered: total,
-      medianMs: total === 0 ? null : number(at(Math.floor((total + 1) / 2))?.span),
-      p95Ms: total === 0 ? null : number(at(Math.floor((95 * total + 99) / 100))?.span),
+      medianMs: spanAt(Math.floor((total + 1) / 2)),
+      p95Ms: spanAt(Math.floor((95 * total + 99) / 100)),
     };
   };
 
   return {
-    /** What computePosture needs, read at `context.at`. */
+    /**
+     * What computePosture needs, read at `context.at`. The queries are issued together: inside a
+     * transaction they run one after another on its connection; given the database itself, PostgreSQL
+     * runs them at once on the pool's connections.
+     */
     async inputs(context: PostureContext): Promise<PostureInputs> {
       const { at, governance } = context;
       const now = at.toISOString();
-      const { statuses, lapsed } = await statusCounts(now);
+      const ageEdgesMs = ageEdgesFor(governance);
+      const lifetimeLimitsMs = lifetimeLimitsFor(governance);
+      const [groups, totals, { statuses, lapsed }, locations, ended, changes] = await Promise.all([
+        credentialGroups(at, ageEdgesMs, lifetimeLimitsMs), classTotals(), statusCounts(now), unmanagedLocations(now), offboarding(), changeCounts(at),
+      ]);
       return {
-        governance,
-        credentials: await credentialCounts(at, governance),
-        classes: await classCounts(now),
-        exposure: await exposure(now),
-        statuses, lapsed,
-        unmanagedLocations: await unmanagedLocations(now),
-        offboarding: await offboarding(),
-        changes: await changeCounts(at),
+        governance, ageEdgesMs, lifetimeLimitsMs, groups, classTotals: totals, statuses, lapsed, unmanagedLocations: locations, offboarding: ended, changes,
       };
     },
 
