@@ -69,12 +69,19 @@ const noticeOf = (alert: Alert): AlertNotice => ({
 export const createAlertService = ({ unitOfWork, clock, random, authz, settings, publicUrl, nodeId }: AlertServiceDeps) => {
   const notifyAt = severityRank(settings.notifyMinSeverity);
 
-  /** Alert ids for a sweep, from one draw of the random source rather than one each (a first sweep may open a million). */
+  /**
+   * Alert ids for a batch: the time in milliseconds, a counter, then random bytes, in hex. Ordered by when
+   * they were made, so new rows go to the end of the primary key instead of all over it (a first sweep may
+   * open a million), and still unguessable; one draw of the random source for the batch.
+   */
+  let sequence = 0;
   const randomIds = (count: number): (() => string) => {
-    const bytes = random.bytes(10 * Math.max(1, count));
+    const bytes = random.bytes(6 * Math.max(1, count));
+    const time = clock.now().getTime().toString(16).padStart(12, '0');
     let next = 0;
     return () => {
-      const id = `alr_${bytes.subarray(next * 10, next * 10 + 10).toString('hex')}`;
+      sequence = (sequence + 1) % 0x1000000;
+      const id = `alr_${time}${sequence.toString(16).padStart(6, '0')}${bytes.subarray(next * 6, next * 6 + 6).toString('hex')}`;
       next += 1;
       return id;
     };
