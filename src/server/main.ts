@@ -197,7 +197,7 @@ const sweepIntervalMs = 60_000;
 /**
  * The periodic work one node (the leader) does for all: renewals and sweeps for alerts, the daily digest
  * and the daily posture snapshot; and what every node does, delivering the outbox (each message is
- * claimed, so never twice).
+ * claimed first).
  */
 const startScheduler = (database: Database, services: Services, config: Config, onError: (error: unknown, job: string) => void): Scheduler => {
   const scheduler = createScheduler({
@@ -208,7 +208,10 @@ const startScheduler = (database: Database, services: Services, config: Config, 
         name: 'alerts.sweep', due: every(config.monitorEveryMs),
         // Renew what is pre-approved first, so the sweep sees what is still due, and what failed.
         run: async () => {
-          await services.renewals.renewDue();
+          const renewals = await services.renewals.renewDue();
+          for (const outcome of renewals.outcomes.filter((entry) => entry.status !== 'verified')) {
+            onError(new Error(`${outcome.name} (${outcome.credential}): ${outcome.status}${outcome.change === null ? '' : `, change ${outcome.change}`}: ${outcome.problem ?? ''}`), 'an automatic renewal');
+          }
           await services.alerts.sweep({ actor: 'system:monitor' });
           await services.outbox.deliverDue();
         },

@@ -58,31 +58,41 @@ for (const target of databaseTargets) {
       assert.equal(executed.json().status, 'executed', executed.body);
       const issued = (executed.json().events.find((event: { step: string }) => event.step === 'executed').details.produced as string[])[0]!;
 
+      // And she has a renewal pending (pre-approved, so approved at once): the offboarding cancels it and revokes instead.
+      const pendingFor = tp.freshCredential('internal-mtls');
+      const pendingRenewal = await tp.as('gina', 'POST', '/api/v1/changes', { action: 'renew', credentials: [pendingFor], reason: 'nightly renewal' });
+      assert.equal(pendingRenewal.json().status, 'approved', pendingRenewal.body);
+
       const dryRun = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30', dryRun: true });
       assert.equal(dryRun.statusCode, 200, dryRun.body);
       const plan = dryRun.json().plan as Plan;
       assert.equal(dryRun.json().offboarding, null);
       assert.ok(plan.delegations.length > 0);
       assert.deepEqual(plan.tokens.map((token) => token.principal), ['person:gina']);
+      // One change per class and per place that revokes: the built-in CA's certificate, the imported one, the key.
       assert.deepEqual(plan.revocations.map((revocation) => [revocation.classId, revocation.trigger, revocation.credentials.map((credential) => credential.id)]), [
         ['internal-mtls', 'partner_offboarded', [issued]],
+        ['internal-mtls', 'partner_offboarded', [pendingFor]],
         ['payments-api-keys', 'partner_offboarded', [imported.get('payments-key-globex')]],
       ]);
+      assert.deepEqual(plan.cancel.map((entry) => entry.changeId), [pendingRenewal.json().id]);
       assert.equal((await tp.as('gina', 'GET', '/api/v1/classes')).statusCode, 200, 'a dry run changes nothing: her token still works');
 
       const applied = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30' });
       assert.equal(applied.statusCode, 200, applied.body);
       const offboarding = applied.json().offboarding as Offboarding;
-      assert.deepEqual(offboarding.progress, { verified: 0, total: 2, complete: false, overdue: 0 });
+      assert.deepEqual(offboarding.progress, { verified: 0, total: 3, complete: false, overdue: 0 });
       assert.equal((await tp.as('gina', 'GET', '/api/v1/classes')).json().code, 'TOKEN_REVOKED');
       const delegations = (await tp.as('carol', 'GET', '/api/v1/delegations')).json().items as { to: string; state: string }[];
       assert.ok(delegations.filter((delegation) => delegation.to === 'org:globex').every((delegation) => delegation.state === 'revoked'));
+      const cancelled = await tp.change(pendingRenewal.json().id);
+      assert.deepEqual([cancelled.status, cancelled.events.at(-1)?.actor], ['cancelled', 'system:automation']);
       const again = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'again' });
       assert.equal(again.statusCode, 409);
       assert.match(again.json().detail, /partner:globex was already offboarded/);
 
       // The class's own people carry the revocation out: requested by the system, approved by the accountable person.
-      const mtls = offboarding.changes.find((change) => change.classId === 'internal-mtls')!;
+      const mtls = offboarding.changes.find((change) => change.credentials.includes(issued))!;
       const change = await tp.change(mtls.id);
       assert.deepEqual([change.status, (change as unknown as { requester: string; trigger: string }).requester, (change as unknown as { trigger: string }).trigger], ['requested', 'system:automation', 'partner_offboarded']);
       assert.notEqual(mtls.dueAt, null);
@@ -93,11 +103,25 @@ for (const target of databaseTargets) {
       assert.equal(verified.json().status, 'verified', verified.body);
 
       const progress = (await tp.as('ivan', 'GET', '/api/v1/offboardings/partner:globex')).json() as Offboarding;
-      assert.deepEqual([progress.id, progress.progress.verified, progress.progress.total, progress.progress.complete], [offboarding.id, 1, 2, false]);
+      assert.deepEqual([progress.id, progress.progress.verified, progress.progress.total, progress.progress.complete], [offboarding.id, 1, 3, false]);
       assert.equal(progress.changes.find((entry) => entry.id === mtls.id)?.onTime, true);
       const entries = await tp.services.audit.list({ limit: 500 });
       assert.ok(entries.some((entry) => entry.action === 'offboard.partner' && entry.actor === 'person:carol' && entry.target === 'partner:globex'));
       assert.ok(entries.some((entry) => entry.action === 'token.revoke' && entry.details.offboarding === offboarding.id));
+    });
+
+    test('exposure is read from each credential\'s list: a partner id with "_" matches only itself', async () => {
+      const document = { credentials: [
+        { kind: 'api_key', id: 'near-1', name: 'exposed-to-globex', source: 'vault', class: 'payments-api-keys', notAfter: '2027-03-01T00:00:00Z', exposedTo: ['org:globex'] },
+        { kind: 'api_key', id: 'near-2', name: 'exposed-to-glo_ex', source: 'vault', class: 'payments-api-keys', notAfter: '2027-03-01T00:00:00Z', exposedTo: ['org:glo_ex'] },
+      ] };
+      await tp.services.inventory.importFiles([{ name: 'near.json', bytes: Buffer.from(JSON.stringify(document)) }], {}, 'system:bootstrap');
+      const names = async (party: string) => {
+        const ids = await tp.services.unitOfWork((tx) => tx.monitor.exposedTo(party));
+        return (await tp.services.unitOfWork((tx) => tx.monitor.liveCredentials(ids))).map((credential) => credential.name).filter((name) => name.startsWith('exposed-to-'));
+      };
+      assert.deepEqual(await names('org:glo_ex'), ['exposed-to-glo_ex']);
+      assert.deepEqual(await names('org:globex'), ['exposed-to-globex']);
     });
 
     test('a decommissioned workload: revocations for what only it used, a task for what it shares', async () => {

@@ -223,8 +223,8 @@ const compileGeneral = (builder: Builder, governance: Governance, isCustomer: (r
   // principal files them, so that the people of the class approve, execute and verify as for any change.
   builder.add('general.system-requests-offboarding-revocations', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'an offboarding (by an administrator) has the system principal request the revocations it orders' },
     `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action == ${cedarAction('request-revoke')}, resource)\nwhen { ${stringSet(offboardingTriggers)}.contains(context.trigger) };`);
-  builder.add('general.system-cancels-for-departed', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'when a person is offboarded, the system principal cancels the changes they requested that were not executed' },
-    `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action in ${stepGroup('cancel')}, resource)\nwhen { context.trigger == "owner_departed" };`);
+  builder.add('general.system-cancels-for-departed', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'when a person or partner is offboarded, the system principal cancels the changes they requested that were not executed' },
+    `permit (principal == ${cedarEntity(entityTypes.system, 'automation')}, action in ${stepGroup('cancel')}, resource)\nwhen { ["owner_departed", "partner_offboarded"].contains(context.trigger) };`);
   builder.add('general.alert-recipients', { effect: 'permit', scope: 'everywhere', source: 'built-in', because: 'whoever an alert was routed to (the technical owner, the informed parties, and on escalation the business owner) may acknowledge it' },
     `permit (principal, action == ${cedarAction('acknowledge-alert')}, resource)\nwhen { resource.recipients.contains(principal.ref) || resource.escalateTo.contains(principal.ref) };`);
   const administrators = principalIn(governance.administrators.filter(isCustomer));

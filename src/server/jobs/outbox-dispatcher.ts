@@ -27,9 +27,11 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
         .orderBy('seq').limit(limit).execute();
       let [delivered, failed] = [0, 0];
       for (const message of due) {
-        const claimed = await db.updateTable('outbox').set({ next_attempt_at: new Date(Date.parse(now) + leaseMs).toISOString() })
+        // The lease runs from this claim, not from when the batch was read: earlier deliveries take time.
+        const claimedAt = deps.clock.now();
+        const claimed = await db.updateTable('outbox').set({ next_attempt_at: new Date(claimedAt.getTime() + leaseMs).toISOString() })
           .where('seq', '=', message.seq).where('delivered_at', 'is', null)
-          .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)])).executeTakeFirst();
+          .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', claimedAt.toISOString())])).executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) continue;
         try {
           await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>);

@@ -5,8 +5,9 @@
 // lapsing after three ticks, so a leader that stops is replaced within about that. The same statements
 // work on SQLite, where there is one node anyway.
 //
-// A job that runs twice by accident (a leader paused past its lease) is harmless: a sweep's writes are
-// keyed by alert, the outbox claims each message, digests and snapshots are keyed by day.
+// Each run of a job is claimed with a compare-and-set on its last run, so a leader paused past its lease
+// and its successor never both run it. Node clocks are assumed to agree (NTP): leases and runs compare
+// instants each node reads from its own clock.
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../platform.ts';
 
@@ -67,18 +68,30 @@ export const createScheduler = ({ database, clock, nodeId, tickMs, jobs, onError
     return new Map(rows.map((row) => [row.name, new Date(row.last_run_at)]));
   };
 
-  const recordRun = async (name: string, at: Date): Promise<void> => {
-    const updated = await db.updateTable('job_runs').set({ last_run_at: at.toISOString(), last_node: nodeId }).where('name', '=', name).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) return;
-    try {
-      await db.insertInto('job_runs').values({ name, last_run_at: at.toISOString(), last_node: nodeId }).execute();
-    } catch (error) {
-      if (!database.capabilities.isUniqueViolation(error)) throw error;
+  /**
+   * Claims a due job for this run: a compare-and-set on its last run, so that of two nodes that both
+   * think they lead (one paused past its lease) only one runs it. Recorded before it runs, so a job that
+   * fails waits for its next turn rather than running every tick.
+   */
+  const claim = async (name: string, lastRunAt: Date | null, at: Date): Promise<boolean> => {
+    if (lastRunAt === null) {
+      try {
+        await db.insertInto('job_runs').values({ name, last_run_at: at.toISOString(), last_node: nodeId }).execute();
+        return true;
+      } catch (error) {
+        if (database.capabilities.isUniqueViolation(error)) return false;
+        throw error;
+      }
     }
+    const updated = await db.updateTable('job_runs').set({ last_run_at: at.toISOString(), last_node: nodeId })
+      .where('name', '=', name).where('last_run_at', '=', lastRunAt.toISOString()).executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
   };
 
   const tick = async (): Promise<{ leader: boolean; ran: string[] }> => {
     const ran: string[] = [];
+    // The lease first: work every node does (delivering the outbox) may take a while, and must not let it lapse.
+    let leading = await lead();
     for (const job of jobs.filter((entry) => entry.everyNode === true)) {
       try {
         await job.run(clock.now());
@@ -87,28 +100,28 @@ export const createScheduler = ({ database, clock, nodeId, tickMs, jobs, onError
         onError(error, job.name);
       }
     }
-    const leader = await lead();
-    if (!leader) return { leader, ran };
+    if (!leading) return { leader: false, ran };
     const runs = await lastRuns();
-    // A long job keeps the lease: renewed every tick while it runs.
-    const heartbeat = setInterval(() => void lead().catch((error: unknown) => onError(error, 'renewing the leader lease')), tickMs);
+    // A long job keeps the lease: renewed every tick while it runs; once lost, no further job starts here.
+    const heartbeat = setInterval(() => {
+      lead().then((still) => { leading = leading && still; }, (error: unknown) => onError(error, 'renewing the leader lease'));
+    }, tickMs);
     try {
       for (const job of jobs.filter((entry) => entry.everyNode !== true)) {
         const now = clock.now();
-        if (!job.due(runs.get(job.name) ?? null, now)) continue;
+        if (!leading || !job.due(runs.get(job.name) ?? null, now)) continue;
+        if (!await claim(job.name, runs.get(job.name) ?? null, now)) continue;
         try {
           await job.run(now);
           ran.push(job.name);
         } catch (error) {
           onError(error, job.name);
         }
-        // Recorded even when it failed, so a failing job waits for its next turn instead of running every tick.
-        await recordRun(job.name, now);
       }
     } finally {
       clearInterval(heartbeat);
     }
-    return { leader, ran };
+    return { leader: true, ran };
   };
 
   return {

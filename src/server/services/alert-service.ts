@@ -260,7 +260,8 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
         const now = clock.now();
         const outcome = authz.decideIn(snapshot, {
           principal: actor.ref, action: 'acknowledge-alert', at: now, readOnly: actor.readOnly,
-          resource: { type: 'alert', id, classId: alert.classId, recipients: alert.recipients.map((person) => `person:${person}`), escalateTo: alert.escalateTo.map((person) => `person:${person}`) },
+          // The business owner may acknowledge once the alert was escalated to them, not before.
+          resource: { type: 'alert', id, classId: alert.classId, recipients: alert.recipients.map((person) => `person:${person}`), escalateTo: alert.escalatedAt === null ? [] : alert.escalateTo.map((person) => `person:${person}`) },
         });
         if (isDenial(outcome)) return outcome;
         const acknowledged: Alert = { ...alert, state: 'acknowledged', acknowledgedBy: actor.ref, acknowledgedAt: now.toISOString(), note: note ?? null, updatedAt: now.toISOString() };

@@ -78,7 +78,9 @@ export const createDecisionExplainer = ({ unitOfWork, authz }: { unitOfWork: Uni
       const invocation = action === 'invoke-playbook'
         ? { trigger: input.trigger ?? 'key_compromise', lifecycleAction: (input.lifecycleAction ?? 'revoke') as never, classes: input.classes ?? [], credentialCount: input.credentialCount ?? 1 }
         : undefined;
-      const outcome = snapshot.decide({ principal: input.principal, action, resource, at: input.at, ...(invocation === undefined ? {} : { invocation }) });
+      // A trigger also decides requests and cancellations (the revocations an offboarding orders).
+      const trigger = invocation === undefined && input.trigger !== undefined ? { trigger: input.trigger } : {};
+      const outcome = snapshot.decide({ principal: input.principal, action, resource, at: input.at, ...(invocation === undefined ? {} : { invocation }), ...trigger });
       return { ...outcome, principal: input.principal, action, resource: input.resource, at: input.at.toISOString(), governanceVersion: snapshot.version };
     });
   },

@@ -66,6 +66,9 @@ class Refused extends Error {
 
 const subjectOf = (kind: OffboardingKind, id: string): string => `${kind}:${id}`;
 
+/** At most this many credentials a revocation change (as a request through the API may name). */
+const perChange = 1000;
+
 export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; authz: AuthzService; changes: ChangeService }) => {
   const { unitOfWork, clock, random, authz, changes } = deps;
 
@@ -75,25 +78,73 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
   };
 
   /** Live credentials grouped by class into revocations; unclassified ones and those already changing become tasks. */
-  const revocationsOf = async (tx: UnitOfWorkContext, credentials: readonly OffboardingCredential[], trigger: RevocationReason, tasks: OffboardingTask[]): Promise<PlannedRevocation[]> => {
-    const busy = new Map((await tx.changes.openOn(credentials.map((credential) => credential.id))).map((entry) => [entry.credentialId, entry.changeId]));
+  /**
+   * Live credentials grouped by class into revocation changes of at most `perChange` credentials each.
+   * What could not be filed becomes a task, so that the plan (and its dry run) shows everything that will
+   * and will not happen: credentials without a class, in a class with no revoke decision right, already in
+   * a change, or in a class whose policies (an organisation's own forbid, say) refuse the system's request.
+   */
+  const revocationsOf = async (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, credentials: readonly OffboardingCredential[], trigger: RevocationReason, tasks: OffboardingTask[], cancelling: ReadonlySet<string> = new Set()): Promise<PlannedRevocation[]> => {
+    const governance = requireGovernance(snapshot);
+    const busy = new Map<string, string>();
+    for (let start = 0; start < credentials.length; start += perChange) {
+      for (const entry of await tx.changes.openOn(credentials.slice(start, start + perChange).map((credential) => credential.id))) {
+        // A change the offboarding cancels first does not hold its credentials back.
+        if (!cancelling.has(entry.changeId)) busy.set(entry.credentialId, entry.changeId);
+      }
+    }
     const byClass = new Map<string, { id: string; name: string }[]>();
+    const seenClasses = new Set<string>();
+    const refusedClasses = new Map<string, string>();
     for (const credential of credentials) {
+      const label = `credential ${credential.id} (${credential.name})`;
       if (credential.classId === null) {
-        tasks.push({ kind: 'unclassified-credential', text: `credential ${credential.id} (${credential.name}) belongs to no class, so no decision rights govern its revocation: classify it (credentials import --class), then revoke it` });
+        tasks.push({ kind: 'unclassified-credential', text: `${label} belongs to no class, so no decision rights govern its revocation: classify it (credentials import --class), then revoke it` });
+        continue;
+      }
+      const classId = credential.classId;
+      if (!seenClasses.has(classId)) {
+        seenClasses.add(classId);
+        const entry = governance.classes.find((candidate) => candidate.id === classId);
+        const decided = snapshot.decide({ principal: systemPrincipals.automation, action: 'request-revoke', resource: { type: 'class', classId }, at: clock.now(), trigger });
+        const why = entry === undefined ? `its class ${classId} is no longer declared`
+          : entry.decisionRights.revoke === undefined ? `class ${classId} has no decision rights for revoke (add decisionRights.revoke to it)`
+            : decided.allowed ? null : `Cedar refuses the system's request to revoke in class ${classId}: ${decided.reason}`;
+        if (why !== null) refusedClasses.set(classId, why);
+      }
+      const refused = refusedClasses.get(classId);
+      if (refused !== undefined) {
+        tasks.push({ kind: 'cannot-file-revocation', text: `${label}: no revocation can be filed because ${refused}; revoke it by hand` });
         continue;
       }
       const changing = busy.get(credential.id);
       if (changing !== undefined) {
-        tasks.push({ kind: 'change-in-progress', text: `credential ${credential.id} (${credential.name}) already has change ${changing} in progress; revoke it once that change ends` });
+        tasks.push({ kind: 'change-in-progress', text: `${label} already has change ${changing} in progress; revoke it once that change ends` });
         continue;
       }
-      byClass.set(credential.classId, [...byClass.get(credential.classId) ?? [], { id: credential.id, name: credential.name }]);
+      // One change per class and per place that revokes them: what the built-in CA issued, and the rest.
+      const group = `${classId}\u0000${credential.issuedByCa ? 'ca' : 'other'}`;
+      byClass.set(group, [...byClass.get(group) ?? [], { id: credential.id, name: credential.name }]);
     }
-    return [...byClass].sort(([a], [b]) => a.localeCompare(b)).map(([classId, list]) => ({ classId, trigger, credentials: list }));
+    return [...byClass].sort(([a], [b]) => a.localeCompare(b)).flatMap(([group, list]) => {
+      const classId = group.slice(0, group.indexOf('\u0000'));
+      const changes: PlannedRevocation[] = [];
+      for (let start = 0; start < list.length; start += perChange) changes.push({ classId, trigger, credentials: list.slice(start, start + perChange) });
+      return changes;
+    });
   };
 
-  const planPerson = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+  /** Changes these principals requested that were not executed: an offboarding cancels them. */
+  const pendingRequestsOf = async (tx: UnitOfWorkContext, requesters: readonly string[]): Promise<Change[]> => {
+    const pending: Change[] = [];
+    for (const requester of requesters) {
+      for (const status of ['requested', 'approved'] as const) pending.push(...await tx.changes.list({ requester, status, limit: 10_000 }));
+    }
+    return pending;
+  };
+
+  const planPerson = async (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, id: string): Promise<OffboardingPlan> => {
+    const governance = requireGovernance(snapshot);
     const person = governance.people.find((entry) => entry.id === id);
     if (person === undefined) throw new TrustplaneError('NOT_FOUND', `no person ${id} is declared in governance`);
     const ref = `person:${id}`;
@@ -113,10 +164,10 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
       if (delegation.grantedBy === ref) tasks.push({ kind: 'reassign-grant', text: `delegation ${delegation.id} to ${delegation.to} was granted by ${ref}: have an accountable person grant it anew, or let it end` });
     }
     for (const owned of [...governance.serviceAccounts.map((entry) => ({ ...entry, kind: 'service-account' })), ...governance.agents.map((entry) => ({ ...entry, kind: 'agent' }))]) {
-      if (owned.owner === ref) tasks.push({ kind: 'owned-principal', text: `${owned.kind} ${owned.id} is owned by ${ref}: name a new owner, and rotate any credential ${person.name} could have seen` });
+      if (owned.owner === ref) tasks.push({ kind: 'owned-principal', text: `${owned.kind} ${owned.id} is owned by ${ref}: name a new owner, revoke the API tokens ${person.name} may hold for it (tokens list --principal ${owned.kind}:${owned.id}), and rotate any credential ${person.name} could have seen` });
     }
     const tokens = await tx.tokens.list({ principal: ref, includeRevoked: false });
-    const pending = [...await tx.changes.list({ requester: ref, status: 'requested', limit: 10_000 }), ...await tx.changes.list({ requester: ref, status: 'approved', limit: 10_000 })];
+    const pending = await pendingRequestsOf(tx, [ref]);
     return {
       subject: ref, name: person.name, delegations: [], revocations: [], tasks,
       tokens: tokens.map((token) => ({ id: token.id, principal: token.principal, name: token.name })),
@@ -124,7 +175,8 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
     };
   };
 
-  const planPartner = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+  const planPartner = async (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, id: string): Promise<OffboardingPlan> => {
+    const governance = requireGovernance(snapshot);
     const partner = governance.partners.find((entry) => entry.id === id);
     if (partner === undefined) {
       throw new TrustplaneError(id === governance.organization.id ? 'VALIDATION_FAILED' : 'NOT_FOUND', id === governance.organization.id ? `${id} is the organization itself, not a partner` : `no partner ${id} is declared in governance`);
@@ -138,17 +190,20 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
     const revoked = await tx.authz.revocations();
     const delegations = governance.delegations.filter((delegation) => delegation.to === org && !revoked.has(delegation.id as string));
     const tokens = (await Promise.all(principals.map((principal) => tx.tokens.list({ principal, includeRevoked: false })))).flat();
-    const ids = [...new Set([...await tx.monitor.exposedTo(org), ...await tx.monitor.changedBy(principals)])];
+    const pending = await pendingRequestsOf(tx, principals);
+    const ids = [...new Set([...await tx.monitor.exposedTo(org), ...await tx.monitor.changedBy(principals), ...pending.flatMap((change) => change.credentialIds)])];
     const tasks: OffboardingTask[] = [];
-    const revocations = await revocationsOf(tx, await tx.monitor.liveCredentials(ids), triggerOf.partner, tasks);
+    const revocations = await revocationsOf(tx, snapshot, await tx.monitor.liveCredentials(ids), triggerOf.partner, tasks, new Set(pending.map((change) => change.id)));
     return {
-      subject: subjectOf('partner', id), name: partner.name, cancel: [], tasks, revocations,
+      subject: subjectOf('partner', id), name: partner.name, tasks, revocations,
+      cancel: pending.map((change) => ({ changeId: change.id, action: change.action, classId: change.classId, status: change.status })),
       delegations: delegations.map((delegation) => ({ id: delegation.id as string, classes: [...delegation.classes], actions: [...delegation.actions] })),
       tokens: tokens.map((token) => ({ id: token.id, principal: token.principal, name: token.name })),
     };
   };
 
-  const planWorkload = async (tx: UnitOfWorkContext, governance: Governance, id: string): Promise<OffboardingPlan> => {
+  const planWorkload = async (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, id: string): Promise<OffboardingPlan> => {
+    const governance = requireGovernance(snapshot);
     const workload = governance.workloads.find((entry) => entry.id === id);
     if (workload === undefined) throw new TrustplaneError('NOT_FOUND', `no workload ${id} is declared in governance`);
     const tasks: OffboardingTask[] = [];
@@ -158,10 +213,10 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
       tasks.push({ kind: 'shared-credential', text: `credential ${shared.id} (${shared.name}) is also used by ${shared.workloads.filter((other) => other !== id).join(', ')}: rotate it so that ${id} no longer holds a valid copy` });
     }
     if (workload.lifecycle !== 'decommissioned') tasks.push({ kind: 'governance', text: `set lifecycle: decommissioned on workload ${id} in governance.yaml` });
-    return { subject: subjectOf('workload', id), name: workload.name ?? id, delegations: [], tokens: [], cancel: [], tasks, revocations: await revocationsOf(tx, alone, triggerOf.workload, tasks) };
+    return { subject: subjectOf('workload', id), name: workload.name ?? id, delegations: [], tokens: [], cancel: [], tasks, revocations: await revocationsOf(tx, snapshot, alone, triggerOf.workload, tasks) };
   };
 
-  const planners: Record<OffboardingKind, (tx: UnitOfWorkContext, governance: Governance, id: string) => Promise<OffboardingPlan>> = {
+  const planners: Record<OffboardingKind, (tx: UnitOfWorkContext, snapshot: AuthzSnapshot, id: string) => Promise<OffboardingPlan>> = {
     person: planPerson, partner: planPartner, workload: planWorkload,
   };
 
@@ -197,8 +252,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
           const earlier = await tx.monitor.offboardingOf(subject);
           if (earlier !== null) throw new TrustplaneError('CONFLICT', `${subject} was already offboarded at ${earlier.at} by ${earlier.by} (offboarding ${earlier.id}); \`trustplane offboard show ${earlier.id}\` shows its progress`);
           const snapshot = await authz.snapshot(tx);
-          const governance = requireGovernance(snapshot);
-          const plan = await planners[input.kind](tx, governance, input.id);
+          const plan = await planners[input.kind](tx, snapshot, input.id);
           if (input.dryRun) return { dryRun: true, plan, offboarding: null };
 
           const now = clock.now();
@@ -217,7 +271,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
           }
           for (const entry of plan.cancel) {
             const change = await tx.changes.find(entry.changeId) as Change;
-            const cancelled = await changes.cancelWithin(tx, snapshot, change, 'owner_departed', `requester ${subject} was offboarded (offboarding ${id})`);
+            const cancelled = await changes.cancelWithin(tx, snapshot, change, input.kind === 'partner' ? 'partner_offboarded' : 'owner_departed', `requester offboarded with ${subject} (offboarding ${id})`);
             if (isDenial(cancelled)) throw new Refused(cancelled);
           }
           const changeIds: string[] = [];

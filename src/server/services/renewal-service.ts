@@ -28,14 +28,14 @@ export const createRenewalService = ({ unitOfWork, clock, authz, changes }: { un
   const due = () => unitOfWork(async (tx) => {
     const snapshot = await authz.snapshot(tx);
     const now = clock.now();
-    const retried = await tx.monitor.failedRenewals(renewer.ref, new Date(now.getTime() - renewalRetryAfterMs).toISOString());
+    const failedSince = { requester: renewer.ref, since: new Date(now.getTime() - renewalRetryAfterMs).toISOString() };
     const found: { id: string; name: string; notAfter: string; classId: string; renewBefore: string }[] = [];
     for (const entry of snapshot.governance?.classes ?? []) {
       const renewBefore = entry.policy.renewBefore === undefined ? null : parseDuration(entry.policy.renewBefore);
       if (entry.decisionRights.renew?.preApproved !== true || renewBefore === null || !renewBefore.ok) continue;
       const before = new Date(now.getTime() + renewBefore.ms).toISOString();
-      for (const credential of await tx.monitor.renewable(entry.id, now.toISOString(), before, perRun)) {
-        if (!retried.has(credential.id)) found.push({ ...credential, classId: entry.id, renewBefore: entry.policy.renewBefore as string });
+      for (const credential of await tx.monitor.renewable(entry.id, now.toISOString(), before, perRun, failedSince)) {
+        found.push({ ...credential, classId: entry.id, renewBefore: entry.policy.renewBefore as string });
       }
     }
     return found.slice(0, perRun);

@@ -1,7 +1,9 @@
 // Alerts: one row per finding while it lasts (open or acknowledged), kept as history once resolved. The
 // open key ("type target") is unique while an alert is not resolved, so a finding has one alert however
 // many sweeps see it.
+import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
+import { likeLiteral } from './credential-query.ts';
 import type { AlertState, AlertType, Severity } from '../../core/monitor/index.ts';
 import type { AlertTable, DatabaseSchema } from '../db/schema.ts';
 
@@ -137,10 +139,11 @@ export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
     if (filter.minSeverity !== undefined) query = query.where('severity', 'in', [...filter.minSeverity]);
     if (filter.classId !== undefined) query = query.where('class_id', '=', filter.classId);
     if (filter.target !== undefined) query = query.where('target', '=', filter.target);
-    // Person ids are plain identifiers ([a-z0-9._-]), so the quoted id matches exactly one JSON element.
+    // The quoted id matches one JSON element; "_" in it is escaped so that it matches only itself.
     if (filter.recipient !== undefined) {
-      const needle = `%${JSON.stringify(filter.recipient)}%`;
-      query = query.where((eb) => eb.or([eb('recipients', 'like', needle), eb.and([eb('escalated_at', 'is not', null), eb('escalate_to', 'like', needle)])]));
+      const needle = `%${likeLiteral(JSON.stringify(filter.recipient))}%`;
+      const matches = (column: 'recipients' | 'escalate_to') => sql<boolean>`${sql.ref(column)} like ${needle} escape '\\'`;
+      query = query.where((eb) => eb.or([matches('recipients'), eb.and([eb('escalated_at', 'is not', null), matches('escalate_to')])]));
     }
     const rows = await query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
     return rows.map(toAlert);

@@ -1,7 +1,9 @@
 // What a monitoring sweep reads: credentials page by page in id order (each page its own short read, so
 // a sweep over a million never holds the database), the revocations and reviews that have deadlines,
 // who was offboarded, and the scheduler's leases and job runs.
+import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
+import { likeLiteral } from './credential-query.ts';
 import type { MonitoredChange, MonitoredCredential, MonitoredReview } from '../../core/monitor/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
@@ -10,7 +12,11 @@ const monitoredColumns = [
   'signature_algorithm', 'managed_storage', 'storage_location', 'exposed_to',
 ] as const;
 
-export type OffboardingCredential = { id: string; name: string; kind: string; classId: string | null; status: string; workloads: string[] };
+export type OffboardingCredential = {
+  id: string; name: string; kind: string; classId: string | null; status: string; workloads: string[];
+  /** Issued by the built-in CA, which revokes it; others are revoked where they live (by hand, or their connector). */
+  issuedByCa: boolean;
+};
 
 /** Statuses a revocation can still be waiting in. */
 const endedStatuses = ['verified', 'rejected', 'cancelled'];
@@ -39,9 +45,26 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
     const rows = await trx.selectFrom('changes').select(['id', 'class_id', 'action', 'status', 'trigger', 'due_at', 'requested_at'])
       .where('due_at', 'is not', null).where('status', 'not in', endedStatuses).execute();
     if (rows.length === 0) return [];
-    const links = await trx.selectFrom('change_credentials').select(['change_id', 'credential_id'])
-      .where('change_id', 'in', rows.map((row) => row.id)).orderBy('position').execute();
-    return rows.map((row) => ({
+    const links: { change_id: string; credential_id: string }[] = [];
+    const done = new Set<string>();
+    for (let start = 0; start < rows.length; start += 1000) {
+      const part = await trx.selectFrom('change_credentials').select(['change_id', 'credential_id'])
+        .where('change_id', 'in', rows.slice(start, start + 1000).map((row) => row.id)).orderBy('position').execute();
+      links.push(...part);
+      for (let from = 0; from < part.length; from += 1000) {
+        const revoked = await trx.selectFrom('credentials').select('id').where('id', 'in', part.slice(from, from + 1000).map((link) => link.credential_id))
+          .where('status', 'in', ['revoked', 'retired']).execute();
+        for (const credential of revoked) done.add(credential.id);
+      }
+    }
+    // A revocation that ended without verification (failed, expired) waits no longer once another change
+    // revoked all its credentials; one still under way waits for its own verification.
+    const underWay = new Set(['requested', 'approved', 'executing', 'executed']);
+    const waiting = rows.filter((row) => {
+      const mine = links.filter((link) => link.change_id === row.id);
+      return underWay.has(row.status) || mine.length === 0 || !mine.every((link) => done.has(link.credential_id));
+    });
+    return waiting.map((row) => ({
       id: row.id, classId: row.class_id, action: row.action, status: row.status, trigger: row.trigger, dueAt: row.due_at, requestedAt: row.requested_at,
       credentialIds: links.filter((link) => link.change_id === row.id).map((link) => link.credential_id),
     }));
@@ -59,8 +82,13 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
       const part = ids.slice(start, start + 1000);
       const rows = await trx.selectFrom('credentials').select(['id', 'name', 'kind', 'class_id', 'status']).where('id', 'in', part).where('status', 'in', ['pending', 'active', 'expired']).execute();
       const links = rows.length === 0 ? [] : await trx.selectFrom('credential_workloads').select(['credential_id', 'workload_id']).where('credential_id', 'in', rows.map((row) => row.id)).execute();
+      const issued = rows.length === 0 ? new Set<string>()
+        : new Set((await trx.selectFrom('issued_certificates').select('credential_id').where('credential_id', 'in', rows.map((row) => row.id)).execute()).map((row) => row.credential_id));
       for (const row of rows) {
-        found.push({ id: row.id, name: row.name, kind: row.kind, classId: row.class_id, status: row.status, workloads: links.filter((link) => link.credential_id === row.id).map((link) => link.workload_id).sort() });
+        found.push({
+          id: row.id, name: row.name, kind: row.kind, classId: row.class_id, status: row.status, issuedByCa: issued.has(row.id),
+          workloads: links.filter((link) => link.credential_id === row.id).map((link) => link.workload_id).sort(),
+        });
       }
     }
     return found.sort((a, b) => a.id.localeCompare(b.id));
@@ -68,8 +96,10 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
 
   /** Credentials whose exposure list names `party` (org:ID). Ids are plain identifiers, so the quoted party matches one JSON element. */
   async exposedTo(party: string): Promise<string[]> {
-    const rows = await trx.selectFrom('credentials').select('id').where('exposed_to', 'like', `%${JSON.stringify(party)}%`).execute();
-    return rows.map((row) => row.id);
+    // The pattern only narrows (escaped, so an id's "_" matches itself); the parsed list decides.
+    const rows = await trx.selectFrom('credentials').select(['id', 'exposed_to'])
+      .where(sql<boolean>`${sql.ref('exposed_to')} like ${`%${likeLiteral(JSON.stringify(party))}%`} escape '\\'`).execute();
+    return rows.filter((row) => (JSON.parse(row.exposed_to) as string[]).includes(party)).map((row) => row.id);
   },
 
   /** Credentials changed by changes these principals executed, the credentials those changes made, and their successors. */
@@ -110,7 +140,7 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
   },
 
   /** Active certificates of a class that expire by `before`, issued by the built-in CA, with no change in progress. */
-  async renewable(classId: string, now: string, before: string, limit: number): Promise<{ id: string; name: string; notAfter: string }[]> {
+  async renewable(classId: string, now: string, before: string, limit: number, failedSince: { requester: string; since: string }): Promise<{ id: string; name: string; notAfter: string }[]> {
     const rows = await trx.selectFrom('credentials')
       .innerJoin('issued_certificates', 'issued_certificates.credential_id', 'credentials.id')
       .select(['credentials.id', 'credentials.name', 'credentials.not_after'])
@@ -120,6 +150,11 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
       .where((eb) => eb.not(eb.exists(eb.selectFrom('change_credentials').innerJoin('changes', 'changes.id', 'change_credentials.change_id')
         .select('change_credentials.change_id').whereRef('change_credentials.credential_id', '=', 'credentials.id')
         .where('changes.status', 'in', ['requested', 'approved', 'executing', 'executed']))))
+      // An automatic renewal that failed lately is not tried again yet, and does not take a place in the limit.
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('change_credentials').innerJoin('changes', 'changes.id', 'change_credentials.change_id')
+        .select('change_credentials.change_id').whereRef('change_credentials.credential_id', '=', 'credentials.id')
+        .where('changes.requester', '=', failedSince.requester).where('changes.action', '=', 'renew')
+        .where('changes.status', 'in', ['failed', 'verification_failed']).where('changes.updated_at', '>=', failedSince.since))))
       .orderBy('credentials.expiry_order').limit(limit).execute();
     return rows.map((row) => ({ id: row.id, name: row.name, notAfter: row.not_after as string }));
   },
@@ -130,7 +165,17 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
       .select(['changes.id', 'changes.status', 'changes.updated_at', 'change_credentials.credential_id'])
       .where('changes.requester', '=', requester).where('changes.action', '=', 'renew')
       .where('changes.status', 'in', ['failed', 'verification_failed']).where('changes.updated_at', '>=', since).orderBy('changes.updated_at').execute();
-    return new Map(rows.map((row) => [row.credential_id, { changeId: row.id, status: row.status, at: row.updated_at }]));
+    const failed = new Map(rows.map((row) => [row.credential_id, { changeId: row.id, status: row.status, at: row.updated_at }]));
+    // A renewal that executed but failed verification made a successor, which is now the live one: it carries the failure.
+    for (let start = 0; start < rows.length; start += 1000) {
+      const part = rows.slice(start, start + 1000);
+      const successors = await trx.selectFrom('credentials').select(['id', 'supersedes']).where('supersedes', 'in', part.map((row) => row.credential_id)).execute();
+      for (const successor of successors) {
+        const renewal = failed.get(successor.supersedes as string);
+        if (renewal !== undefined) failed.set(successor.id, renewal);
+      }
+    }
+    return failed;
   },
 
   async offboarded(): Promise<Set<string>> {
