@@ -227,7 +227,8 @@ for (const target of databaseTargets) {
     });
 
     test('offboarding Globex revokes its delegations and tokens at once and files revocations', async () => {
-      const applied = await json('carol', ['offboard', 'partner', 'globex', '--reason', 'contract ended']) as { dryRun: boolean; offboarding: OffboardingView };
+      // Erin (an administrator) orders it; Carol, accountable for revoking, then approves what it files.
+      const applied = await json('erin', ['offboard', 'partner', 'globex', '--reason', 'contract ended']) as { dryRun: boolean; offboarding: OffboardingView };
       assert.equal(applied.dryRun, false);
       assert.equal(applied.offboarding.subject, 'partner:globex');
 
@@ -240,7 +241,7 @@ for (const target of databaseTargets) {
       assert.deepEqual(globex.map((delegation) => delegation.id).sort(), ['globex-maintenance', 'globex-night-renewals']);
       for (const delegation of globex) {
         assert.equal(delegation.state, 'revoked', JSON.stringify(delegation));
-        assert.equal(delegation.revocation?.revokedBy, 'person:carol');
+        assert.equal(delegation.revocation?.revokedBy, 'person:erin');
       }
       assert.ok(delegations.filter((delegation) => delegation.to !== 'org:globex').every((delegation) => delegation.state !== 'revoked'), 'other partners keep theirs');
 

@@ -78,7 +78,8 @@ for (const target of databaseTargets) {
       assert.deepEqual(plan.cancel.map((entry) => entry.changeId), [pendingRenewal.json().id]);
       assert.equal((await tp.as('gina', 'GET', '/api/v1/classes')).statusCode, 200, 'a dry run changes nothing: her token still works');
 
-      const applied = await offboard('carol', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30' });
+      // Erin (security, an administrator) orders it, so that Carol, accountable for revoking, approves.
+      const applied = await offboard('erin', { kind: 'partner', id: 'globex', reason: 'contract ended 2026-11-30' });
       assert.equal(applied.statusCode, 200, applied.body);
       const offboarding = applied.json().offboarding as Offboarding;
       assert.deepEqual(offboarding.progress, { verified: 0, total: 3, complete: false, overdue: 0 });
@@ -96,6 +97,9 @@ for (const target of databaseTargets) {
       const change = await tp.change(mtls.id);
       assert.deepEqual([change.status, (change as unknown as { requester: string; trigger: string }).requester, (change as unknown as { trigger: string }).trigger], ['requested', 'system:automation', 'partner_offboarded']);
       assert.notEqual(mtls.dueAt, null);
+      const byOrderer = await tp.as('erin', 'POST', `/api/v1/changes/${mtls.id}/approve`, {});
+      assert.equal(byOrderer.statusCode, 403, 'whoever ordered the offboarding never approves its revocations');
+      assert.match(byOrderer.json().detail, /ordered a change the system filed/);
       assert.equal((await tp.as('carol', 'POST', `/api/v1/changes/${mtls.id}/approve`, {})).statusCode, 200);
       const revoked = await tp.as('ivan', 'POST', `/api/v1/changes/${mtls.id}/execute`, {});
       assert.equal(revoked.json().status, 'executed', revoked.body);
@@ -106,7 +110,7 @@ for (const target of databaseTargets) {
       assert.deepEqual([progress.id, progress.progress.verified, progress.progress.total, progress.progress.complete], [offboarding.id, 1, 3, false]);
       assert.equal(progress.changes.find((entry) => entry.id === mtls.id)?.onTime, true);
       const entries = await tp.services.audit.list({ limit: 500 });
-      assert.ok(entries.some((entry) => entry.action === 'offboard.partner' && entry.actor === 'person:carol' && entry.target === 'partner:globex'));
+      assert.ok(entries.some((entry) => entry.action === 'offboard.partner' && entry.actor === 'person:erin' && entry.target === 'partner:globex'));
       assert.ok(entries.some((entry) => entry.action === 'token.revoke' && entry.details.offboarding === offboarding.id));
     });
 

@@ -21,7 +21,7 @@ export type AuthzResource =
   | { type: 'governance' }
   | { type: 'class'; classId: string }
   | { type: 'credential'; id: string; classId: string | null; revealTo?: readonly string[] }
-  | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean }
+  | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean; orderedBy?: string | null }
   | { type: 'playbook'; id: string }
   | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
   | { type: 'alert'; id: string; classId: string | null; recipients: readonly string[]; escalateTo: readonly string[] }
@@ -115,6 +115,7 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
         requester: resource.requester,
         approvers: [...resource.approvers],
         ...(resource.executor === null ? {} : { executor: resource.executor }),
+        ...(resource.orderedBy === undefined || resource.orderedBy === null ? {} : { orderedBy: resource.orderedBy }),
         preApproved: resource.preApproved,
       },
       parents: inClass(resource.classId),

@@ -100,7 +100,7 @@ export const cedarSchema = [
   '  entity Class in [Governance];',
   // revealTo: who may still see the credential's secret half (a generated key or secret value), once.
   '  entity Credential in [Class] = { revealTo?: Set<String> };',
-  '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool };',
+  '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool, orderedBy?: String };',
   '  entity Playbook in [Governance];',
   '  entity Review in [Class] = { accountable: String, executor: String };',
   // An alert: who it was routed to, and who hears of it on escalation (person refs).

@@ -184,6 +184,8 @@ const compileSeparationOfDuties = (builder: Builder): void => {
   const change = `resource is ${cedarType(entityTypes.change)}`;
   builder.add('sod.requester-approves', builtIn('the requester of a change never approves or rejects it'),
     `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource.requester == principal.ref };`);
+  builder.add('sod.orderer-approves', builtIn('whoever ordered a change the system filed for them (an offboarding\'s revocations) never approves or rejects it'),
+    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource has orderedBy && resource.orderedBy == principal.ref };`);
   builder.add('sod.approver-executes', builtIn('an approver of a change never executes it'),
     `forbid (principal, action in ${stepGroup('execute')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
   builder.add('sod.approver-verifies', builtIn('an approver of a change never verifies it'),

@@ -40,6 +40,8 @@ export type Change = {
   verifier: string | null;
   verifiedAt: string | null;
   playbookId: string | null;
+  /** Who ordered a change the system principal requested (the administrator of an offboarding): never its approver. */
+  orderedBy: string | null;
   connector: string | null;
   /** What the change asks for: a CSR or names, a workload, a secret's name. */
   spec: ChangeSpec;

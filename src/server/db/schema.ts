@@ -116,6 +116,8 @@ export type ChangeTable = {
   verifier: string | null;
   verified_at: IsoTime | null;
   playbook_id: string | null;
+  /** Who ordered a change the system principal requested (an offboarding's administrator). */
+  ordered_by: string | null;
   connector: string | null;
   /** JSON ChangeSpec: what the change asks for (a CSR, names, a workload, a secret's name). */
   spec: string;

@@ -24,6 +24,8 @@ export const changeSchema = z.object({
   action: z.enum(governedActions),
   status: z.enum(changeStatuses),
   requester: z.string(),
+  /** Who ordered a change the system requested (an offboarding's administrator); never its approver. */
+  orderedBy: z.string().nullable(),
   reason: z.string(),
   ticket: z.string().nullable(),
   trigger: z.string().nullable(),

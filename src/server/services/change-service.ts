@@ -55,6 +55,8 @@ export type ChangeRequestInput = {
   trigger?: RevocationReason;
   /** What an issue (or a rotation with the requester's own key) asks for: a CSR or names, a workload. */
   spec?: unknown;
+  /** Who ordered it, when the system principal requests on someone's order (an offboarding). */
+  orderedBy?: string;
 };
 
 /** An execution claimed in one transaction, to be run outside it and recorded in another. */
@@ -77,7 +79,7 @@ const producesCredential = (action: GovernedAction): boolean => action === 'issu
 /** The change as Cedar sees it. */
 export const changeResource = (change: Change): AuthzResource => ({
   type: 'change', id: change.id, classId: change.classId, lifecycleAction: change.action, requester: change.requester,
-  approvers: change.approvals, executor: change.executor, preApproved: change.preApprovedBy !== null,
+  approvers: change.approvals, executor: change.executor, preApproved: change.preApprovedBy !== null, orderedBy: change.orderedBy,
 });
 
 export const decisionRightFor = (governance: Governance, classId: string, action: GovernedAction): { credentialClass: CredentialClass; right: DecisionRight } => {
@@ -232,7 +234,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
       requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
       governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
-      approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, connector: null, spec, revision: 1,
+      approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, orderedBy: input.orderedBy ?? null, connector: null, spec, revision: 1,
       credentialIds: [...input.credentialIds],
     };
     await tx.changes.insert(change);

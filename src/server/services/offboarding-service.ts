@@ -278,7 +278,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
           const system = { ref: systemPrincipals.automation, readOnly: false };
           for (const revocation of plan.revocations) {
             const filed = await changes.requestWithin(tx, snapshot, system, {
-              action: 'revoke', credentialIds: revocation.credentials.map((credential) => credential.id), trigger: revocation.trigger,
+              action: 'revoke', credentialIds: revocation.credentials.map((credential) => credential.id), trigger: revocation.trigger, orderedBy: actor.ref,
               reason: `${subject} offboarded by ${actor.ref} (offboarding ${id}): ${input.reason}`,
             });
             if (isDenial(filed)) throw new Refused(filed);

@@ -132,7 +132,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
             dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
             requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
             approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
-            verifier: null, verifiedAt: null, playbookId: playbook.id, connector: null, spec: {}, revision: 1, credentialIds: own.map((credential) => credential.id),
+            verifier: null, verifiedAt: null, playbookId: playbook.id, orderedBy: null, connector: null, spec: {}, revision: 1, credentialIds: own.map((credential) => credential.id),
           };
           const connector = await changes.connectorFor(tx, governance, draft);
           const change: Change = { ...draft, connector: connector.id };

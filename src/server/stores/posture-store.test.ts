@@ -101,7 +101,7 @@ const changes: ChangeFixture[] = [
 const changeRow = ({ credentials: _credentials, steps: _steps, ...fields }: ChangeFixture): ChangeTable => ({
   class_id: 'internal-mtls', reason: 'test', ticket: null, trigger: null, due_at: null, stale_at: ago(-7 * day), updated_at: fields.requested_at,
   governance_version: 1, approvals_needed: 1, pre_approved_by: null, executor: null, executed_at: null, verifier: null, verified_at: null,
-  playbook_id: null, connector: null, spec: '{}', revision: 1, ...fields,
+  playbook_id: null, ordered_by: null, connector: null, spec: '{}', revision: 1, ...fields,
 });
 
 const eventRows = (change: ChangeFixture): ChangeEventTable[] => change.steps.map(([step, actor], index) => ({

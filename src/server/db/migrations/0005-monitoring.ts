@@ -10,6 +10,10 @@ import type { DatabaseCapabilities } from '../capabilities.ts';
 
 export const monitoringMigration = (_capabilities: DatabaseCapabilities) => ({
   async up(db: Kysely<unknown>): Promise<void> {
+    // A change the system principal files on someone's order (an offboarding's revocations) names who
+    // ordered it: separation of duties keeps them from approving it.
+    await db.schema.alterTable('changes').addColumn('ordered_by', 'text').execute();
+
     await db.schema.createTable('alerts')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('type', 'text', (c) => c.notNull())
