@@ -144,7 +144,10 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const secrets = createSecretService({ unitOfWork, clock, authz, masterKey });
   const publicUrl = options.publicUrl ?? (() => defaultPublicUrl);
   const witness = options.auditWitness ?? null;
-  const notifications = createNotificationChannels(options.notifications ?? {}, { clock, deliveryTimeoutMs: deliveryTimeoutFor(options.outboxLeaseMs ?? defaultOutboxLeaseMs) });
+  const notifications = createNotificationChannels(options.notifications ?? {}, {
+    clock, deliveryTimeoutMs: deliveryTimeoutFor(options.outboxLeaseMs ?? defaultOutboxLeaseMs),
+    governance: async () => (await unitOfWork((tx) => authz.snapshot(tx))).governance,
+  });
   const outbox = createOutboxDispatcher({
     database, clock, ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
     handlers: new Map([...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), ...notifications.handlers]),

@@ -172,6 +172,9 @@ for (const target of databaseTargets) {
       assert.match(help.stdout, /--dns <name>/);
       const requested = await json('gina', ['changes', 'request', 'issue', '--class', 'internal-mtls', '--dns', 'renew-me.svc.acme.internal', '--lifetime', '9d', '--reason', 'a new service, inside the maintenance window']) as ChangeDetail;
       assert.equal(requested.status, 'requested');
+      // Dave, accountable for issuing, is told by email that it waits for him.
+      await waitFor(`an email to ${emailOf('dave')} that ${requested.id} waits for approval`, () =>
+        smtp.received.find((entry) => entry.rcptTo.includes(emailOf('dave')) && entry.mail.subject === `[Trustplane] change ${requested.id} (issue on internal-mtls) waits for your approval`), 30_000);
       const approved = await json('dave', ['changes', 'approve', requested.id]) as ChangeDetail;
       assert.equal(approved.status, 'approved');
       const executed = await json('gina', ['changes', 'execute', requested.id]) as ChangeDetail;

@@ -10,6 +10,8 @@ import type { Clock } from '../platform.ts';
 export type OutboxHandler = (payload: Record<string, unknown>) => Promise<void>;
 
 export const defaultOutboxLeaseMs = 60_000;
+/** Deliveries in flight at once per node. */
+const concurrency = 8;
 const backoffMs = (attempts: number): number => Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempts - 1));
 
 export const createOutboxDispatcher = (deps: { database: Database; clock: Clock; handlers: ReadonlyMap<string, OutboxHandler>; leaseMs?: number }) => {
@@ -26,13 +28,13 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
         .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
         .orderBy('seq').limit(limit).execute();
       let [delivered, failed] = [0, 0];
-      for (const message of due) {
+      const deliver = async (message: (typeof due)[number]): Promise<void> => {
         // The lease runs from this claim, not from when the batch was read: earlier deliveries take time.
         const claimedAt = deps.clock.now();
         const claimed = await db.updateTable('outbox').set({ next_attempt_at: new Date(claimedAt.getTime() + leaseMs).toISOString() })
           .where('seq', '=', message.seq).where('delivered_at', 'is', null)
           .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', claimedAt.toISOString())])).executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        if (Number(claimed.numUpdatedRows) !== 1) return;
         try {
           await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>);
           await db.updateTable('outbox').set({ delivered_at: deps.clock.now().toISOString(), attempts: Number(message.attempts) + 1, last_error: null }).where('seq', '=', message.seq).execute();
@@ -45,7 +47,14 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
           }).where('seq', '=', message.seq).execute();
           failed += 1;
         }
-      }
+      };
+      // A few deliveries at a time: a mail server or webhook takes tens of milliseconds each, and a first
+      // sweep can queue hundreds; each message is claimed on its own, so order among them is not promised.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < due.length) await deliver(due[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
       return { delivered, failed };
     },
   };

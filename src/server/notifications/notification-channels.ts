@@ -7,6 +7,8 @@ import { systemClock } from '../platform.ts';
 import { emailChannel } from './email-channel.ts';
 import type { NotificationSettings } from './notification-settings.ts';
 import { webhookChannel } from './webhook-channel.ts';
+import { changeNotificationChannel } from './change-notifications.ts';
+import type { Governance } from '../../core/governance/index.ts';
 
 export type ChannelDeps = {
   clock: Clock;
@@ -15,6 +17,8 @@ export type ChannelDeps = {
    * is never tried a second time by a node that saw the lease lapse.
    */
   deliveryTimeoutMs: number;
+  /** Governance as it stands, for channels that turn principal references into people (change notifications). */
+  governance?: () => Promise<Governance | null>;
   /** Told what was delivered only in part, when retrying would repeat what already arrived; by default a process warning. */
   warn: (message: string) => void;
 };
@@ -32,7 +36,7 @@ export const defaultDeliveryTimeoutMs = 40_000;
 /** What a delivery may take under a lease: three quarters of it, and never more than the default. */
 export const deliveryTimeoutFor = (leaseMs: number): number => Math.min(defaultDeliveryTimeoutMs, Math.floor(leaseMs * 0.75));
 
-const registeredChannels: readonly NotificationChannel[] = [emailChannel, webhookChannel];
+const registeredChannels: readonly NotificationChannel[] = [emailChannel, webhookChannel, changeNotificationChannel];
 
 export const createNotificationChannels = (
   settings: NotificationSettings, deps: Partial<ChannelDeps> = {},
@@ -40,6 +44,7 @@ export const createNotificationChannels = (
   const channelDeps: ChannelDeps = {
     clock: deps.clock ?? systemClock, warn: deps.warn ?? ((message) => process.emitWarning(message)),
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? defaultDeliveryTimeoutMs,
+    ...(deps.governance === undefined ? {} : { governance: deps.governance }),
   };
   const handlers = new Map<string, OutboxHandler>();
   const channels: string[] = [];

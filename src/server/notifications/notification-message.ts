@@ -32,7 +32,7 @@ export const recipientSchema = z.object({
 });
 
 export const emailMessageSchema = z.object({
-  kind: z.enum(['alert', 'escalation', 'digest']),
+  kind: z.enum(['alert', 'escalation', 'digest', 'change']),
   to: z.array(recipientSchema).min(1).max(200),
   // A line break in a subject would let it write headers of its own.
   subject: z.string().min(1).max(998).regex(/^[^\r\n]*$/, 'is more than one line'),
