@@ -162,6 +162,13 @@ export const setUpDemo = async (options: { dataDir?: string; host?: string; port
       const summary = await services.inventory.importFiles([{ name: demoImport.name, bytes: Buffer.from(demoImport.content) }], demoImport.defaults, 'system:bootstrap');
       credentials += summary.created + summary.updated;
     }
+    // A little history: Globex issued a certificate through the built-in CA inside its maintenance window,
+    // approved by Dave, so that the demo's audit log, evidence pack and offboarding have a partner's work.
+    const gina = { ref: 'person:gina', readOnly: false };
+    const requested = await services.changes.request(gina, { action: 'issue', credentialIds: [], classId: 'internal-mtls', reason: 'checkout service (demo history)', spec: { names: ['checkout.svc.acme.internal'], workload: 'checkout-web' } });
+    await services.changes.approve({ ref: 'person:dave', readOnly: false }, requested.id, 'demo history');
+    const executed = await services.changes.execute(gina, requested.id, {});
+    if (executed.status === 'executed') credentials += 1;
     return { dataDir: config.dataDir, database: initialised.database, tokens, adminToken: initialised.token, credentials };
   } finally {
     await database.close();

@@ -48,6 +48,8 @@ export const registerDemoCommand = (program: Command): void => {
         output.line('  npx trustplane credentials list --unclassified');
         output.line('  npx trustplane changes list');
         output.line('  npx trustplane can person:gina request-rotate class:internal-mtls');
+        output.line('  npx trustplane alerts list --severity high');
+        output.line('  npx trustplane posture');
         output.line('The README tours a change from request to verification, and an emergency playbook.');
         output.line('');
         output.line('Stop with Ctrl-C.');
