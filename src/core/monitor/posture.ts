@@ -4,6 +4,12 @@
 //
 // Metrics come from aggregate counts (the store reads them with SQL aggregates, never credential by
 // credential), so a million credentials cost a handful of scans. Pure: the counts and the time come in.
+import { benchmarks } from './posture-references.ts';
+import type { Benchmark } from './posture-references.ts';
+
+export { cabValiditySchedule, cabMaximumValidityDays, exceedsCabMaximum, revocationWindowsMs } from './posture-references.ts';
+export type { Benchmark } from './posture-references.ts';
+
 const hour = 3_600_000;
 const day = 24 * hour;
 
@@ -49,31 +55,6 @@ export type PostureContext = { at: Date; governance: PostureGovernance };
  * convention is the class id: one that contains "public" (public-tls, www-public) is public.
  */
 export const isPublicTlsClass = (classId: string): boolean => classId.includes('public');
-
-/** CA/B Forum BR §6.3.2 as Ballot SC-081v3 set it: the longest validity for a TLS certificate issued from each date (UTC). */
-export const cabValiditySchedule: readonly { issuedFrom: string | null; maxDays: number }[] = [
-  { issuedFrom: null, maxDays: 398 },
-  { issuedFrom: '2026-03-15T00:00:00.000Z', maxDays: 200 },
-  { issuedFrom: '2027-03-15T00:00:00.000Z', maxDays: 100 },
-  { issuedFrom: '2029-03-15T00:00:00.000Z', maxDays: 47 },
-];
-
-/** The CA/B maximum validity, in days, of a certificate issued at `issuedAt` (its notBefore). */
-export const cabMaximumValidityDays = (issuedAt: Date): number => {
-  const iso = issuedAt.toISOString();
-  return cabValiditySchedule.findLast((step) => step.issuedFrom === null || step.issuedFrom <= iso)?.maxDays ?? 398;
-};
-
-/**
- * Whether a certificate's validity exceeds the CA/B maximum for its issue date. Validity runs from
- * notBefore through notAfter inclusive (BR §1.6.1, RFC 5280 §4.1.2.5), so a certificate valid for the
- * maximum ends one second before notBefore + maximum; any excess counts as another day (§6.3.2).
- */
-export const exceedsCabMaximum = (notBefore: Date, notAfter: Date): boolean =>
-  notAfter.getTime() - notBefore.getTime() + 1000 > cabMaximumValidityDays(notBefore) * day;
-
-/** How fast a revocation must be verified to meet CA/B BR §4.9.1.1, the benchmark of M16. */
-export const revocationWindowsMs = { keyCompromise: 24 * hour, otherTriggers: 5 * day } as const;
 
 /**
  * Whether a lifetime exceeds a class's maxLifetime: notAfter − notBefore over the limit, as issuance
@@ -163,7 +144,6 @@ export type PostureInputs = {
   changes: ChangeCounts;
 };
 
-export type Benchmark = { figure: string; source: string; note: string };
 
 export type PostureMetric = {
   id: string;
@@ -189,44 +169,6 @@ export type Posture = {
   metrics: PostureMetric[];
 };
 
-/** Figures of frameworks.md §10.1, meaning kept, attribution as the file gives it, "[unverified]" where it says so. */
-const benchmarks = {
-  formerEmployeeTokens: {
-    figure: '91% of former-employee tokens remain active after offboarding',
-    source: 'as cited by nhimg.org (Netwrix-based) [unverified]',
-    note: 'Compare departedOwnerStillLiveShare: the share of credentials in classes whose owner has left that are still live.',
-  },
-  notRotated: {
-    figure: '71% of NHIs are not rotated within recommended timeframes',
-    source: 'as cited by NHI Mgmt Group (nhimg.org) material and third-party summaries; primary source not located [unverified]',
-    note: 'Compare nonCompliance (1 − value). On age, OWASP NHI7 quotes Orca 2022 (79% of AWS environments have an access key older than 90 days) and Datadog 2024 (60% of cloud keys older than 1 year).',
-  },
-  formalOffboarding: {
-    figure: 'only 20% of organisations have formal processes for offboarding and revoking API keys',
-    source: 'as cited by nhimg.org (several articles)',
-    note: 'An organisation-level figure; value is the share of this organisation\'s revoked or retired credentials with a complete record. Compare CSA "State of NHI Security" (2024) as quoted by OWASP NHI1/NHI7: 51% have no formal process to offboard or revoke long-lived API keys.',
-  },
-  outsideSecretManagers: {
-    figure: '96% of organisations store secrets outside secrets managers (code, config, CI/CD)',
-    source: 'as cited by nhimg.org and Entro-based posts; primary source [unverified]',
-    note: 'An organisation-level figure: compare storesSecretsOutsideManagers; value is the share of this organisation\'s secrets in a managed store.',
-  },
-  thirdPartyExposure: {
-    figure: '92% of organisations expose NHIs to third parties',
-    source: 'as cited by NHIMG (quoted on solcyber.com and other blogs); primary source [unverified]',
-    note: 'An organisation-level figure: compare exposesToThirdParties; value is the share of this organisation\'s credentials exposed.',
-  },
-  revocationDeadlines: {
-    figure: 'revoke within 24 hours for key compromise, within 5 days for the other mandatory reasons',
-    source: 'CA/Browser Forum TLS Baseline Requirements §4.9.1.1 (v2.2.6)',
-    note: 'Binds publicly trusted CAs; used here as the benchmark for internal revocations, measured from request to verification.',
-  },
-  validitySchedule: {
-    figure: 'maximum TLS validity 398 days, then 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15',
-    source: 'CA/Browser Forum TLS Baseline Requirements §6.3.2, Ballot SC-081v3 (adopted 2025-04-11)',
-    note: 'Renewals per year assume one renewal per maximum validity.',
-  },
-} as const satisfies Record<string, Benchmark>;
 
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
