@@ -22,6 +22,13 @@ export const parseDuration = (text: string): DurationParse => {
   return { ok: true, ms };
 };
 
+/** A duration governance already validated (a policy's renewBefore, say) in milliseconds; null when unset or unreadable. */
+export const durationMsOf = (text: string | undefined): number | null => {
+  if (text === undefined) return null;
+  const parsed = parseDuration(text);
+  return parsed.ok ? parsed.ms : null;
+};
+
 /** Formats milliseconds back to the shortest exact duration text ("30d", "1d12h"). */
 export const formatDuration = (ms: number): string => {
   if (ms <= 0) return '0s';

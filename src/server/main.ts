@@ -51,11 +51,12 @@ import { createOutboxDispatcher, defaultOutboxLeaseMs } from './jobs/outbox-disp
 import { auditWitnessHandler } from './jobs/audit-witness.ts';
 import { hostname } from 'node:os';
 import { defaultSeverityForNotifications, createAlertService, defaultDeniedWindowMs } from './services/alert-service.ts';
-import type { MonitorSettings } from './services/alert-service.ts';
+import type { MonitorSettings, SweepReport } from './services/alert-service.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { createOffboardingService } from './services/offboarding-service.ts';
 import { offboardingRoutes } from './http/offboarding-routes.ts';
 import { createRenewalService } from './services/renewal-service.ts';
+import type { RenewalReport } from './services/renewal-service.ts';
 import { createPostureService } from './services/posture-service.ts';
 import { postureRoutes } from './http/posture-routes.ts';
 import { createNotificationChannels, deliveryTimeoutFor } from './notifications/notification-channels.ts';
@@ -164,7 +165,12 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const offboarding = createOffboardingService({ unitOfWork, clock, random, authz, changes });
   const renewals = createRenewalService({ unitOfWork, clock, authz, changes });
   const posture = createPostureService({ unitOfWork, clock, authz, database });
-  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, offboarding, renewals, posture, nodeId };
+  /** A monitoring run, scheduled or asked for: renew what is pre-approved first, so the sweep sees what is still due, and what failed. */
+  const monitorNow = async (options: { actor: string; requestId?: string }): Promise<SweepReport & { renewals: RenewalReport }> => {
+    const renewed = await renewals.renewDue();
+    return { ...await alerts.sweep(options), renewals: renewed };
+  };
+  return { unitOfWork, clock, governance, inventory, tokens, authz, connectors, changes, playbooks, reviews, delegations, explainer, secrets, ca, revocation, signers, publicUrl, audit, outbox, alerts, offboarding, renewals, posture, monitorNow, nodeId };
 };
 
 export type AppOptions = { logger?: Parameters<typeof buildApp>[0]['logger'] };
@@ -192,7 +198,7 @@ export const createHttpApp = (database: Database, services: Services, options: A
     auditRoutes(services.audit),
     offboardingRoutes(services.offboarding),
     postureRoutes(services.posture),
-    alertRoutes({ alerts: services.alerts, renewals: services.renewals, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
+    alertRoutes({ alerts: services.alerts, monitorNow: services.monitorNow, afterSweep: () => void services.outbox.deliverDue().catch(() => undefined) }),
   ]);
 
 const sweepIntervalMs = 60_000;
@@ -209,13 +215,11 @@ const startScheduler = (database: Database, services: Services, config: Config, 
       { name: 'outbox.deliver', everyNode: true, due: () => true, run: async () => { await services.outbox.deliverDue(); } },
       {
         name: 'alerts.sweep', due: every(config.monitorEveryMs),
-        // Renew what is pre-approved first, so the sweep sees what is still due, and what failed.
         run: async () => {
-          const renewals = await services.renewals.renewDue();
+          const { renewals } = await services.monitorNow({ actor: 'system:monitor' });
           for (const outcome of renewals.outcomes.filter((entry) => entry.status !== 'verified')) {
             onError(new Error(`${outcome.name} (${outcome.credential}): ${outcome.status}${outcome.change === null ? '' : `, change ${outcome.change}`}: ${outcome.problem ?? ''}`), 'an automatic renewal');
           }
-          await services.alerts.sweep({ actor: 'system:monitor' });
           await services.outbox.deliverDue();
         },
       },

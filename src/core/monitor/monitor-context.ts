@@ -1,6 +1,6 @@
 // What the rules need to know besides a credential's own facts, drawn once per sweep from governance and
 // from what happened (departures, offboardings, delegation revocations). Pure: the time comes in.
-import { parseDuration } from '../duration.ts';
+import { durationMsOf } from '../duration.ts';
 import { delegationIsLive } from '../governance/change-windows.ts';
 import type { CredentialClass, Governance } from '../governance/governance-model.ts';
 import type { PolicyKeyAlgorithm } from '../governance/governance-vocabulary.ts';
@@ -45,18 +45,12 @@ export type Happenings = {
   failedRenewals?: ReadonlyMap<string, { changeId: string; status: string }>;
 };
 
-const durationMs = (text: string | undefined): number | null => {
-  if (text === undefined) return null;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : null;
-};
-
 const classFacts = (entry: CredentialClass): ClassFacts => ({
   id: entry.id,
   technicalOwner: entry.technicalOwner,
   businessOwner: entry.businessOwner,
-  renewBeforeMs: durationMs(entry.policy.renewBefore),
-  rotateEveryMs: durationMs(entry.policy.rotateEvery),
+  renewBeforeMs: durationMsOf(entry.policy.renewBefore),
+  rotateEveryMs: durationMsOf(entry.policy.rotateEvery),
   requireManagedStorage: entry.policy.requireManagedStorage,
   allowThirdPartyExposure: entry.policy.allowThirdPartyExposure,
   keyAlgorithms: entry.policy.keyAlgorithms ?? null,
@@ -85,6 +79,10 @@ export const monitorContext = (governance: Governance | null, happenings: Happen
     leadTimesMs: [...leadTimesMs].sort((a, b) => b - a),
   };
 };
+
+/** The ids of the people among offboarded subjects (person:ID). */
+export const departedPeopleOf = (offboarded: ReadonlySet<string>): Set<string> =>
+  new Set([...offboarded].filter((subject) => subject.startsWith('person:')).map((subject) => subject.slice('person:'.length)));
 
 /** Whether a person reference (person:ID) names someone still here. */
 export const isCurrentPerson = (context: MonitorContext, ref: string): boolean =>

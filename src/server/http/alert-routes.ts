@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { alertStates, alertTypes, severities } from '../../core/monitor/index.ts';
-import type { AlertService } from '../services/alert-service.ts';
-import type { RenewalService } from '../services/renewal-service.ts';
+import type { AlertService, SweepReport } from '../services/alert-service.ts';
+import type { RenewalReport } from '../services/renewal-service.ts';
 import { actorFrom } from './change-routes.ts';
 import { requirePrincipal } from './authentication.ts';
 import { idSchema, isoTimeSchema, listEnvelope, opaqueIdSchema, shortText } from './schemas.ts';
@@ -38,7 +38,9 @@ const stateList = z.string().max(100).transform((text, context) => {
 });
 
 /** `afterSweep` delivers what a sweep put in the outbox, after the answer (a slow mail server never holds it up). */
-export const alertRoutes = ({ alerts, renewals, afterSweep }: { alerts: AlertService; renewals: RenewalService; afterSweep: () => void }) => (app: FastifyInstance): void => {
+export const alertRoutes = ({ alerts, monitorNow, afterSweep }: {
+  alerts: AlertService; monitorNow: (options: { actor: string; requestId?: string }) => Promise<SweepReport & { renewals: RenewalReport }>; afterSweep: () => void;
+}) => (app: FastifyInstance): void => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/api/v1/alerts', {
@@ -90,9 +92,8 @@ export const alertRoutes = ({ alerts, renewals, afterSweep }: { alerts: AlertSer
       response: { 200: sweepSchema.extend({ renewals: renewalSchema }) },
     },
   }, async (request) => {
-    const renewed = await renewals.renewDue();
-    const report = await alerts.sweep({ actor: requirePrincipal(request).ref, requestId: request.id });
+    const report = await monitorNow({ actor: requirePrincipal(request).ref, requestId: request.id });
     afterSweep();
-    return { ...report, renewals: renewed };
+    return report;
   });
 };

@@ -10,7 +10,7 @@
 import { systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import {
-  credentialFindings, createRouter, deniedAttempts, monitorContext, reviewOverdue, revocationSlaBreach, severities, severityRank,
+  credentialFindings, createRouter, deniedAttempts, departedPeopleOf, monitorContext, reviewOverdue, revocationSlaBreach, severities, severityRank,
 } from '../../core/monitor/index.ts';
 import type { AlertState, AlertType, Finding, Router, Severity } from '../../core/monitor/index.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
@@ -118,9 +118,6 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
     return { snapshot, offboarded, revoked, denials, deadlines, reviews, failedRenewals };
   });
 
-  const departedPeople = (offboarded: ReadonlySet<string>): Set<string> =>
-    new Set([...offboarded].filter((subject) => subject.startsWith('person:')).map((subject) => subject.slice('person:'.length)));
-
   let sweeping: Promise<unknown> = Promise.resolve();
 
   const sweepNow = async (options: { actor: string; requestId?: string; onProgress?: (credentials: number) => void }): Promise<SweepReport> => {
@@ -130,7 +127,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
     const situation = await readSituation(at);
     const governance = situation.snapshot.governance;
     const context = monitorContext(governance, { offboarded: situation.offboarded, revokedDelegations: new Set(situation.revoked.keys()), failedRenewals: situation.failedRenewals }, at, settings.leadTimesMs);
-    const router = createRouter(governance, departedPeople(situation.offboarded));
+    const router = createRouter(governance, departedPeopleOf(situation.offboarded));
     const report: SweepReport = { at: now, node: nodeId, credentials: 0, findings: 0, opened: 0, raised: 0, resolved: 0, escalated: 0, open: 0, notifications: 0, tookMs: 0 };
 
     // What is on record, in brief: most of it is only compared with what the sweep finds.
@@ -273,7 +270,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
           ...(snapshot.version === null ? {} : { governanceVersion: snapshot.version }),
           details: { type: alert.type, about: alert.target, severity: alert.severity, note: note ?? null, policies: outcome.policies.map((policy) => policy.id) },
         });
-        const router = createRouter(snapshot.governance, departedPeople(await tx.monitor.offboarded()));
+        const router = createRouter(snapshot.governance, departedPeopleOf(await tx.monitor.offboarded()));
         await notify(tx, router, acknowledged, 'alert.acknowledged', [], now);
         return acknowledged;
       });
@@ -285,7 +282,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       if (!settings.channels.has('email')) return 0;
       return unitOfWork(async (tx) => {
         const snapshot = await authz.snapshot(tx);
-        const router = createRouter(snapshot.governance, departedPeople(await tx.monitor.offboarded()));
+        const router = createRouter(snapshot.governance, departedPeopleOf(await tx.monitor.offboarded()));
         const open = await tx.alerts.unresolved();
         const byPerson = new Map<string, Alert[]>();
         for (const alert of open) {

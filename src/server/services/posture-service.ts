@@ -1,8 +1,8 @@
 // Posture (issue 6): where the organisation stands, as the metrics of frameworks.md §10.2 that its data
 // supports, each beside the industry figure it answers; computed with aggregates over the inventory and
 // the changes (never by reading every credential), and kept once a day for a trend.
-import { parseDuration } from '../../core/duration.ts';
-import { monitorContext } from '../../core/monitor/monitor-context.ts';
+import { durationMsOf } from '../../core/duration.ts';
+import { departedPeopleOf, monitorContext } from '../../core/monitor/monitor-context.ts';
 import { computePosture, isPublicTlsClass } from '../../core/monitor/posture.ts';
 import type { Posture, PostureGovernance } from '../../core/monitor/posture.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
@@ -13,12 +13,6 @@ import type { Database } from '../db/database.ts';
 
 export type PostureTrendPoint = { day: string; at: string; values: Record<string, number | null> };
 export type PostureReport = { posture: Posture; trend: PostureTrendPoint[] };
-
-const durationMs = (text: string | undefined): number | null => {
-  if (text === undefined) return null;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : null;
-};
 
 /** Days of snapshots a report shows as its trend. */
 const trendDays = 90;
@@ -33,11 +27,11 @@ export const createPostureService = ({ unitOfWork, clock, authz, database }: { u
     const offboarded = await tx.monitor.offboarded();
     const revoked = await tx.authz.revocations();
     const context = monitorContext(governance, { offboarded, revokedDelegations: new Set(revoked.keys()) }, at, []);
-    const departed = new Set([...offboarded].filter((subject) => subject.startsWith('person:')).map((subject) => subject.slice('person:'.length)));
+    const departed = departedPeopleOf(offboarded);
     return {
       classes: (governance?.classes ?? []).map((entry) => ({
         id: entry.id, technicalOwner: entry.technicalOwner, businessOwner: entry.businessOwner,
-        rotateEveryMs: durationMs(entry.policy.rotateEvery), maxLifetimeMs: durationMs(entry.policy.maxLifetime),
+        rotateEveryMs: durationMsOf(entry.policy.rotateEvery), maxLifetimeMs: durationMsOf(entry.policy.maxLifetime),
         renewPreApproved: entry.decisionRights.renew?.preApproved === true, public: isPublicTlsClass(entry.id),
       })),
       currentPeople: context.currentPeople, departedPeople: departed, customerOrg: governance?.organization.id ?? null, liveDelegations: context.liveDelegations,

@@ -6,7 +6,7 @@
 // failed change, is not tried again for a day, and makes the certificate's expiring alert high at least,
 // so its owners hear of it.
 import { systemPrincipals } from '../../core/authz/governance-policies.ts';
-import { parseDuration } from '../../core/duration.ts';
+import { durationMsOf } from '../../core/duration.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
 import type { AuthzService } from './authz-service.ts';
@@ -31,9 +31,9 @@ export const createRenewalService = ({ unitOfWork, clock, authz, changes }: { un
     const failedSince = { requester: renewer.ref, since: new Date(now.getTime() - renewalRetryAfterMs).toISOString() };
     const found: { id: string; name: string; notAfter: string; classId: string; renewBefore: string }[] = [];
     for (const entry of snapshot.governance?.classes ?? []) {
-      const renewBefore = entry.policy.renewBefore === undefined ? null : parseDuration(entry.policy.renewBefore);
-      if (entry.decisionRights.renew?.preApproved !== true || renewBefore === null || !renewBefore.ok) continue;
-      const before = new Date(now.getTime() + renewBefore.ms).toISOString();
+      const renewBeforeMs = durationMsOf(entry.policy.renewBefore);
+      if (entry.decisionRights.renew?.preApproved !== true || renewBeforeMs === null) continue;
+      const before = new Date(now.getTime() + renewBeforeMs).toISOString();
       for (const credential of await tx.monitor.renewable(entry.id, now.toISOString(), before, perRun, failedSince)) {
         found.push({ ...credential, classId: entry.id, renewBefore: entry.policy.renewBefore as string });
       }

@@ -12,6 +12,17 @@ const monitoredColumns = [
   'signature_algorithm', 'managed_storage', 'storage_location', 'exposed_to',
 ] as const;
 
+/** Values by key, in the order they came: one pass, where a filter per row would be one pass each. */
+const groupBy = <T>(items: readonly T[], key: (item: T) => string, value: (item: T) => string): Map<string, string[]> => {
+  const groups = new Map<string, string[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list === undefined) groups.set(key(item), [value(item)]);
+    else list.push(value(item));
+  }
+  return groups;
+};
+
 export type OffboardingCredential = {
   id: string; name: string; kind: string; classId: string | null; status: string; workloads: string[];
   /** Issued by the built-in CA, which revokes it; others are revoked where they live (by hand, or their connector). */
@@ -30,8 +41,7 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
     if (rows.length === 0) return [];
     const links = await trx.selectFrom('credential_workloads').select(['credential_id', 'workload_id'])
       .where('credential_id', '>=', rows[0]!.id).where('credential_id', '<=', rows.at(-1)!.id).execute();
-    const workloads = new Map<string, string[]>();
-    for (const link of links) workloads.set(link.credential_id, [...workloads.get(link.credential_id) ?? [], link.workload_id]);
+    const workloads = groupBy(links, (link) => link.credential_id, (link) => link.workload_id);
     return rows.map((row) => ({
       id: row.id, name: row.name, kind: row.kind, classId: row.class_id, status: row.status, notBefore: row.not_before, notAfter: row.not_after,
       lastRotatedAt: row.last_rotated_at, createdAt: row.created_at, keyAlgorithm: row.key_algorithm, keySize: row.key_size === null ? null : Number(row.key_size),
@@ -60,13 +70,14 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
     // A revocation that ended without verification (failed, expired) waits no longer once another change
     // revoked all its credentials; one still under way waits for its own verification.
     const underWay = new Set(['requested', 'approved', 'executing', 'executed']);
+    const credentialsOf = groupBy(links, (link) => link.change_id, (link) => link.credential_id);
     const waiting = rows.filter((row) => {
-      const mine = links.filter((link) => link.change_id === row.id);
-      return underWay.has(row.status) || mine.length === 0 || !mine.every((link) => done.has(link.credential_id));
+      const mine = credentialsOf.get(row.id) ?? [];
+      return underWay.has(row.status) || mine.length === 0 || !mine.every((credential) => done.has(credential));
     });
     return waiting.map((row) => ({
       id: row.id, classId: row.class_id, action: row.action, status: row.status, trigger: row.trigger, dueAt: row.due_at, requestedAt: row.requested_at,
-      credentialIds: links.filter((link) => link.change_id === row.id).map((link) => link.credential_id),
+      credentialIds: credentialsOf.get(row.id) ?? [],
     }));
   },
 
@@ -84,10 +95,11 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
       const links = rows.length === 0 ? [] : await trx.selectFrom('credential_workloads').select(['credential_id', 'workload_id']).where('credential_id', 'in', rows.map((row) => row.id)).execute();
       const issued = rows.length === 0 ? new Set<string>()
         : new Set((await trx.selectFrom('issued_certificates').select('credential_id').where('credential_id', 'in', rows.map((row) => row.id)).execute()).map((row) => row.credential_id));
+      const workloadsOf = groupBy(links, (link) => link.credential_id, (link) => link.workload_id);
       for (const row of rows) {
         found.push({
           id: row.id, name: row.name, kind: row.kind, classId: row.class_id, status: row.status, issuedByCa: issued.has(row.id),
-          workloads: links.filter((link) => link.credential_id === row.id).map((link) => link.workload_id).sort(),
+          workloads: (workloadsOf.get(row.id) ?? []).sort(),
         });
       }
     }
