@@ -8,10 +8,8 @@ import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ChangeSpec } from '../../core/changes/change-spec.ts';
 import { parseDuration } from '../../core/duration.ts';
-import { TrustplaneError } from '../../core/errors.ts';
 import type { CredentialClass, Governance, PolicyKeyAlgorithm } from '../../core/governance/index.ts';
 import { credentialIdFor } from '../../core/inventory/index.ts';
-import { certificateFacts } from '../../core/inventory/certificate-facts.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
 import { issuedCertificateFacts } from '../../core/pki/issued-certificate-facts.ts';
 import { crlReasonForTrigger } from '../../core/pki/revocation-reasons.ts';
@@ -99,19 +97,15 @@ const keysFromCsrs = (csrs: readonly string[]): NewKey[] | { problem: string } =
   return keys;
 };
 
-/** The inventory's facts of the certificate just issued, read by the reader every imported certificate goes through. */
-const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => {
-  const read = certificateFacts(issued.der);
-  if (read === null) throw new TrustplaneError('INTERNAL', `the certificate just issued (serial ${issued.serial}) cannot be read back by the inventory`);
-  return {
-    entry: `certificate ${issued.serial}`,
-    facts: {
-      ...read, source: facts.sourceId,
-      ...(facts.workloads.length === 0 ? {} : { workloads: [...facts.workloads] }),
-      ...(facts.generated ? { managedStorage: true, storageLocation: secretStoreLocation } : {}),
-    },
-  };
-};
+/** The inventory's facts of the certificate just issued, as the CA gives them, with where it came from. */
+const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => ({
+  entry: `certificate ${issued.serial}`,
+  facts: {
+    ...issued.facts, source: facts.sourceId,
+    ...(facts.workloads.length === 0 ? {} : { workloads: [...facts.workloads] }),
+    ...(facts.generated ? { managedStorage: true, storageLocation: secretStoreLocation } : {}),
+  },
+});
 
 const failure = (summary: string, evidence: Record<string, unknown> = {}): ConnectorResult => ({ ok: false, summary, evidence });
 

@@ -6,6 +6,10 @@
 import { X509Certificate } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { ClassPolicy } from '../../core/governance/index.ts';
+import { certificateFacts } from '../../core/inventory/certificate-facts.ts';
+import type { CredentialFacts } from '../../core/inventory/index.ts';
+import { builtCertificateFacts } from '../../core/pki/built-certificate-facts.ts';
+import type { BuiltCertificate } from '../../core/pki/built-certificate-facts.ts';
 import type { CertificateProfileName } from '../../core/pki/certificate-profile.ts';
 import { buildTbsCertificate, issuerFromCertificate, serialFromRandom } from '../../core/pki/certificate-template.ts';
 import type { CertificateSubject, CertificateUrls, IssuingCertificate } from '../../core/pki/certificate-template.ts';
@@ -61,7 +65,8 @@ export type IssueInput = {
   profile?: CertificateProfileName;
 };
 
-export type Issued = { ok: true; der: Uint8Array; pem: string; serial: string; caId: string; lints: LintResult[] } | { ok: false; problem: string };
+/** A certificate issued, with its inventory facts (as the inventory's reader would give them). */
+export type Issued = { ok: true; der: Uint8Array; pem: string; serial: string; caId: string; lints: LintResult[]; facts: CredentialFacts } | { ok: false; problem: string };
 
 export const toPem = (der: Uint8Array, label = 'CERTIFICATE'): string =>
   `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
@@ -80,7 +85,7 @@ export const createCaService = (deps: CaServiceDeps) => {
   const { unitOfWork, clock, random } = deps;
   const signerCache = new Map<string, Promise<Signer>>();
   // A CA's certificate never changes once made, so each issuing CA is read and parsed once per process.
-  const issuingCache = new Map<string, { authority: CertificateAuthority; certificateDer: Uint8Array; issuer: IssuingCertificate }>();
+  const issuingCache = new Map<string, { authority: CertificateAuthority; certificateDer: Uint8Array; issuer: IssuingCertificate; subject: string }>();
 
   const issuingFor = async (sourceId: string) => {
     const cached = issuingCache.get(sourceId);
@@ -88,7 +93,10 @@ export const createCaService = (deps: CaServiceDeps) => {
     const authority = await unitOfWork((tx) => tx.ca.issuingAuthorityFor(sourceId));
     if (authority === null) return null;
     const certificateDer = pemToDer(authority.certificatePem);
-    const entry = { authority, certificateDer, issuer: issuerFromCertificate(certificateDer) };
+    // Its subject as the inventory reads it: the issuer of every certificate it signs (their facts name it).
+    const subject = certificateFacts(certificateDer)?.subject;
+    if (subject === undefined) throw new TrustplaneError('INTERNAL', `the certificate of CA ${authority.id} cannot be read by the inventory`);
+    const entry = { authority, certificateDer, issuer: issuerFromCertificate(certificateDer), subject };
     issuingCache.set(sourceId, entry);
     return entry;
   };
@@ -126,17 +134,19 @@ export const createCaService = (deps: CaServiceDeps) => {
     profile: CertificateProfileName; subject: CertificateSubject; sans: readonly string[]; subjectPublicKey: Uint8Array; notBefore: Date; notAfter: Date;
     issuer: { certificate: IssuingCertificate; signer: Signer } | { self: Signer }; urls?: CertificateUrls; pathLength?: number;
   };
-  type Prepared = { ok: true; tbs: Uint8Array; signer: Signer; serial: string; lints: LintResult[] } | { ok: false; problem: string };
+  type Prepared = { ok: true; tbs: Uint8Array; signer: Signer; serial: string; lints: LintResult[]; built: Omit<BuiltCertificate, 'issuerSubject'> } | { ok: false; problem: string };
 
   /** Builds and lints one certificate, signing nothing; refuses with the failing lints' names. */
   const prepare = (input: CertificateInput): Prepared => {
     const serial = serialFromRandom(random.bytes(16));
     const signer = 'self' in input.issuer ? input.issuer.self : input.issuer.signer;
     const issuing = 'self' in input.issuer ? null : input.issuer.certificate;
-    const tbs = buildTbsCertificate({
+    const built = {
       profile: input.profile, serial, subject: input.subject, sans: input.sans, notBefore: input.notBefore, notAfter: input.notAfter,
       subjectPublicKey: input.subjectPublicKey, signatureKeyAlgorithm: signer.keyAlgorithm,
-      issuer: issuing === null ? 'self' : { name: issuing.name, publicKey: issuing.publicKey },
+    };
+    const tbs = buildTbsCertificate({
+      ...built, issuer: issuing === null ? 'self' : { name: issuing.name, publicKey: issuing.publicKey },
       ...(input.urls === undefined ? {} : { urls: input.urls }), ...(input.pathLength === undefined ? {} : { pathLength: input.pathLength }),
     });
     const lints = lintTbsCertificate(tbs, { profile: input.profile, issuer: issuing === null ? 'self' : { publicKey: issuing.publicKey, notBefore: issuing.notBefore, notAfter: issuing.notAfter } });
@@ -144,7 +154,7 @@ export const createCaService = (deps: CaServiceDeps) => {
     if (failed.length > 0) {
       return { ok: false, problem: `pre-issuance lints failed, so nothing was signed: ${failed.map((lint) => `${lint.name} (${lint.message})`).join('; ')}` };
     }
-    return { ok: true, tbs, signer, serial: hex(serial), lints };
+    return { ok: true, tbs, signer, serial: hex(serial), lints, built };
   };
 
   /** Builds, lints and signs one certificate. */
@@ -155,12 +165,12 @@ export const createCaService = (deps: CaServiceDeps) => {
   };
 
   /** Policy first, then the certificate built and linted: everything but the signature. */
-  const prepareIssue = async (input: IssueInput): Promise<(Extract<Prepared, { ok: true }> & { caId: string }) | { ok: false; problem: string }> => {
+  const prepareIssue = async (input: IssueInput): Promise<(Extract<Prepared, { ok: true }> & { caId: string; issuerSubject: string }) | { ok: false; problem: string }> => {
     const issuing = await issuingFor(input.sourceId);
     if (issuing === null) {
       return { ok: false, problem: `no built-in CA serves source ${input.sourceId}; create one with \`trustplane ca create ${input.sourceId}\`` };
     }
-    const { authority, issuer } = issuing;
+    const { authority, issuer, subject: issuerSubject } = issuing;
     // Backdated a little for clocks that run behind, but never before the issuer's own validity.
     const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuer.notBefore.getTime()));
     const notAfter = new Date(notBefore.getTime() + input.lifetimeMs);
@@ -175,7 +185,7 @@ export const createCaService = (deps: CaServiceDeps) => {
         profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
         issuer: { certificate: issuer, signer }, urls: urlsOf(authority.id, true),
       });
-      return prepared.ok ? { ...prepared, caId: authority.id } : prepared;
+      return prepared.ok ? { ...prepared, caId: authority.id, issuerSubject } : prepared;
     } catch (error) {
       // A name or key the template cannot encode: a refusal like the policy's, so a batch names which certificate.
       if (error instanceof TrustplaneError && error.code === 'VALIDATION_FAILED') return { ok: false, problem: `the certificate cannot be built, so nothing was signed: ${error.message}` };
@@ -303,7 +313,7 @@ export const createCaService = (deps: CaServiceDeps) => {
      * signs in the thread pool). A refusal names the input by its index when there are several.
      */
     async issueAll(inputs: readonly IssueInput[]): Promise<{ ok: true; certificates: Extract<Issued, { ok: true }>[] } | { ok: false; problem: string }> {
-      const prepared: { tbs: Uint8Array; signer: Signer; serial: string; lints: LintResult[]; caId: string }[] = [];
+      const prepared: (Extract<Prepared, { ok: true }> & { caId: string; issuerSubject: string })[] = [];
       for (const [index, input] of inputs.entries()) {
         const ready = await prepareIssue(input);
         if (!ready.ok) return { ok: false, problem: inputs.length === 1 ? ready.problem : `certificate ${index + 1} of ${inputs.length}: ${ready.problem}` };
@@ -322,7 +332,10 @@ export const createCaService = (deps: CaServiceDeps) => {
         ok: true,
         certificates: prepared.map((entry, index) => {
           const der = signed[index] as Uint8Array;
-          return { ok: true, der, pem: toPem(der), serial: entry.serial, caId: entry.caId, lints: entry.lints };
+          // Taken from what was built, or read back where that is not plain (see built-certificate-facts.ts).
+          const facts = builtCertificateFacts({ ...entry.built, issuerSubject: entry.issuerSubject }, der) ?? certificateFacts(der);
+          if (facts === null) throw new TrustplaneError('INTERNAL', `the certificate just issued (serial ${entry.serial}) cannot be read back by the inventory`);
+          return { ok: true, der, pem: toPem(der), serial: entry.serial, caId: entry.caId, lints: entry.lints, facts };
         }),
       };
     },
