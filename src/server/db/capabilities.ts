@@ -16,6 +16,12 @@ export type DatabaseCapabilities = {
    * once and needs it where a check and a write must not interleave; SQLite lets one writer in at a time.
    */
   readonly lockRowsForUpdate: boolean;
+  /**
+   * The name of an aggregate function that counts rows per distinct key in a hash map and returns
+   * `[[key, count], …]` as JSON text, where the database's GROUP BY sorts every row instead (SQLite: about
+   * a microsecond a row, so a second over a million); null where GROUP BY hashes (PostgreSQL).
+   */
+  readonly countByKeyFunction: string | null;
 };
 
 const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
@@ -26,6 +32,7 @@ export const sqliteCapabilities: DatabaseCapabilities = {
   maxBindParameters: 32_766,
   isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
   lockRowsForUpdate: false,
+  countByKeyFunction: 'trustplane_count_by',
 };
 
 export const postgresCapabilities: DatabaseCapabilities = {
@@ -34,4 +41,5 @@ export const postgresCapabilities: DatabaseCapabilities = {
   maxBindParameters: 65_535,
   isUniqueViolation: (error) => errorCode(error) === '23505',
   lockRowsForUpdate: true,
+  countByKeyFunction: null,
 };

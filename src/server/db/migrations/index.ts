@@ -6,6 +6,7 @@ import { decisionRightsMigration } from './0002-decision-rights.ts';
 import { pkiMigration } from './0003-pki.ts';
 import { auditLogMigration } from './0004-audit-log.ts';
 import { monitoringMigration } from './0005-monitoring.ts';
+import { postureIndexesMigration } from './0006-posture-indexes.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -15,6 +16,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0003-pki': pkiMigration(capabilities),
       '0004-audit-log': auditLogMigration(capabilities),
       '0005-monitoring': monitoringMigration(capabilities),
+      '0006-posture-indexes': postureIndexesMigration(),
     };
   },
 });
