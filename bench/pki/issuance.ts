@@ -170,7 +170,7 @@ const refillFresh = (count: number): void => {
 };
 
 // ── the million revoked certificates ──
-/** Serial i of the bulk: 16 octets that look random, first octet 0x4X as serialFromRandom makes them. The same on both databases. */
+/** Serial i of the bulk: 16 octets that look random, first octet 0x4X, as an issued serial begins. The same on both databases. */
 const bulkSerial = (index: number) => `4${createHash('md5').update(`revoked-${index}`).digest('hex').slice(1)}`;
 const bulkReasons = [null, 'keyCompromise', 'cessationOfOperation', 'affiliationChanged', 'superseded'];
 

@@ -6,7 +6,7 @@ import { certificateFacts } from '../inventory/certificate-facts.ts';
 import { builtCertificateFacts } from './built-certificate-facts.ts';
 import type { BuiltCertificate } from './built-certificate-facts.ts';
 import { certificateProfileNames } from './certificate-profile.ts';
-import { buildTbsCertificate, issuerFromCertificate, serialFromRandom } from './certificate-template.ts';
+import { buildTbsCertificate, issuerFromCertificate, serialInIssueOrder } from './certificate-template.ts';
 import type { CertificateSubject } from './certificate-template.ts';
 import { signCertificate } from './sign-certificate.ts';
 import type { CaKeyAlgorithm, Signer } from './signer.ts';
@@ -24,7 +24,7 @@ const issuerSubject = `CN=${issuerName}, O=Acme Corp`;
 /** A CA certificate to issue under, of the issuer's algorithm. */
 const issuingCa = async (issuer: Signer) => {
   const tbs = buildTbsCertificate({
-    profile: 'intermediate-ca', serial: serialFromRandom(randomBytes(16)), subject: { commonName: issuerName, organization: 'Acme Corp' }, issuer: 'self', sans: [],
+    profile: 'intermediate-ca', serial: serialInIssueOrder(new Date(), randomBytes(9)), subject: { commonName: issuerName, organization: 'Acme Corp' }, issuer: 'self', sans: [],
     notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2031-01-01T00:00:00Z'), subjectPublicKey: issuer.publicKey, signatureKeyAlgorithm: issuer.keyAlgorithm,
   });
   const der = await signCertificate(tbs, issuer);
@@ -36,7 +36,7 @@ const issuingCa = async (issuer: Signer) => {
 const issue = async (issuer: Signer, subjectKey: Signer, profile: BuiltCertificate['profile'], subject: CertificateSubject, sans: readonly string[]) => {
   const ca = await issuingCa(issuer);
   const built: BuiltCertificate = {
-    profile, serial: serialFromRandom(randomBytes(16)), subject, sans,
+    profile, serial: serialInIssueOrder(new Date(), randomBytes(9)), subject, sans,
     // Milliseconds that the DER drops: the facts carry whole seconds, as the certificate does.
     notBefore: new Date('2026-11-22T10:00:00.789Z'), notAfter: new Date('2026-12-22T10:00:00.123Z'),
     subjectPublicKey: subjectKey.publicKey, signatureKeyAlgorithm: issuer.keyAlgorithm, issuerSubject,

@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { keyObjectSigner } from '../../server/signers/key-object-signer.ts';
 import { isTrustplaneError } from '../errors.ts';
 import type { CertificateProfileName } from './certificate-profile.ts';
-import { buildTbsCertificate, issuerFromCertificate, serialFromRandom } from './certificate-template.ts';
+import { buildTbsCertificate, issuerFromCertificate, serialInIssueOrder } from './certificate-template.ts';
 import type { CertificateTemplate } from './certificate-template.ts';
 import { failedLints, lintTbsCertificate } from './pre-issuance-lints.ts';
 import { signCertificate } from './sign-certificate.ts';
@@ -59,7 +59,7 @@ const issue = async (
   const issuerSigner = issuer === 'self' ? subjectSigner : issuer.signer;
   const template: CertificateTemplate = {
     profile,
-    serial: serialFromRandom(randomBytes(16)),
+    serial: serialInIssueOrder(new Date(), randomBytes(9)),
     subject: { commonName: profile === 'tls-server' || profile === 'mtls' ? 'api.example.test' : `Example ${profile}`, organization: 'Example' },
     issuer: issuing,
     sans: profile === 'tls-server' || profile === 'mtls' ? ['dns:api.example.test', 'ip:10.0.0.7', 'ip:2001:db8::7'] : [],
@@ -184,7 +184,7 @@ for (const { algorithm, generate } of keyTypes) {
 describe('buildTbsCertificate', () => {
   const signer = keyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'ECDSA-P256');
   const template: CertificateTemplate = {
-    profile: 'tls-server', serial: serialFromRandom(randomBytes(16)), subject: { commonName: 'a.example.test' }, issuer: 'self',
+    profile: 'tls-server', serial: serialInIssueOrder(new Date(), randomBytes(9)), subject: { commonName: 'a.example.test' }, issuer: 'self',
     sans: ['dns:a.example.test'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-03-01T00:00:00Z'),
     subjectPublicKey: signer.publicKey, signatureKeyAlgorithm: 'ECDSA-P256',
   };
@@ -230,17 +230,28 @@ describe('buildTbsCertificate', () => {
   });
 });
 
-describe('serialFromRandom', () => {
-  it('makes a positive serial of the full length whatever the random bytes', () => {
-    assert.deepEqual([...serialFromRandom(new Uint8Array(16).fill(0xff))].slice(0, 2), [0x7f, 0xff]);
-    assert.deepEqual([...serialFromRandom(new Uint8Array(16))].slice(0, 2), [0x40, 0x00]);
-    assert.equal(serialFromRandom(randomBytes(16)).length, 16);
-    const random = randomBytes(20);
-    assert.deepEqual(Buffer.from(serialFromRandom(random).subarray(1)), random.subarray(1), 'only the first byte changes');
+describe('serialInIssueOrder', () => {
+  const hex = (serial: Uint8Array) => Buffer.from(serial).toString('hex');
+
+  it('is 0x40, the time in milliseconds, then the random octets: positive, 16 octets, its first octet never zero', () => {
+    const random = randomBytes(9);
+    const serial = serialInIssueOrder(new Date('2026-11-22T10:00:00.123Z'), random);
+    assert.equal(serial.length, 16);
+    assert.equal(serial[0], 0x40);
+    assert.equal(Number.parseInt(hex(serial.subarray(1, 7)), 16), Date.parse('2026-11-22T10:00:00.123Z'));
+    assert.deepEqual(Buffer.from(serial.subarray(7)), random);
   });
 
-  it('refuses fewer than 9 bytes (64 random bits) or more than 20 (RFC 5280 §4.1.2.2)', () => {
-    assert.throws(() => serialFromRandom(randomBytes(8)), RangeError);
-    assert.throws(() => serialFromRandom(randomBytes(21)), RangeError);
+  it('sorts by issue time, as the hex the database keys on, whatever the random octets', () => {
+    const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-01-01T00:00:01.000Z', '2031-06-30T12:00:00.000Z', '2100-01-01T00:00:00.000Z'];
+    const serials = times.map((time, index) => hex(serialInIssueOrder(new Date(time), new Uint8Array(9).fill(index % 2 === 0 ? 0xff : 0x00))));
+    assert.deepEqual([...serials].sort(), serials);
+  });
+
+  it('refuses random octets other than nine, and times it cannot hold', () => {
+    assert.throws(() => serialInIssueOrder(new Date(), randomBytes(8)), RangeError);
+    assert.throws(() => serialInIssueOrder(new Date(), randomBytes(10)), RangeError);
+    assert.throws(() => serialInIssueOrder(new Date(-1), randomBytes(9)), RangeError);
+    assert.throws(() => serialInIssueOrder(new Date(2 ** 48), randomBytes(9)), RangeError);
   });
 });

@@ -11,7 +11,7 @@ import type { KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { referenceGeneralName, referenceTbsCertificate } from '../../../test/support/asn1-schema-reference.ts';
 import { certificateProfileNames } from './certificate-profile.ts';
-import { buildTbsCertificate, generalNameOfSan, serialFromRandom } from './certificate-template.ts';
+import { buildTbsCertificate, generalNameOfSan, serialInIssueOrder } from './certificate-template.ts';
 import type { CertificateTemplate } from './certificate-template.ts';
 import {
   derCertificateTime, derGeneralizedTime, derInteger, derNamedBits, derOid, derSmallInteger, elementAt, elementsOf,
@@ -31,7 +31,7 @@ const hex = (bytes: Uint8Array | ArrayBuffer): string => Buffer.from(bytes insta
 
 describe('buildTbsCertificate against asn1-schema', () => {
   const base: CertificateTemplate = {
-    profile: 'mtls', serial: serialFromRandom(randomBytes(16)), subject: { commonName: 'svc.example.test' },
+    profile: 'mtls', serial: serialInIssueOrder(new Date(), randomBytes(9)), subject: { commonName: 'svc.example.test' },
     issuer: { name: issuerName, publicKey: keys['ECDSA-P256']! }, sans: ['dns:svc.example.test'],
     notBefore: new Date('2026-02-01T10:20:30.999Z'), notAfter: new Date('2026-05-01T00:00:00Z'),
     subjectPublicKey: keys['ECDSA-P256']!, signatureKeyAlgorithm: 'ECDSA-P256',

@@ -4,7 +4,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:
 import { describe, it } from 'node:test';
 import { keyObjectSigner } from '../../server/signers/key-object-signer.ts';
 import { isTrustplaneError } from '../errors.ts';
-import { buildTbsCertificate, serialFromRandom } from './certificate-template.ts';
+import { buildTbsCertificate, serialInIssueOrder } from './certificate-template.ts';
 import { encodeSignedStructure, signCertificate } from './sign-certificate.ts';
 import type { Signer } from './signer.ts';
 
@@ -41,7 +41,7 @@ describe('encodeSignedStructure', () => {
 describe('signCertificate', () => {
   it("refuses a signer whose algorithm is not the one the TBS names (RFC 5280 §4.1.1.2)", async () => {
     const tbs = buildTbsCertificate({
-      profile: 'root-ca', serial: serialFromRandom(randomBytes(16)), subject: { commonName: 'Root' }, issuer: 'self', sans: [],
+      profile: 'root-ca', serial: serialInIssueOrder(new Date(), randomBytes(9)), subject: { commonName: 'Root' }, issuer: 'self', sans: [],
       notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2036-01-01T00:00:00Z'),
       subjectPublicKey: p256.publicKey, signatureKeyAlgorithm: 'ECDSA-P256',
     });

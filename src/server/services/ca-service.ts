@@ -11,7 +11,7 @@ import type { CredentialFacts } from '../../core/inventory/index.ts';
 import { builtCertificateFacts } from '../../core/pki/built-certificate-facts.ts';
 import type { BuiltCertificate } from '../../core/pki/built-certificate-facts.ts';
 import type { CertificateProfileName } from '../../core/pki/certificate-profile.ts';
-import { buildTbsCertificate, issuerFromCertificate, serialFromRandom } from '../../core/pki/certificate-template.ts';
+import { buildTbsCertificate, issuerFromCertificate, serialInIssueOrder, serialRandomOctets } from '../../core/pki/certificate-template.ts';
 import type { CertificateSubject, CertificateUrls, IssuingCertificate } from '../../core/pki/certificate-template.ts';
 import { checkIssuancePolicy } from '../../core/pki/issuance-policy.ts';
 import { failedLints, lintTbsCertificate } from '../../core/pki/pre-issuance-lints.ts';
@@ -131,6 +131,8 @@ export const createCaService = (deps: CaServiceDeps) => {
   };
 
   type CertificateInput = {
+    /** From serialInIssueOrder. */
+    serial: Uint8Array;
     profile: CertificateProfileName; subject: CertificateSubject; sans: readonly string[]; subjectPublicKey: Uint8Array; notBefore: Date; notAfter: Date;
     issuer: { certificate: IssuingCertificate; signer: Signer } | { self: Signer }; urls?: CertificateUrls; pathLength?: number;
   };
@@ -138,7 +140,7 @@ export const createCaService = (deps: CaServiceDeps) => {
 
   /** Builds and lints one certificate, signing nothing; refuses with the failing lints' names. */
   const prepare = (input: CertificateInput): Prepared => {
-    const serial = serialFromRandom(random.bytes(16));
+    const { serial } = input;
     const signer = 'self' in input.issuer ? input.issuer.self : input.issuer.signer;
     const issuing = 'self' in input.issuer ? null : input.issuer.certificate;
     const built = {
@@ -165,7 +167,7 @@ export const createCaService = (deps: CaServiceDeps) => {
   };
 
   /** Policy first, then the certificate built and linted: everything but the signature. */
-  const prepareIssue = async (input: IssueInput): Promise<(Extract<Prepared, { ok: true }> & { caId: string; issuerSubject: string }) | { ok: false; problem: string }> => {
+  const prepareIssue = async (input: IssueInput, serialRandom: Uint8Array): Promise<(Extract<Prepared, { ok: true }> & { caId: string; issuerSubject: string }) | { ok: false; problem: string }> => {
     const issuing = await issuingFor(input.sourceId);
     if (issuing === null) {
       return { ok: false, problem: `no built-in CA serves source ${input.sourceId}; create one with \`trustplane ca create ${input.sourceId}\`` };
@@ -182,7 +184,7 @@ export const createCaService = (deps: CaServiceDeps) => {
     const signer = await signerFor(authority.keyId);
     try {
       const prepared = prepare({
-        profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
+        serial: serialInIssueOrder(input.at, serialRandom), profile: input.profile ?? 'mtls', subject: { commonName }, sans: input.sans, subjectPublicKey: input.subjectPublicKey, notBefore, notAfter,
         issuer: { certificate: issuer, signer }, urls: urlsOf(authority.id, true),
       });
       return prepared.ok ? { ...prepared, caId: authority.id, issuerSubject } : prepared;
@@ -216,19 +218,20 @@ export const createCaService = (deps: CaServiceDeps) => {
       const rootId = `${input.sourceId}-root`;
       const organization = input.organization === undefined ? {} : { organization: input.organization };
       const rootKey = await generateKey('ca', input.algorithm, input.backend, `${rootId} root key`);
+      const serialAt = () => serialInIssueOrder(now, random.bytes(serialRandomOctets));
       const root = requireSigned(await sign({
-        profile: 'root-ca', subject: { commonName: `${input.name} Root`, ...organization }, sans: [], subjectPublicKey: rootKey.signer.publicKey,
+        serial: serialAt(), profile: 'root-ca', subject: { commonName: `${input.name} Root`, ...organization }, sans: [], subjectPublicKey: rootKey.signer.publicKey,
         notBefore: now, notAfter: new Date(now.getTime() + rootLifetimeMs), issuer: { self: rootKey.signer },
       }), 'root certificate');
       const issuingKey = await generateKey('ca', input.algorithm, input.backend, `${input.sourceId} issuing key`);
       const issuing = requireSigned(await sign({
-        profile: 'intermediate-ca', subject: { commonName: input.name, ...organization }, sans: [], subjectPublicKey: issuingKey.signer.publicKey,
+        serial: serialAt(), profile: 'intermediate-ca', subject: { commonName: input.name, ...organization }, sans: [], subjectPublicKey: issuingKey.signer.publicKey,
         notBefore: now, notAfter: new Date(now.getTime() + intermediateLifetimeMs), issuer: { certificate: issuerFromCertificate(root.der), signer: rootKey.signer },
         urls: urlsOf(rootId, false), pathLength: 0,
       }), 'issuing CA certificate');
       const responderKey = await generateKey('ocsp', input.algorithm === 'Ed25519' ? 'Ed25519' : 'ECDSA-P256', input.backend, `${input.sourceId} OCSP responder key`);
       const responder = requireSigned(await sign({
-        profile: 'ocsp-responder', subject: { commonName: `${input.name} OCSP Responder`, ...organization }, sans: [], subjectPublicKey: responderKey.signer.publicKey,
+        serial: serialAt(), profile: 'ocsp-responder', subject: { commonName: `${input.name} OCSP Responder`, ...organization }, sans: [], subjectPublicKey: responderKey.signer.publicKey,
         notBefore: now, notAfter: new Date(now.getTime() + responderLifetimeMs), issuer: { certificate: issuerFromCertificate(issuing.der), signer: issuingKey.signer },
       }), 'OCSP responder certificate');
       const created = now.toISOString();
@@ -314,8 +317,10 @@ export const createCaService = (deps: CaServiceDeps) => {
      */
     async issueAll(inputs: readonly IssueInput[]): Promise<{ ok: true; certificates: Extract<Issued, { ok: true }>[] } | { ok: false; problem: string }> {
       const prepared: (Extract<Prepared, { ok: true }> & { caId: string; issuerSubject: string })[] = [];
+      // The random octets of every serial in one call: one system call for the batch, not one per certificate.
+      const serialRandom = random.bytes(serialRandomOctets * inputs.length);
       for (const [index, input] of inputs.entries()) {
-        const ready = await prepareIssue(input);
+        const ready = await prepareIssue(input, serialRandom.subarray(index * serialRandomOctets, (index + 1) * serialRandomOctets));
         if (!ready.ok) return { ok: false, problem: inputs.length === 1 ? ready.problem : `certificate ${index + 1} of ${inputs.length}: ${ready.problem}` };
         prepared.push(ready);
       }
