@@ -22,6 +22,11 @@ export type DatabaseCapabilities = {
    * a microsecond a row, so a second over a million); null where GROUP BY hashes (PostgreSQL).
    */
   readonly countByKeyFunction: string | null;
+  /**
+   * Whether many rows can be inserted as one array parameter per column (`select … from unnest($1::text[], …)`):
+   * a few parameters to parse and plan instead of one per value (PostgreSQL).
+   */
+  readonly insertFromArrays: boolean;
 };
 
 const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
@@ -33,6 +38,7 @@ export const sqliteCapabilities: DatabaseCapabilities = {
   isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
   lockRowsForUpdate: false,
   countByKeyFunction: 'trustplane_count_by',
+  insertFromArrays: false,
 };
 
 export const postgresCapabilities: DatabaseCapabilities = {
@@ -42,4 +48,5 @@ export const postgresCapabilities: DatabaseCapabilities = {
   isUniqueViolation: (error) => errorCode(error) === '23505',
   lockRowsForUpdate: true,
   countByKeyFunction: null,
+  insertFromArrays: true,
 };

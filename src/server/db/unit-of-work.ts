@@ -51,7 +51,7 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
         outbox: createOutboxStore(trx, now),
         ca: createCaStore(trx),
         secrets: createSecretStore(trx),
-        alerts: createAlertStore(trx),
+        alerts: createAlertStore(trx, database.capabilities),
         monitor: createMonitorStore(trx),
         posture: createPostureStore(trx, database.capabilities),
       }));

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import { likeLiteral } from './credential-query.ts';
 import type { AlertState, AlertType, Severity } from '../../core/monitor/index.ts';
+import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { AlertTable, DatabaseSchema } from '../db/schema.ts';
 
 export type Alert = {
@@ -64,6 +65,8 @@ const toRow = (alert: Alert): AlertTable => ({
 
 /** Parameters per insert statement: below SQLite's 32,766 (and PostgreSQL's 65,535). */
 const insertParameters = 30_000;
+/** Rows per insert from arrays: each column one array parameter of this length. */
+const arrayInsertRows = 5000;
 /** Ids per `in (…)` list. */
 const idChunk = 1000;
 
@@ -73,7 +76,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
+export const createAlertStore = (trx: Transaction<DatabaseSchema>, { insertFromArrays }: Pick<DatabaseCapabilities, 'insertFromArrays'>) => ({
   /** Every alert not resolved, in brief: what a sweep compares its findings with. */
   async unresolvedSummaries(): Promise<AlertSummary[]> {
     const rows = await trx.selectFrom('alerts').select(['id', 'type', 'target', 'severity', 'stage', 'state', 'opened_at', 'escalated_at']).where('open_key', 'is not', null).execute();
@@ -92,8 +95,15 @@ export const createAlertStore = (trx: Transaction<DatabaseSchema>) => ({
       const { acknowledged_by: _by, acknowledged_at: _at, note: _note, escalated_at: _escalated, resolved_at: _resolved, resolved_by: _resolver, ...row } = toRow(alert);
       return row;
     });
-    const perStatement = Math.floor(insertParameters / Object.keys(rows[0] ?? { one: 1 }).length);
-    for (const part of chunks(rows, perStatement)) await trx.insertInto('alerts').values(part).execute();
+    const columns = Object.keys(rows[0] ?? {}) as (keyof typeof rows[number])[];
+    if (insertFromArrays) {
+      // Every column of a new alert is text: one text[] parameter per column.
+      for (const part of chunks(rows, arrayInsertRows)) {
+        await sql`insert into alerts (${sql.join(columns.map((column) => sql.ref(column)))}) select * from unnest(${sql.join(columns.map((column) => sql`${part.map((row) => row[column])}::text[]`))})`.execute(trx);
+      }
+      return;
+    }
+    for (const part of chunks(rows, Math.floor(insertParameters / Math.max(1, columns.length)))) await trx.insertInto('alerts').values(part).execute();
   },
 
   /** A finding that moved into another window: its severity, stage and facts. */
