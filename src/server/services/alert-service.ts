@@ -177,12 +177,17 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       report.opened += opened.length;
     };
 
-    for (let after: string | null = null; ;) {
-      const page = await unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
+    // The next page is read while this one is checked and its alerts written: on PostgreSQL the server
+    // reads while the process computes (a pool connection each), instead of one waiting for the other.
+    const readPage = (after: string | null) => unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
+    for (let next = readPage(null); ;) {
+      const page = await next;
       if (page.length === 0) break;
+      next = readPage(page.at(-1)!.id);
+      // A failure below must not leave the read ahead unheard (an unhandled rejection ends the process).
+      next.catch(() => undefined);
       await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
       report.credentials += page.length;
-      after = page.at(-1)!.id;
       options.onProgress?.(report.credentials);
     }
     await reconcile([
