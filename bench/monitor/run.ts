@@ -35,7 +35,7 @@ const { values } = parseArgs({
 // Re-run pinned to one CPU, as the goals are per core.
 if (!values.pinned) {
   const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path));
-  const args = [process.execPath, fileURLToPath(import.meta.url), '--pinned', '--credentials', values.credentials, '--databases', values.databases];
+  const args = [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), '--pinned', '--credentials', values.credentials, '--databases', values.databases];
   if (taskset === undefined) process.stdout.write('taskset is not installed (util-linux): running unpinned\n');
   const run = spawnSync(taskset ?? args[0]!, taskset === undefined ? args.slice(1) : ['-c', '0', ...args], { stdio: 'inherit' });
   process.exit(run.status ?? 1);
