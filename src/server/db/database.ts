@@ -11,6 +11,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import { postgresCapabilities, sqliteCapabilities } from './capabilities.ts';
 import type { DatabaseCapabilities } from './capabilities.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { poolWithPreparedInserts } from './prepared-inserts.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 export type DatabaseLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -111,7 +112,7 @@ const openPostgres = (url: string): Database => {
   // An idle client whose connection drops (the server restarts, a network blip) emits 'error' on the
   // pool; unheard, that would end the process. The pool drops that client and connects anew when asked.
   pool.on('error', () => undefined);
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: poolWithPreparedInserts(pool) }) });
   const preparedRead: PreparedRead = async <Row>(name: string, text: string, values: readonly unknown[]) =>
     (await pool.query({ name, text, values: [...values] })).rows as Row[];
   return { db, capabilities: postgresCapabilities, location: { kind: 'postgres', url }, preparedRead, close: () => db.destroy() };
