@@ -68,7 +68,7 @@ export const certificateProfiles: Readonly<Record<CertificateProfileName, Certif
 };
 
 /** The keyUsage bits a certificate of `profile` carries for a subject key of this family. */
-export const keyUsageFor = (profile: CertificateProfile, subjectKey: SubjectKey): readonly KeyUsageBit[] =>
+export const keyUsageFor = (profile: CertificateProfile, subjectKey: Pick<SubjectKey, 'family'>): readonly KeyUsageBit[] =>
   subjectKey.family === 'rsa' ? [...profile.keyUsage, ...profile.rsaKeyUsage] : profile.keyUsage;
 
 export type SubjectKey = {

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { keyObjectSigner } from '../../server/signers/key-object-signer.ts';
 import { isTrustplaneError } from '../errors.ts';
+import { certificateProfileNames } from './certificate-profile.ts';
 import type { CertificateProfileName } from './certificate-profile.ts';
 import { buildTbsCertificate, issuerFromCertificate, serialInIssueOrder } from './certificate-template.ts';
 import type { CertificateTemplate } from './certificate-template.ts';
+import { sequence } from './der.ts';
 import { failedLints, lintTbsCertificate } from './pre-issuance-lints.ts';
 import { signCertificate } from './sign-certificate.ts';
 import type { CaKeyAlgorithm, Signer } from './signer.ts';
@@ -253,5 +255,27 @@ describe('serialInIssueOrder', () => {
     assert.throws(() => serialInIssueOrder(new Date(), randomBytes(10)), RangeError);
     assert.throws(() => serialInIssueOrder(new Date(-1), randomBytes(9)), RangeError);
     assert.throws(() => serialInIssueOrder(new Date(2 ** 48), randomBytes(9)), RangeError);
+  });
+});
+
+describe('buildTbsCertificate, for many certificates of one issuer', () => {
+  const issuerKey = keyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'ECDSA-P256').publicKey;
+  const subjects = keyTypes.map(({ algorithm, generate }) => ({ algorithm, publicKey: keyObjectSigner(generate(), algorithm).publicKey }));
+  const template = (profile: CertificateProfileName, subjectPublicKey: Uint8Array, extra: Partial<CertificateTemplate>): CertificateTemplate => ({
+    profile, serial: serialInIssueOrder(new Date('2026-01-01T00:00:00Z'), new Uint8Array(9).fill(7)), subject: { commonName: 'api.example.test' },
+    issuer: { name: new Uint8Array(sequence()), publicKey: issuerKey }, sans: profile === 'tls-server' || profile === 'mtls' ? ['dns:api.example.test'] : [],
+    notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-04-01T00:00:00Z'), subjectPublicKey, signatureKeyAlgorithm: 'ECDSA-P256', urls, ...extra,
+  });
+
+  it('encodes each the same as with an issuer key never seen before: what it reuses depends on profile, key family, path length and URLs', () => {
+    for (const profile of certificateProfileNames) {
+      for (const subject of subjects) {
+        for (const extra of [{}, { urls: { ...urls, ocsp: 'http://other.example.test/ocsp' } }, { urls: {} }, { pathLength: 1 }]) {
+          const reused = buildTbsCertificate(template(profile, subject.publicKey, extra));
+          const fresh = buildTbsCertificate({ ...template(profile, subject.publicKey, extra), issuer: { name: new Uint8Array(sequence()), publicKey: issuerKey.slice() } });
+          assert.deepEqual(Buffer.from(reused), Buffer.from(fresh), `${profile}, ${subject.algorithm} key, ${JSON.stringify(extra)}`);
+        }
+      }
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../errors.ts';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
-import type { CertificateProfileName, KeyUsageBit } from './certificate-profile.ts';
+import type { CertificateProfile, CertificateProfileName, KeyUsageBit, SubjectKey } from './certificate-profile.ts';
 import {
   derCertificateTime, derInteger, derNamedBits, derNull, derOctetString, derOid, derSmallInteger, derTrue, derUtf8String,
   dottedOid, elementsOf, encodingOf, readTime, sequence, setOf, tagged, wholeElement,
@@ -241,6 +241,53 @@ export const keyUsageBitNumber = (bit: KeyUsageBit): number => keyUsageBitNumber
 /** `[0] EXPLICIT Version v3`: the version field of every certificate Trustplane issues. */
 const versionV3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 
+/** The extensions every certificate of one profile, subject key family and issuer shares, encoded: those before the subject's key identifier, the authority's, and those after the SANs. */
+type SharedExtensions = { head: Uint8Array; authorityKeyIdentifier: Uint8Array; tail: Uint8Array };
+
+const encodeSharedExtensions = (profile: CertificateProfile, family: SubjectKey['family'], issuerKey: Uint8Array, urls: CertificateUrls, pathLength: number | undefined): SharedExtensions => {
+  const access = [
+    ...(urls.ocsp === undefined ? [] : [sequence(derOid(id_ad_ocsp), uri(urls.ocsp))]),
+    ...(urls.caIssuers === undefined ? [] : [sequence(derOid(id_ad_caIssuers), uri(urls.caIssuers))]),
+  ];
+  return {
+    head: Buffer.concat([
+      extension(id_ce_basicConstraints, true, profile.ca ? sequence(derTrue, ...(pathLength === undefined ? [] : [derSmallInteger(pathLength)])) : sequence()),
+      extension(id_ce_keyUsage, true, derNamedBits(keyUsageFor(profile, { family }).map(keyUsageBitNumber))),
+      ...(profile.extendedKeyUsage.length === 0 ? [] : [extension(id_ce_extKeyUsage, false, sequence(...profile.extendedKeyUsage.map(derOid)))]),
+    ]),
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
+    authorityKeyIdentifier: extension(id_ce_authorityKeyIdentifier, false, sequence(tagged(0x80, keyIdentifierOf(issuerKey)))),
+    tail: Buffer.concat([
+      // DistributionPoint { distributionPoint [0] { fullName [0] IMPLICIT GeneralNames } }
+      ...(urls.crlDistributionPoint === undefined ? [] : [extension(id_ce_cRLDistributionPoints, false, sequence(sequence(tagged(0xa0, tagged(0xa0, uri(urls.crlDistributionPoint))))))]),
+      ...(access.length === 0 ? [] : [extension(id_pe_authorityInfoAccess, false, sequence(...access))]),
+      ...(profile.ocspNoCheck ? [extension(ocspNoCheckOid, false, derNull)] : []),
+    ]),
+  };
+};
+
+// A CA issues many certificates that share most extensions: they are encoded once per issuer key (the
+// same bytes object for every certificate of a CA, so a WeakMap finds it without hashing it) and per
+// profile, key family, path length and URLs, and copied into each certificate after that.
+const sharedExtensionsCache = new WeakMap<Uint8Array, Map<string, SharedExtensions>>();
+const maxSharedExtensionsPerIssuer = 64;
+
+const sharedExtensions = (profileName: CertificateProfileName, family: SubjectKey['family'], issuerKey: Uint8Array, urls: CertificateUrls, pathLength: number | undefined): SharedExtensions => {
+  let byTemplate = sharedExtensionsCache.get(issuerKey);
+  if (byTemplate === undefined) {
+    byTemplate = new Map();
+    sharedExtensionsCache.set(issuerKey, byTemplate);
+  }
+  const key = JSON.stringify([profileName, family, pathLength ?? null, urls.crlDistributionPoint ?? null, urls.caIssuers ?? null, urls.ocsp ?? null]);
+  let shared = byTemplate.get(key);
+  if (shared === undefined) {
+    shared = encodeSharedExtensions(certificateProfiles[profileName], family, issuerKey, urls, pathLength);
+    if (byTemplate.size >= maxSharedExtensionsPerIssuer) byTemplate.clear();
+    byTemplate.set(key, shared);
+  }
+  return shared;
+};
+
 /** DER TBSCertificate, v3, for `template`. Throws VALIDATION_FAILED on a SAN, key or issuer name it cannot encode. */
 export const buildTbsCertificate = (template: CertificateTemplate): Uint8Array => {
   const profile = certificateProfiles[template.profile];
@@ -252,25 +299,14 @@ export const buildTbsCertificate = (template: CertificateTemplate): Uint8Array =
   const issuer = template.issuer === 'self' ? subject : issuerName(template.issuer.name);
   const issuerKey = template.issuer === 'self' ? template.subjectPublicKey : template.issuer.publicKey;
   const urls = profile.revocationPointers ? template.urls ?? {} : {};
-  const pathLength = template.pathLength ?? profile.defaultPathLength;
-
-  const access = [
-    ...(urls.ocsp === undefined ? [] : [sequence(derOid(id_ad_ocsp), uri(urls.ocsp))]),
-    ...(urls.caIssuers === undefined ? [] : [sequence(derOid(id_ad_caIssuers), uri(urls.caIssuers))]),
-  ];
+  const shared = sharedExtensions(template.profile, subjectKey.family, issuerKey, urls, template.pathLength ?? profile.defaultPathLength);
   const extensions = [
-    extension(id_ce_basicConstraints, true, profile.ca ? sequence(derTrue, ...(pathLength === undefined ? [] : [derSmallInteger(pathLength)])) : sequence()),
-    extension(id_ce_keyUsage, true, derNamedBits(keyUsageFor(profile, subjectKey).map(keyUsageBitNumber))),
-    ...(profile.extendedKeyUsage.length === 0 ? [] : [extension(id_ce_extKeyUsage, false, sequence(...profile.extendedKeyUsage.map(derOid)))]),
+    shared.head,
     extension(id_ce_subjectKeyIdentifier, false, derOctetString(keyIdentifierOf(template.subjectPublicKey))),
-    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
-    extension(id_ce_authorityKeyIdentifier, false, sequence(tagged(0x80, keyIdentifierOf(issuerKey)))),
+    shared.authorityKeyIdentifier,
     // §4.2.1.6: with an empty subject the SAN extension carries the identity and must be critical.
     ...(template.sans.length === 0 ? [] : [extension(id_ce_subjectAltName, template.subject.commonName === '' && template.subject.organization === undefined, sequence(...template.sans.map(generalNameOfSan)))]),
-    // DistributionPoint { distributionPoint [0] { fullName [0] IMPLICIT GeneralNames } }
-    ...(urls.crlDistributionPoint === undefined ? [] : [extension(id_ce_cRLDistributionPoints, false, sequence(sequence(tagged(0xa0, tagged(0xa0, uri(urls.crlDistributionPoint))))))]),
-    ...(access.length === 0 ? [] : [extension(id_pe_authorityInfoAccess, false, sequence(...access))]),
-    ...(profile.ocspNoCheck ? [extension(ocspNoCheckOid, false, derNull)] : []),
+    shared.tail,
   ];
 
   return sequence(

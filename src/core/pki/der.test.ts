@@ -14,7 +14,7 @@ import { certificateProfileNames } from './certificate-profile.ts';
 import { buildTbsCertificate, generalNameOfSan, serialInIssueOrder } from './certificate-template.ts';
 import type { CertificateTemplate } from './certificate-template.ts';
 import {
-  derCertificateTime, derGeneralizedTime, derInteger, derNamedBits, derOid, derSmallInteger, elementAt, elementsOf,
+  derCertificateTime, derGeneralizedTime, derInteger, derNamedBits, derOid, derSmallInteger, dottedOid, elementAt, elementsOf, notDerOid,
   readBoolean, readNamedBits, readSmallInteger, readTime, tagged, wholeElement,
 } from './der.ts';
 import type { CaKeyAlgorithm } from './signer.ts';
@@ -166,5 +166,23 @@ describe('DER reader', () => {
     for (const [tag, text] of [[0x17, '260231000000Z'], [0x17, '2602010000Z'], [0x17, '260201000000+0100'], [0x18, '20260201000000.5Z'], [0x18, '20261301000000Z'], [0x04, '260201000000Z']] as const) {
       assert.equal(time(tag, text), null, text);
     }
+  });
+});
+
+describe('dottedOid', () => {
+  it('reads OIDs by their octets, the same the first time and after, short or long, DER or not', () => {
+    const contents = (dotted: string) => derOid(dotted).subarray(2);
+    const long = `1.3.6.1.4.1.${Array.from({ length: 30 }, (_, index) => 1000 + index).join('.')}`;
+    for (const dotted of ['2.5.29.17', '1.2.840.10045.4.3.2', long]) {
+      assert.equal(dottedOid(contents(dotted)), dotted);
+      assert.equal(dottedOid(contents(dotted)), dotted);
+    }
+    // The same bytes object holding another OID afterwards reads as that one: what is remembered is the octets.
+    const reused = Uint8Array.from(contents('2.5.29.17'));
+    assert.equal(dottedOid(reused), '2.5.29.17');
+    reused[2] = 0x13;
+    assert.equal(dottedOid(reused), '2.5.29.19');
+    assert.equal(dottedOid(Uint8Array.of(0x55, 0x80, 0x01)), notDerOid, 'a padded arc is not DER');
+    assert.equal(dottedOid(Uint8Array.of(0x55, 0x80, 0x01)), notDerOid);
   });
 });

@@ -182,8 +182,27 @@ export const isDerOid = (contents: Uint8Array): boolean => {
 /** Stands for an OID that is not DER: it equals no OID anyone compares with. */
 export const notDerOid = 'not-a-DER-OID';
 
+// The same few OIDs (extensions, algorithms, attribute types) are read over and over: their dotted forms
+// are remembered by their octets, which cost less to look up than to decode and join again. Only short
+// ones: hostile input may carry long OIDs, and 1,024 × 32 octets bounds what is kept.
+const dottedOids = new Map<string, string>();
+const maxDottedOids = 1024;
+const maxRememberedOidLength = 32;
+
 /** An OBJECT IDENTIFIER's contents in dotted form (X.690 §8.19); notDerOid when they are not DER. */
 export const dottedOid = (contents: Uint8Array): string => {
+  if (contents.length > maxRememberedOidLength) return decodeOid(contents);
+  const key = Buffer.from(contents.buffer, contents.byteOffset, contents.length).toString('latin1');
+  let dotted = dottedOids.get(key);
+  if (dotted === undefined) {
+    dotted = decodeOid(contents);
+    if (dottedOids.size >= maxDottedOids) dottedOids.clear();
+    dottedOids.set(key, dotted);
+  }
+  return dotted;
+};
+
+const decodeOid = (contents: Uint8Array): string => {
   if (!isDerOid(contents)) return notDerOid;
   const arcs: number[] = [];
   let value = 0;

@@ -44,6 +44,11 @@ type LintSubject = {
   issuer: LintIssuer | 'self';
   subjectKey: Uint8Array;
   issuerKey: Uint8Array;
+  /** The keys as policy names them, read once for every lint that asks. */
+  subjectKeyFacts: SubjectKey;
+  issuerKeyFacts: SubjectKey;
+  /** The subjectAltNames, once a lint has read them (sansOf). */
+  sans?: string[];
 };
 
 /** `checks` says what a pass means; `run` returns why it failed, or null. */
@@ -63,13 +68,15 @@ const sequenceIn = (extension: TbsExtension): { der: Uint8Array; fields: DerElem
 };
 
 /** The subjectAltNames in the inventory's prefixed form (RFC 5280 §4.2.1.6); a type Trustplane does not issue counts as `other`. */
-const sansOf = (subject: LintSubject): string[] => {
+const readSans = (subject: LintSubject): string[] => {
   const extension = findExtension(subject, id_ce_subjectAltName);
   if (extension === undefined) return [];
   const names = readGeneralNames(extension.value);
   if (names === null) throw new Error('subjectAltName does not hold one DER SEQUENCE OF GeneralName');
   return names.map((name) => name ?? 'other:');
 };
+
+const sansOf = (subject: LintSubject): string[] => (subject.sans ??= readSans(subject));
 
 /** A SAN or common name as the lints compare them: DNS names without case, IPv6 addresses in one form. */
 const comparable = (name: string): string => {
@@ -156,7 +163,7 @@ const lints: readonly Lint[] = [
       const extension = findExtension(subject, id_ce_keyUsage);
       if (extension === undefined) return 'the certificate has no keyUsage';
       if (!extension.critical) return 'keyUsage is not critical';
-      const expected = keyUsageFor(subject.profile, keyOf(subject.subjectKey)).map(keyUsageBitNumber).sort((a, b) => a - b);
+      const expected = keyUsageFor(subject.profile, subject.subjectKeyFacts).map(keyUsageBitNumber).sort((a, b) => a - b);
       const element = wholeElement(extension.value);
       const actual = element === null ? null : readNamedBits(extension.value, element);
       if (actual === null) return 'keyUsage is not one DER BIT STRING';
@@ -251,8 +258,8 @@ const lints: readonly Lint[] = [
   {
     name: 'signature-algorithm-matches-issuer-key',
     checks: "the signature field names the algorithm the issuer's key signs with",
-    run: ({ tbs, issuerKey }) => {
-      const { keyAlgorithm } = keyOf(issuerKey);
+    run: ({ tbs, issuerKeyFacts }) => {
+      const { keyAlgorithm } = issuerKeyFacts;
       if (!isCaKeyAlgorithm(keyAlgorithm)) return `the issuer key is ${keyAlgorithm}, not a key algorithm Trustplane signs with`;
       const expected = algorithmIdentifierDer(keyAlgorithm);
       if (bytesEqual(expected, tbs.signature)) return null;
@@ -265,8 +272,7 @@ const lints: readonly Lint[] = [
   {
     name: 'subject-key-not-weak',
     checks: 'the subject key is RSA of 2048 bits or more, ECDSA on P-256 or P-384, or Ed25519',
-    run: ({ subjectKey }) => {
-      const key = keyOf(subjectKey);
+    run: ({ subjectKeyFacts: key }) => {
       if (key.family === 'rsa') return key.keySize >= 2048 ? null : `the subject key is ${key.keyAlgorithm}; RSA keys need at least 2048 bits`;
       return ['ECDSA-P256', 'ECDSA-P384', 'Ed25519'].includes(key.keyAlgorithm) ? null : `the subject key is ${key.keyAlgorithm}, which Trustplane does not certify`;
     },
@@ -321,9 +327,10 @@ const extensionsOf = (der: Uint8Array, wrapper: DerElement): TbsExtension[] | st
     const [oid, second, third, fourth] = entry.tag === 0x30 ? elementsOf(der, entry) ?? [] : [];
     const value = third ?? second;
     if (oid?.tag !== 0x06 || value?.tag !== 0x04 || fourth !== undefined) return 'an extension is not SEQUENCE { OID, BOOLEAN, OCTET STRING }';
-    if (dottedOid(contentsOf(der, oid)) === notDerOid) return 'an extension\'s OID is not DER (a padded or unfinished arc)';
-    if (third !== undefined && readBoolean(der, second!) !== true) return `extension ${dottedOid(contentsOf(der, oid))} marks critical FALSE explicitly, which DER leaves out`;
-    extensions.push({ oid: dottedOid(contentsOf(der, oid)), critical: third !== undefined, value: contentsOf(der, value) });
+    const dotted = dottedOid(contentsOf(der, oid));
+    if (dotted === notDerOid) return 'an extension\'s OID is not DER (a padded or unfinished arc)';
+    if (third !== undefined && readBoolean(der, second!) !== true) return `extension ${dotted} marks critical FALSE explicitly, which DER leaves out`;
+    extensions.push({ oid: dotted, critical: third !== undefined, value: contentsOf(der, value) });
   }
   return extensions;
 };
@@ -366,12 +373,16 @@ export const lintTbsCertificate = (der: Uint8Array, context: LintContext): LintR
     ];
   }
   const subjectKey = tbs.subjectPublicKeyInfo;
+  const issuerKey = context.issuer === 'self' ? subjectKey : context.issuer.publicKey;
+  const subjectKeyFacts = keyOf(subjectKey);
   const subject: LintSubject = {
     tbs,
     profile: certificateProfiles[context.profile],
     issuer: context.issuer,
     subjectKey,
-    issuerKey: context.issuer === 'self' ? subjectKey : context.issuer.publicKey,
+    issuerKey,
+    subjectKeyFacts,
+    issuerKeyFacts: context.issuer === 'self' ? subjectKeyFacts : keyOf(issuerKey),
   };
   return [
     { name: 'tbs-well-formed', passed: true, message: 'the TBSCertificate is DER, version 3' },
