@@ -269,7 +269,8 @@ const benchDatabase = async (target: DatabaseTarget): Promise<void> => {
       const result = await connector.execute({ change, credentials: [], evidence: {}, governance: snapshotGovernance, credentialClass, executor: ivan.ref, at: new Date() });
       if (!result.ok) throw new Error(result.summary);
       await services.unitOfWork(async (tx) => {
-        await tx.credentials.upsert(result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId } }, {}, null)), new Date().toISOString());
+        const produced = result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId } }, {}, null));
+        await (result.producedHere === true ? tx.credentials.insertNew(produced, new Date().toISOString()) : tx.credentials.upsert(produced, new Date().toISOString()));
         await result.record?.(tx);
       });
     };

@@ -147,6 +147,7 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
         lints: (first?.certificate.lints ?? []).map((lint) => lint.name),
       },
       produced: made.map((entry) => entry.produced),
+      producedHere: true,
       credentialStatus: null,
       record: async (tx: UnitOfWorkContext) => {
         await tx.ca.insertIssued(made.map(({ certificate, produced, credentialId }) => ({

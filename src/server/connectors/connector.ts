@@ -40,6 +40,12 @@ export type ConnectorResult =
     evidence: Record<string, unknown>;
     /** New credentials (issue, renew, rotate); renew and rotate supersede the change's credentials. */
     produced: readonly ProducedCredential[];
+    /**
+     * Whether this execution made the produced credentials itself (a certificate the CA has just signed),
+     * so none can be on record yet: they are inserted without being looked for first. Otherwise (a PEM
+     * an executor hands over) they are merged with any record of them.
+     */
+    producedHere?: boolean;
     /** The status the change's own credentials end in, if any. */
     credentialStatus: 'revoked' | 'retired' | null;
     /**

@@ -383,7 +383,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           return failed;
         }
         const produced = result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId: change.classId } }, {}, null));
-        if (produced.length > 0) await tx.credentials.upsert(produced, now);
+        if (produced.length > 0) await (result.producedHere === true ? tx.credentials.insertNew(produced, now) : tx.credentials.upsert(produced, now));
         if (result.credentialStatus !== null) await tx.credentials.setStatus(change.credentialIds, result.credentialStatus, now);
         const replacement = produced[0];
         if (replacement !== undefined && (change.action === 'renew' || change.action === 'rotate')) {

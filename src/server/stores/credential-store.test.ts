@@ -56,6 +56,28 @@ for (const target of databaseTargets) {
       assert.equal(count, 3);
     });
 
+    test('credentials just made are recorded as an upsert records new ones; one already on record rolls the whole write back', async (t) => {
+      // A database of its own: the tests below count what the others recorded.
+      const own = await target.create();
+      t.after(() => own.destroy());
+      const unitOfWork = createUnitOfWork(own.database);
+      const [made, upserted] = [[credential(40), credential(41, { workloads: ['payments-api', 'checkout'] })], [credential(42), credential(43, { workloads: ['payments-api', 'checkout'] })]];
+      await unitOfWork((tx) => tx.credentials.insertNew(made, now));
+      await unitOfWork((tx) => tx.credentials.upsert(upserted, now));
+      for (const [index, entry] of made.entries()) {
+        const recorded = await unitOfWork((tx) => tx.credentials.findById(entry.id, now));
+        const viaUpsert = await unitOfWork((tx) => tx.credentials.findById(upserted[index]!.id, now));
+        assert.ok(recorded !== null && viaUpsert !== null);
+        const differing = new Set(['id', 'fingerprint', 'name', 'subject', 'serial', 'sans', 'notAfter']);
+        const same = (record: object) => Object.entries(record).filter(([key]) => !differing.has(key));
+        assert.deepEqual(same(recorded), same(viaUpsert), `credential ${index + 1}: every fact but its own identity as an upsert records it`);
+        assert.equal(recorded.name, entry.name);
+      }
+      await assert.rejects(unitOfWork((tx) => tx.credentials.insertNew([credential(44), credential(40, { name: 'again' })], now)), (error: Error & { code?: string }) => error.code === 'CONFLICT');
+      assert.equal(await unitOfWork((tx) => tx.credentials.findById(credential(44).id, now)), null, 'nothing of the refused write remains');
+      assert.equal((await unitOfWork((tx) => tx.credentials.findById(credential(40).id, now)))?.name, credential(40).name, 'the record is not merged');
+    });
+
     test('a re-import keeps what it does not state; the class it states wins, a rule\'s guess does not', async () => {
       const unitOfWork = createUnitOfWork(database.database);
       const original = credential(60, { workloads: ['payments-api', 'payments-api'] });

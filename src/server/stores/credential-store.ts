@@ -66,13 +66,25 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
     return Number(row.n);
   };
 
+  const columnsPerRow = 29;
+  const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
+
+  /** Links credentials to their workloads; `replaced` are known ones whose links are stated anew. */
+  const linkWorkloads = async (credentials: readonly CredentialUpsert[], replaced: readonly string[]): Promise<void> => {
+    const withWorkloads = credentials.filter((c) => c.workloads !== null);
+    if (withWorkloads.length === 0) return;
+    if (replaced.length > 0) await trx.deleteFrom('credential_workloads').where('credential_id', 'in', [...replaced]).execute();
+    const links = withWorkloads.flatMap((c) => [...new Set(c.workloads)].map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
+    for (let linkStart = 0; linkStart < links.length; linkStart += 5000) {
+      await trx.insertInto('credential_workloads').values(links.slice(linkStart, linkStart + 5000)).execute();
+    }
+  };
+
   return {
     /** Inserts new credentials and updates known ones (by fingerprint); returns how many of each. */
     async upsert(credentials: readonly CredentialUpsert[], now: string): Promise<{ created: number; updated: number }> {
       let created = 0;
       let updated = 0;
-      const columnsPerRow = 29;
-      const batchSize = Math.max(1, Math.min(1000, Math.floor(maxBindParameters / columnsPerRow) - 1));
       for (let start = 0; start < credentials.length; start += batchSize) {
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
         const byId = new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c]));
@@ -122,17 +134,22 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
             updated_at: eb.ref('excluded.updated_at'),
           })))
           .execute();
-        const withWorkloads = batch.filter((c) => c.workloads !== null);
-        if (withWorkloads.length > 0) {
-          const replaced = withWorkloads.filter((c) => recorded.has(c.id)).map((c) => c.id);
-          if (replaced.length > 0) await trx.deleteFrom('credential_workloads').where('credential_id', 'in', replaced).execute();
-          const links = withWorkloads.flatMap((c) => [...new Set(c.workloads)].map((workloadId) => ({ credential_id: c.id, workload_id: workloadId })));
-          for (let linkStart = 0; linkStart < links.length; linkStart += 5000) {
-            await trx.insertInto('credential_workloads').values(links.slice(linkStart, linkStart + 5000)).execute();
-          }
-        }
+        await linkWorkloads(batch, batch.filter((c) => c.workloads !== null && recorded.has(c.id)).map((c) => c.id));
       }
       return { created, updated };
+    },
+
+    /**
+     * Records credentials that cannot be on record yet, because the change that made them has just made
+     * them (a certificate the CA has just signed): inserted as they are, without first looking for them as
+     * an upsert does. One that is on record after all fails the statement (a unique violation), and the
+     * unit of work with it: nothing is merged.
+     */
+    async insertNew(credentials: readonly CredentialUpsert[], now: string): Promise<void> {
+      for (let start = 0; start < credentials.length; start += batchSize) {
+        await trx.insertInto('credentials').values(credentials.slice(start, start + batchSize).map((c) => toRow(c, now))).execute();
+      }
+      await linkWorkloads(credentials, []);
     },
 
     /** Sets the stored status of credentials, as an executed change does (revoked, retired, superseded). */
