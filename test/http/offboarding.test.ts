@@ -9,7 +9,7 @@ import { startDecisionRightsFixture } from '../support/decision-rights-fixture.t
 import type { DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
 
 type Plan = { subject: string; delegations: { id: string }[]; tokens: { principal: string }[]; cancel: { changeId: string }[]; revocations: { classId: string; trigger: string; credentials: { id: string }[] }[]; tasks: { kind: string; text: string }[] };
-type Offboarding = { id: string; subject: string; changes: { id: string; classId: string; status: string; dueAt: string | null; onTime: boolean | null; credentials: string[] }[]; progress: { verified: number; total: number; complete: boolean } };
+type Offboarding = { id: string; subject: string; at: string; changes: { id: string; classId: string; status: string; dueAt: string | null; onTime: boolean | null; credentials: string[] }[]; progress: { verified: number; total: number; complete: boolean } };
 
 for (const target of databaseTargets) {
   describe(`offboarding on ${target.name}`, () => {
@@ -152,6 +152,24 @@ for (const target of databaseTargets) {
       const tasks = (owner.json().plan as Plan).tasks.map((task) => task.text);
       assert.ok(tasks.some((text) => text.startsWith('class internal-mtls: name a new technical owner')), tasks.join('\n'));
       assert.ok(tasks.some((text) => /delegation .* was granted by person:dave/.test(text)));
+    });
+
+    test('the list comes newest first, a page at a time; a bad page is refused', async () => {
+      const all = (await tp.as('carol', 'GET', '/api/v1/offboardings')).json().items as Offboarding[];
+      assert.ok(all.length >= 3, `the tests above offboarded a partner, a workload and a person: ${all.length}`);
+      assert.deepEqual(all.map((entry) => entry.at), all.map((entry) => entry.at).sort().reverse());
+      const pages: string[] = [];
+      for (let offset = 0; offset < all.length + 1; offset += 2) {
+        const page = await tp.as('carol', 'GET', `/api/v1/offboardings?limit=2&offset=${offset}`);
+        assert.equal(page.statusCode, 200, page.body);
+        const items = page.json().items as Offboarding[];
+        assert.ok(items.length <= 2);
+        pages.push(...items.map((entry) => entry.id));
+      }
+      assert.deepEqual(pages, all.map((entry) => entry.id));
+      const refused = await tp.as('carol', 'GET', '/api/v1/offboardings?limit=0');
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.match(refused.body, /limit/);
     });
   });
 }

@@ -81,8 +81,10 @@ export const registerOffboardCommands = (program: Command): void => {
 
   offboard.command('list')
     .description('offboardings, newest first, with the progress of their revocations')
-    .action(action(async ({ client, output }) => {
-      const result = await client().get<{ items: OffboardingView[] }>('/api/v1/offboardings');
+    .option('--limit <n>', 'at most this many (1-1000)', '100')
+    .option('--offset <n>', 'skip this many of the newest first', '0')
+    .action(action(async ({ client, output }, options: { limit: string; offset: string }) => {
+      const result = await client().get<{ items: OffboardingView[] }>('/api/v1/offboardings', { limit: options.limit, offset: options.offset });
       output.result(result, () => {
         if (result.items.length === 0) return output.line('No offboardings yet.');
         output.table(result.items.map((entry) => [

@@ -45,8 +45,15 @@ export const offboardingRoutes = (offboarding: OffboardingService) => (app: Fast
 
   api.get('/api/v1/offboardings', {
     config: { action: 'read' },
-    schema: { tags: ['offboarding'], summary: 'Offboardings, newest first, with the progress of their revocations', response: { 200: listEnvelope(offboardingSchema) } },
-  }, async () => ({ items: await offboarding.list() }));
+    schema: {
+      tags: ['offboarding'],
+      summary: 'Offboardings, newest first, with the progress of their revocations',
+      querystring: z.object({
+        limit: z.coerce.number().int().min(1).max(1000).default(100), offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+      }).strict(),
+      response: { 200: listEnvelope(offboardingSchema) },
+    },
+  }, async (request) => ({ items: await offboarding.list(request.query) }));
 
   api.get('/api/v1/offboardings/:id', {
     config: { action: 'read' },

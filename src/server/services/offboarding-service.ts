@@ -298,7 +298,9 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
       }
     },
 
-    list: (): Promise<OffboardingRecord[]> => unitOfWork(async (tx) => Promise.all((await tx.monitor.offboardings()).map((stored) => record(tx, stored)))),
+    /** Offboardings, newest first, a page at a time, each with the progress of its revocations. */
+    list: (page: { limit: number; offset: number }): Promise<OffboardingRecord[]> =>
+      unitOfWork(async (tx) => Promise.all((await tx.monitor.offboardings(page)).map((stored) => record(tx, stored)))),
 
     /** One offboarding by its id or its subject (partner:globex). */
     async show(idOrSubject: string): Promise<OffboardingRecord> {

@@ -141,8 +141,9 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
     await trx.insertInto('offboardings').values({ ...offboarding, plan: JSON.stringify(offboarding.plan) }).execute();
   },
 
-  async offboardings(): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown }[]> {
-    const rows = await trx.selectFrom('offboardings').selectAll().orderBy('at', 'desc').execute();
+  /** Offboardings, newest first, a page at a time. */
+  async offboardings(page: { limit: number; offset: number }): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown }[]> {
+    const rows = await trx.selectFrom('offboardings').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
     return rows.map((row) => ({ ...row, plan: JSON.parse(row.plan) as unknown }));
   },
 
