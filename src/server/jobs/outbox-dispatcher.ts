@@ -7,7 +7,11 @@
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../platform.ts';
 
-export type OutboxHandler = (payload: Record<string, unknown>) => Promise<void>;
+/** Which outbox message a delivery is: the same on every attempt, so a receiver can tell a repeat. */
+export type OutboxMessage = { seq: number; createdAt: string };
+
+/** Delivers one message's payload; the dispatcher always says which message it is (tests may not). */
+export type OutboxHandler = (payload: Record<string, unknown>, message?: OutboxMessage) => Promise<void>;
 
 export const defaultOutboxLeaseMs = 60_000;
 /** Deliveries in flight at once per node. */
@@ -23,7 +27,7 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
       const topics = [...deps.handlers.keys()];
       if (topics.length === 0) return { delivered: 0, failed: 0 };
       const now = deps.clock.now().toISOString();
-      const due = await db.selectFrom('outbox').select(['seq', 'topic', 'payload', 'attempts'])
+      const due = await db.selectFrom('outbox').select(['seq', 'created_at', 'topic', 'payload', 'attempts'])
         .where('delivered_at', 'is', null).where('topic', 'in', topics)
         .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
         .orderBy('seq').limit(limit).execute();
@@ -36,7 +40,7 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
           .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', claimedAt.toISOString())])).executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) return;
         try {
-          await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>);
+          await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>, { seq: Number(message.seq), createdAt: message.created_at });
           await db.updateTable('outbox').set({ delivered_at: deps.clock.now().toISOString(), attempts: Number(message.attempts) + 1, last_error: null }).where('seq', '=', message.seq).execute();
           delivered += 1;
         } catch (error) {

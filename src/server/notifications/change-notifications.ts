@@ -3,12 +3,20 @@
 // is configured: references are expanded to people with governance as it stands at delivery, and each
 // message becomes one email to all of them. Partners are told about their own changes (a revoked
 // delegation, a change of theirs approved); nobody who is not declared is.
+//
+// When webhooks are configured, each message is also posted to them (Standard Webhooks, with a Slack text),
+// before the email: if the email then fails, the retry posts again under the same webhook-id, which
+// receivers drop as a repeat, and the email is sent once, when it succeeds.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Governance } from '../../core/governance/index.ts';
-import type { OutboxHandler } from '../jobs/outbox-dispatcher.ts';
+import type { OutboxHandler, OutboxMessage } from '../jobs/outbox-dispatcher.ts';
 import { emailHandler } from './email-channel.ts';
 import type { ChannelDeps, NotificationChannel } from './notification-channels.ts';
+import { slackEscape } from './notification-message.ts';
 import type { EmailMessage, Recipient } from './notification-message.ts';
+import type { NotificationSettings } from './notification-settings.ts';
+import { webhookPoster } from './webhook-channel.ts';
 
 export const changeNotificationTopic = 'notification';
 
@@ -65,20 +73,56 @@ export const changeEmail = (message: ChangeNotification, to: Recipient[]): Email
   return { kind: 'change', to, subject: `[Trustplane] ${subject}`, text };
 };
 
-export const changeNotificationHandler = (settings: Parameters<typeof emailHandler>[0], deps: Pick<ChannelDeps, 'warn' | 'deliveryTimeoutMs'> & { governance: () => Promise<Governance | null> }): OutboxHandler => {
-  const send = emailHandler(settings, deps);
-  return async (payload) => {
+/** The webhook event of a change notification: review.opened, delegation.revoked, otherwise change.<event>. */
+const webhookEventOf = (event: string): string => {
+  const [subject, ...rest] = event.split('_');
+  return subject === 'review' || subject === 'delegation' ? `${subject}.${rest.join('_')}` : `change.${event}`;
+};
+
+/**
+ * The webhook id of a message: from the outbox row (the same on every attempt, and unique), or, for a
+ * payload delivered outside the outbox, from its content.
+ */
+const webhookIdOf = (payload: ChangeNotification, message: OutboxMessage | undefined): string =>
+  message === undefined
+    ? `ntf_${createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32)}`
+    : `ntf_${Date.parse(message.createdAt).toString(36)}_${message.seq}`;
+
+/** The JSON a webhook receives: the notification's facts, and a `text` a Slack incoming webhook shows. */
+export const changeWebhook = (message: ChangeNotification, id: string, at: Date) => {
+  const { subject, next } = describe(message);
+  const { recipients, event, ...facts } = message;
+  return {
+    event: webhookEventOf(event), id, timestamp: at.toISOString(), notification: { event, ...facts, recipients },
+    text: `Trustplane: ${slackEscape(subject)}.${next === null ? '' : ` Next: \`${slackEscape(next)}\``}`,
+  };
+};
+
+type ChangeChannelDeps = Pick<ChannelDeps, 'warn' | 'deliveryTimeoutMs' | 'clock'> & { governance?: () => Promise<Governance | null> };
+
+/** The handler of `notification` messages: webhooks when configured, then email when SMTP and governance are; undefined when neither. */
+export const changeNotificationHandler = (settings: NotificationSettings, deps: ChangeChannelDeps): OutboxHandler | undefined => {
+  const governance = deps.governance;
+  const email = settings.smtp === undefined || governance === undefined ? undefined : emailHandler(settings.smtp, deps);
+  const webhooks = settings.webhooks === undefined || settings.webhooks.length === 0 ? undefined : webhookPoster(settings.webhooks, deps);
+  if (email === undefined && webhooks === undefined) return undefined;
+  return async (payload, message) => {
     const parsed = changeNotificationSchema.safeParse(payload);
     if (!parsed.success) throw new Error(`the ${changeNotificationTopic} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-    const to = recipientsOf(await deps.governance(), parsed.data.recipients);
-    // Nobody with an address (a service account, someone no longer declared): nothing to send, and nothing to retry.
+    if (webhooks !== undefined) {
+      const id = webhookIdOf(parsed.data, message);
+      await webhooks(id, JSON.stringify(changeWebhook(parsed.data, id, deps.clock.now())));
+    }
+    if (email === undefined || governance === undefined) return;
+    const to = recipientsOf(await governance(), parsed.data.recipients);
+    // Nobody with an address (a service account, someone no longer declared): no email, and nothing to retry.
     if (to.length === 0) return;
-    await send(changeEmail(parsed.data, to) as unknown as Record<string, unknown>);
+    await email(changeEmail(parsed.data, to) as unknown as Record<string, unknown>);
   };
 };
 
 export const changeNotificationChannel: NotificationChannel = {
-  name: 'change-email',
+  name: 'change-notifications',
   topic: changeNotificationTopic,
-  handler: (settings, deps) => (settings.smtp === undefined || deps.governance === undefined ? undefined : changeNotificationHandler(settings.smtp, { ...deps, governance: deps.governance })),
+  handler: (settings, deps) => changeNotificationHandler(settings, deps),
 };

@@ -138,7 +138,7 @@ export const digestEmail = (person: Recipient, alerts: AlertNotice[], day: strin
 };
 
 // Slack reads "&", "<" and ">" as markup in mrkdwn text; everything else it shows as written.
-const slackEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const slackEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const webhookVerb: Record<WebhookEvent, (alert: AlertNotice) => string> = {
   'alert.opened': () => 'opened',

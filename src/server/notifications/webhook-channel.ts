@@ -50,22 +50,31 @@ const post = async (endpoint: WebhookEndpoint & { signer: Webhook; name: string 
   if (response.status < 200 || response.status > 299) throw new Error(`${endpoint.name} answered ${response.status}`);
 };
 
-export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>): OutboxHandler => {
+/**
+ * Posts one body to every endpoint at once, signed with each endpoint's secret; throws, naming each
+ * endpoint that did not take it, so that the outbox retries (all endpoints again, under the same id).
+ */
+export const webhookPoster = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>) => {
   // Endpoints are posted to at once, so each may take the whole budget.
   const timeoutMs = Math.min(requestTimeoutMs, deps.deliveryTimeoutMs ?? requestTimeoutMs);
   const targets = endpoints.map((endpoint, index) => ({ ...endpoint, signer: new Webhook(endpoint.secret), name: endpointName(endpoint.url, index) }));
+  return async (id: string, body: string): Promise<void> => {
+    const at = deps.clock.now();
+    const results = await Promise.allSettled(targets.map((target) => post(target, id, body, at, timeoutMs)));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
+    if (failures.length > 0) throw new Error(`${failures.length} of ${targets.length} webhook endpoints did not take message ${id}: ${failures.join('; ')}`);
+  };
+};
+
+/** Alerts' webhook messages (notify.webhook), checked against their schema before they are posted. */
+export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>): OutboxHandler => {
+  const postToAll = webhookPoster(endpoints, deps);
   return async (payload) => {
     const parsed = webhookMessageSchema.safeParse(payload);
     if (!parsed.success) {
       throw new Error(`the ${notificationTopics.webhook} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
     }
-    const body = JSON.stringify(parsed.data);
-    const at = deps.clock.now();
-    const results = await Promise.allSettled(targets.map((target) => post(target, parsed.data.id, body, at, timeoutMs)));
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
-    if (failures.length > 0) {
-      throw new Error(`${failures.length} of ${targets.length} webhook endpoints did not take message ${parsed.data.id}: ${failures.join('; ')}`);
-    }
+    await postToAll(parsed.data.id, JSON.stringify(parsed.data));
   };
 };
 
