@@ -31,13 +31,16 @@ export type DatabaseCapabilities = {
 
 const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
 
+/** The hash-map counting aggregate database.ts registers on every SQLite connection. */
+export const sqliteCountByKeyFunction = 'trustplane_count_by';
+
 export const sqliteCapabilities: DatabaseCapabilities = {
   label: 'sqlite',
   autoIncrementPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   maxBindParameters: 32_766,
   isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
   lockRowsForUpdate: false,
-  countByKeyFunction: 'trustplane_count_by',
+  countByKeyFunction: sqliteCountByKeyFunction,
   insertFromArrays: false,
 };
 

@@ -8,7 +8,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { TrustplaneError } from '../../core/errors.ts';
-import { postgresCapabilities, sqliteCapabilities } from './capabilities.ts';
+import { postgresCapabilities, sqliteCapabilities, sqliteCountByKeyFunction } from './capabilities.ts';
 import type { DatabaseCapabilities } from './capabilities.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { poolWithPreparedInserts } from './prepared-inserts.ts';
@@ -100,7 +100,7 @@ const openSqlite = (file: string): Database => {
   // A larger page cache (64 MiB) keeps the inventory's indexes in memory during large imports.
   connection.pragma('cache_size = -65536');
   connection.pragma('temp_store = MEMORY');
-  registerCountByKey(connection, sqliteCapabilities.countByKeyFunction as string);
+  registerCountByKey(connection, sqliteCountByKeyFunction);
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return { db, capabilities: sqliteCapabilities, location: { kind: 'sqlite', file }, close: () => db.destroy() };
 };

@@ -3,12 +3,13 @@
 // including lifetimes at the CA/B schedule's edges to the second; and daily snapshots replaced in place.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CompiledQuery } from 'kysely';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import type { TestDatabase } from '../../../test/support/databases.ts';
 import { ageEdgesFor, computePosture, exceedsCabMaximum, exceedsLifetime } from '../../core/monitor/posture.ts';
 import type { PostureGovernance, PostureInputs, PostureMetric } from '../../core/monitor/posture.ts';
 import type { ChangeEventTable, ChangeTable, CredentialTable } from '../db/schema.ts';
-import { createPostureStore } from './posture-store.ts';
+import { createPostureStore, unmanagedLocationsQuery } from './posture-store.ts';
 
 const hour = 3_600_000;
 const day = 24 * hour;
@@ -156,6 +157,12 @@ for (const target of databaseTargets) {
         const order = (groups: PostureInputs['groups']) => [...groups].sort((a, b) => JSON.stringify([a.classId, a.kind, a.exposedTo]).localeCompare(JSON.stringify([b.classId, b.kind, b.exposedTo])));
         assert.deepEqual(order(grouped.groups), order(inputs.groups));
         assert.equal(grouped.groups.length, 7);
+      });
+
+      test('the unmanaged-storage breakdown is read from the partial index alone (its condition and the query\'s agree word for word)', async () => {
+        const query = unmanagedLocationsQuery(database.database.db, at.toISOString()).compile();
+        const plan = await database.database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]));
+        assert.ok(plan.rows.some((row) => row.detail.includes('USING COVERING INDEX credentials_unmanaged_idx')), plan.rows.map((row) => row.detail).join('\n'));
       });
     }
 

@@ -15,7 +15,6 @@ import {
 } from '../../core/monitor/posture.ts';
 import type { ChangeCounts, CredentialGroup, DeadlineCounts, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
 import type { DatabaseCapabilities } from '../db/capabilities.ts';
-import { unmanagedStorageCondition } from '../db/migrations/0006-posture-indexes.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
 const dayMs = 86_400_000;
@@ -119,8 +118,22 @@ export type PostureSnapshot = { day: string; at: string; posture: Posture };
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Credentials pending or active and not past their not-after at `at`. */
+const liveCredentialsIn = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, at: string) =>
+  trx.selectFrom('credentials').where('status', 'in', liveStatuses).where('expiry_order', '>=', at);
+
+/** The ten places most live secrets outside a known managed store are kept; ties go by name, an unrecorded place as the empty name. */
+export const unmanagedLocationsQuery = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, at: string) =>
+  liveCredentialsIn(trx, at)
+    .select(['storage_location', (eb) => eb.fn.countAll<number | string>().as('n')])
+    // Word for word the condition of credentials_unmanaged_idx (migration 0006), so that SQLite uses it.
+    .where(sql<boolean>`kind in (${sql.join(secretKinds.map((kind) => sql.lit(kind)))}) and (managed_storage is null or managed_storage = 0)`)
+    .groupBy('storage_location')
+    .orderBy('n', 'desc').orderBy(sql`coalesce(storage_location, '')`)
+    .limit(10);
+
 export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, { countByKeyFunction }: Pick<DatabaseCapabilities, 'countByKeyFunction'>) => {
-  const liveCredentials = (at: string) => trx.selectFrom('credentials').where('status', 'in', liveStatuses).where('expiry_order', '>=', at);
+  const liveCredentials = (at: string) => liveCredentialsIn(trx, at);
 
   /** Live credentials grouped by class, kind, exposure list and age bucket, with the counts each metric needs. */
   const credentialGroups = async (at: Date, ageEdgesMs: readonly number[], lifetimeLimitsMs: readonly number[]): Promise<CredentialGroup[]> => {
@@ -216,16 +229,8 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     };
   };
 
-  /** The ten places most live secrets outside a known managed store are kept; ties go by name, an unrecorded place as the empty name. */
   const unmanagedLocations = async (at: string) => {
-    const rows = await liveCredentials(at)
-      .select(['storage_location', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('kind', 'in', secretKinds)
-      .where(sql<boolean>`(${sql.raw(unmanagedStorageCondition)})`)
-      .groupBy('storage_location')
-      .orderBy('n', 'desc').orderBy(sql`coalesce(storage_location, '')`)
-      .limit(10)
-      .execute();
+    const rows = await unmanagedLocationsQuery(trx, at).execute();
     return rows.map((row) => ({ location: row.storage_location, count: asNumber(row.n) }));
   };
 
