@@ -58,6 +58,7 @@ import { offboardingRoutes } from './http/offboarding-routes.ts';
 import { createRenewalService } from './services/renewal-service.ts';
 import type { RenewalReport } from './services/renewal-service.ts';
 import { createPostureService } from './services/posture-service.ts';
+import { createMonitorStore } from './stores/monitor-store.ts';
 import { postureRoutes } from './http/posture-routes.ts';
 import { createNotificationChannels, deliveryTimeoutFor } from './notifications/notification-channels.ts';
 import type { NotificationSettings } from './notifications/notification-settings.ts';
@@ -155,7 +156,7 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   });
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${random.bytes(3).toString('hex')}`;
   const alerts = createAlertService({
-    unitOfWork, clock, random, authz, publicUrl, nodeId,
+    unitOfWork, clock, random, authz, publicUrl, nodeId, readCredentialPage: createMonitorStore(database.db).credentialPage,
     settings: { ...defaultMonitorSettings, ...options.monitor, channels: new Set(notifications.channels.filter((channel) => channel === 'email' || channel === 'webhook')) },
   });
   const audit = createAuditService({

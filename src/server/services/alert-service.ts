@@ -12,7 +12,7 @@ import { TrustplaneError } from '../../core/errors.ts';
 import {
   credentialFindings, createRouter, deniedAttempts, departedPeopleOf, monitorContext, reviewOverdue, revocationSlaBreach, severities, severityRank,
 } from '../../core/monitor/index.ts';
-import type { AlertState, AlertType, Finding, Router, Severity } from '../../core/monitor/index.ts';
+import type { AlertState, AlertType, Finding, MonitoredCredential, Router, Severity } from '../../core/monitor/index.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { alertEmail, digestEmail, notificationTopics, webhookMessage } from '../notifications/notification-message.ts';
 import type { AlertNotice, Recipient, WebhookEvent } from '../notifications/notification-message.ts';
@@ -59,6 +59,8 @@ export const sweepPageSize = 10_000;
 export type AlertServiceDeps = {
   unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; authz: AuthzService;
   settings: MonitorSettings; publicUrl: () => string; nodeId: string;
+  /** Credentials after an id, in id order, read outside any transaction (monitor-store.ts credentialPage). */
+  readCredentialPage: (afterId: string | null, limit: number) => Promise<MonitoredCredential[]>;
 };
 
 const noticeOf = (alert: Alert): AlertNotice => ({
@@ -66,7 +68,7 @@ const noticeOf = (alert: Alert): AlertNotice => ({
   summary: alert.summary.length <= 2000 ? alert.summary : `${alert.summary.slice(0, 1999)}…`, stage: alert.stage, openedAt: alert.openedAt, details: alert.details, recipients: alert.recipients,
 });
 
-export const createAlertService = ({ unitOfWork, clock, random, authz, settings, publicUrl, nodeId }: AlertServiceDeps) => {
+export const createAlertService = ({ unitOfWork, clock, random, authz, settings, publicUrl, nodeId, readCredentialPage }: AlertServiceDeps) => {
   const notifyAt = severityRank(settings.notifyMinSeverity);
 
   /**
@@ -178,14 +180,17 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
     };
 
     // The next page is read while this one is checked and its alerts written: on PostgreSQL the server
-    // reads while the process computes (a pool connection each), instead of one waiting for the other.
-    const readPage = (after: string | null) => unitOfWork((tx) => tx.monitor.credentialPage(after, sweepPageSize));
+    // reads while the process computes, instead of one waiting for the other. A page is only read, so it is
+    // read outside a transaction (a BEGIN would wait for its answer until the checking is done), and the
+    // loop yields once so that its first query goes out before the checking starts.
+    const readPage = (after: string | null) => readCredentialPage(after, sweepPageSize);
     for (let next = readPage(null); ;) {
       const page = await next;
       if (page.length === 0) break;
       next = readPage(page.at(-1)!.id);
       // A failure below must not leave the read ahead unheard (an unhandled rejection ends the process).
       next.catch(() => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
       await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
       report.credentials += page.length;
       options.onProgress?.(report.credentials);
