@@ -259,6 +259,14 @@ for (const target of databaseTargets) {
 
       const again = await as('carol', ['offboard', 'partner', 'globex', '--reason', 'contract ended']);
       assert.notEqual(again.code, 0, `an offboarding cannot be applied twice: ${again.stdout}`);
+
+      const listed = await as('carol', ['offboard', 'list']);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, new RegExp(`${applied.offboarding.id} +partner:globex .* 0/${shown.changes.length} verified`));
+      assert.match((await as('carol', ['offboard', 'list', '--offset', '1'])).stdout, /No offboardings after the newest 1\./);
+      const badPage = await as('carol', ['offboard', 'list', '--limit', '0']);
+      assert.notEqual(badPage.code, 0);
+      assert.match(badPage.stderr, /--limit "0" is not a whole number from 1 to 1000/);
     });
 
     test('Carol approves, Ivan executes, Erin verifies: the revocation is verified on time, in offboard show and the evidence pack', async () => {

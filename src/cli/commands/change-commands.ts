@@ -42,9 +42,9 @@ export const oneOf = <T extends string>(flag: string, value: string, allowed: re
   throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${value.slice(0, 40)}" is not one of ${allowed.join(', ')}`);
 };
 
-export const wholeNumber = (flag: string, text: string, max: number): number => {
+export const wholeNumber = (flag: string, text: string, max: number, min = 1): number => {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > max) throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${text.slice(0, 20)}" is not a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${text.slice(0, 20)}" is not a whole number from ${min} to ${max}`);
   return value;
 };
 

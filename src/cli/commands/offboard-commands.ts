@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Output } from '../output.ts';
 import { action } from '../run-command.ts';
-import { minute, requireFlag } from './change-commands.ts';
+import { minute, requireFlag, wholeNumber } from './change-commands.ts';
 
 type PlanView = {
   subject: string; name: string;
@@ -84,12 +84,14 @@ export const registerOffboardCommands = (program: Command): void => {
     .option('--limit <n>', 'at most this many (1-1000)', '100')
     .option('--offset <n>', 'skip this many of the newest first', '0')
     .action(action(async ({ client, output }, options: { limit: string; offset: string }) => {
-      const result = await client().get<{ items: OffboardingView[] }>('/api/v1/offboardings', { limit: options.limit, offset: options.offset });
+      const [limit, offset] = [wholeNumber('--limit', options.limit, 1000), wholeNumber('--offset', options.offset, 1_000_000, 0)];
+      const result = await client().get<{ items: OffboardingView[] }>('/api/v1/offboardings', { limit, offset });
       output.result(result, () => {
-        if (result.items.length === 0) return output.line('No offboardings yet.');
+        if (result.items.length === 0) return output.line(offset === 0 ? 'No offboardings yet.' : `No offboardings after the newest ${offset}.`);
         output.table(result.items.map((entry) => [
           entry.id, entry.subject, minute(entry.at), entry.by, `${entry.progress.verified}/${entry.progress.total} verified${entry.progress.overdue > 0 ? `, ${entry.progress.overdue} overdue` : ''}`,
         ]), ['ID', 'SUBJECT', 'AT', 'BY', 'REVOCATIONS']);
+        if (result.items.length === limit) output.line(`There may be more: --offset ${offset + limit}`);
       });
     }));
 
