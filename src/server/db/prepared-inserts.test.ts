@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import type { TestDatabase } from '../../../test/support/databases.ts';
 import { openDatabase } from './database.ts';
-import { preparedInsertsPerConnection } from './prepared-inserts.ts';
+import { preparedInsertParameters, preparedInsertsPerConnection } from './prepared-inserts.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 const target = databaseTargets.find((candidate) => candidate.name === 'postgresql');
@@ -68,6 +68,34 @@ describe('inserts on PostgreSQL are prepared once per connection', () => {
       assert.equal(statements.length, preparedInsertsPerConnection);
       const total = (preparedInsertsPerConnection + 10) * (preparedInsertsPerConnection + 11) / 2;
       assert.equal((await sql<{ n: string }>`select count(*) as n from probe where id like 'w%'`.execute(connection)).rows[0]?.n, String(total));
+    });
+  });
+
+  it(`leaves an insert of more than ${preparedInsertParameters} parameters unnamed (an import's thousand rows would hold megabytes on the server)`, async () => {
+    const fresh = await openDatabase(database.location);
+    after(() => fresh.close());
+    await fresh.db.connection().execute(async (connection) => {
+      const rows = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => sql`(${`${prefix}${index}`}, ${index})`);
+      await sql`insert into probe (id, n) values ${sql.join(rows(preparedInsertParameters / 2, 'small-'))}`.execute(connection);
+      await sql`insert into probe (id, n) values ${sql.join(rows(preparedInsertParameters / 2 + 1, 'large-'))}`.execute(connection);
+      const statements = await prepared(connection);
+      assert.equal(statements.length, 1, 'the insert at the limit is prepared, the one past it is not');
+      assert.equal((statements[0]!.match(/\$/g) ?? []).length, preparedInsertParameters);
+      assert.equal((await sql<{ n: string }>`select count(*) as n from probe where id like 'large-%'`.execute(connection)).rows[0]?.n, String(preparedInsertParameters / 2 + 1));
+    });
+  });
+
+  it('prepares a statement again under a new name when the server has dropped it (DISCARD ALL, a pooler)', async () => {
+    const fresh = await openDatabase(database.location);
+    after(() => fresh.close());
+    await fresh.db.connection().execute(async (connection) => {
+      const insert = (id: string) => sql`insert into probe (id, n) values (${id}, ${7})`.execute(connection);
+      await insert('h1');
+      await sql`deallocate all`.execute(connection);
+      await assert.rejects(insert('h2'), (error: Error & { code?: string }) => error.code === '26000');
+      await insert('h3');
+      assert.deepEqual((await sql<{ id: string }>`select id from probe where id like 'h%' order by id`.execute(connection)).rows, [{ id: 'h1' }, { id: 'h3' }]);
+      assert.deepEqual(await prepared(connection), ['insert into probe (id, n) values ($1, $2)']);
     });
   });
 });
