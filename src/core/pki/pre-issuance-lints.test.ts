@@ -1,11 +1,11 @@
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { BasicConstraints, Extension, Extensions, KeyUsage, KeyUsageFlags, TBSCertificate } from '@peculiar/asn1-x509';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ocspNoCheckOid } from './certificate-profile.ts';
-import { buildTbsCertificate } from './certificate-template.ts';
+import { buildTbsCertificate, serialInIssueOrder, serialRandomOctets } from './certificate-template.ts';
 import type { CertificateTemplate } from './certificate-template.ts';
 import { failedLints, lintNames, lintTbsCertificate } from './pre-issuance-lints.ts';
 import type { LintContext } from './pre-issuance-lints.ts';
@@ -21,7 +21,7 @@ const issuer = { publicKey: issuerKey, notBefore: new Date('2026-01-01T00:00:00Z
 
 const good: CertificateTemplate = {
   profile: 'tls-server',
-  serial: Uint8Array.from(Buffer.from('4f1a2b3c4d5e6f708192a3b4c5d6e7f8', 'hex')),
+  serial: Uint8Array.from(Buffer.from('4001a2b3c4d5e6f708192a3b4c5d6e7f', 'hex')),
   subject: { commonName: 'api.example.test' },
   issuer: { name: issuerName, publicKey: issuerKey },
   sans: ['dns:api.example.test', 'ip:10.0.0.7'],
@@ -69,14 +69,23 @@ describe('pre-issuance lints', () => {
 
   it('serial-positive fails for a zero or negative serial', () => {
     assert.ok(failedFor({ serial: Uint8Array.of(0) }).includes('serial-positive'));
+    // Negative, and so not Trustplane's layout either.
     const negative = edited(good, (tbs) => { tbs.serialNumber = Uint8Array.of(0x80, 1, 2, 3, 4, 5, 6, 7, 8).buffer; });
-    assert.deepEqual(failed(negative), ['serial-positive']);
+    assert.deepEqual(failed(negative).sort(), ['serial-entropy-64-bits', 'serial-positive']);
   });
 
-  it('serial-entropy-64-bits fails for a 4-byte serial and for one over 20 octets', () => {
+  it('serial-entropy-64-bits fails for any serial not laid out as serialInIssueOrder makes it, and for one whose random part is all zero', () => {
+    const fromIssue = serialInIssueOrder(new Date('2026-11-22T12:00:00.000Z'), randomBytes(serialRandomOctets));
+    assert.deepEqual(failedFor({ serial: fromIssue }), []);
     assert.deepEqual(failedFor({ serial: Uint8Array.of(1, 2, 3, 4) }), ['serial-entropy-64-bits']);
     assert.deepEqual(failedFor({ serial: new Uint8Array(21).fill(0x11) }), ['serial-entropy-64-bits']);
     assert.deepEqual(failedFor({ serial: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1) }).sort(), ['serial-entropy-64-bits']);
+    // Eight significant octets with a time prefix leave 8 random bits: room for 64 is not enough.
+    assert.deepEqual(failedFor({ serial: Uint8Array.from(Buffer.from('4001a202b2c57be6', 'hex')) }), ['serial-entropy-64-bits']);
+    assert.deepEqual(failedFor({ serial: Uint8Array.from([0x41, ...fromIssue.subarray(1)]) }), ['serial-entropy-64-bits']);
+    const zeroRandom = serialInIssueOrder(new Date('2026-11-22T12:00:00.000Z'), new Uint8Array(serialRandomOctets));
+    const result = lintTbsCertificate(buildTbsCertificate({ ...good, serial: zeroRandom }), context).find((entry) => entry.name === 'serial-entropy-64-bits');
+    assert.equal(result?.message, 'the serial number\'s 72 random bits are all zero');
   });
 
   it('validity-ordered fails when notAfter is before notBefore', () => {

@@ -9,7 +9,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
 import type { CertificateProfile, CertificateProfileName, KeyUsageBit, SubjectKey } from './certificate-profile.ts';
-import { keyIdentifierOf, keyUsageBitNumber, readCommonNames, readGeneralNames } from './certificate-template.ts';
+import { keyIdentifierOf, keyUsageBitNumber, readCommonNames, readGeneralNames, serialPrefixOctets, serialRandomOctets } from './certificate-template.ts';
 import {
   contentsOf, dottedOid, elementsOf, encodingOf, isMinimalInteger, notDerOid, readBoolean, readNamedBits, readSmallInteger, readTime, wholeElement,
 } from './der.ts';
@@ -113,13 +113,17 @@ const lints: readonly Lint[] = [
   },
   {
     name: 'serial-entropy-64-bits',
-    checks: 'the serial number has at least 8 octets, room for 64 random bits (BR §7.1), and at most 20 (RFC 5280 §4.1.2.2)',
+    checks: 'the serial number is laid out as Trustplane makes it (serialInIssueOrder: 0x40, the issue time, then 72 random bits, '
+      + 'above the 64 of BR §7.1), at most 20 octets (RFC 5280 §4.1.2.2), and its random part is not all zero',
     run: ({ tbs }) => {
       const contents = tbs.serial;
+      const octets = serialPrefixOctets + serialRandomOctets;
       if (contents.length > 20) return `the serial number is ${contents.length} octets; RFC 5280 allows at most 20`;
-      const first = contents.findIndex((byte) => byte !== 0);
-      const significant = first < 0 ? 0 : contents.length - first;
-      return significant >= 8 ? null : `the serial number has ${significant} significant octets; 64 random bits need at least 8`;
+      if (contents.length !== octets || contents[0] !== 0x40) {
+        return `the serial number is ${contents.length} octets${contents.length === 0 ? '' : ` beginning 0x${(contents[0] ?? 0).toString(16).padStart(2, '0')}`}; `
+          + `Trustplane's are ${octets}, beginning 0x40, with ${serialRandomOctets * 8} random bits after the issue time`;
+      }
+      return contents.subarray(serialPrefixOctets).some((byte) => byte !== 0) ? null : `the serial number's ${serialRandomOctets * 8} random bits are all zero`;
     },
   },
   {
