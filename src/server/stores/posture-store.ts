@@ -1,10 +1,13 @@
 // Posture's counts (core/monitor/posture.ts), read with seven aggregate queries so that no credential is
-// ever loaded on its own: one scan of the live credentials grouped by class, kind, exposure list and age
-// bucket; counts per class and per status, which their indexes answer; the ten places most unmanaged
-// secrets are kept; one scan of the changes; and two queries over revocations for M06. Each class's
-// policy is applied in TypeScript over the groups (at most ~1000 classes), not passed to SQL.
+// ever loaded on its own: one scan of the live credentials grouped by class, kind, exposure list and
+// small facts (age bucket, lifetime, storage); counts per class and per status, which their indexes
+// answer; the ten places most unmanaged secrets are kept (a partial index); one scan of the changes; and
+// two queries over revocations for M06. Each class's policy is applied in TypeScript over the groups (at
+// most ~1000 classes), not passed to SQL.
 //
-// Both databases read the same SQL: timestamps are fixed-width ISO-8601 UTC text, so comparing text
+// Both databases read the same SQL but for how the credential groups are counted: GROUP BY on
+// PostgreSQL, which hashes; on SQLite, which would sort every row, an aggregate that counts in a hash map
+// (DatabaseCapabilities.countByKeyFunction). Timestamps are fixed-width ISO-8601 UTC text, so comparing text
 // compares instants, and the spans that need arithmetic are computed with integers from the text.
 // Daily snapshots of the posture, for a trend, live here too.
 import { sql } from 'kysely';
@@ -164,10 +167,13 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     const rank = thresholdsPassed(lifetimeLimitsMs.length, (index) => lifetimeExceeds(lifetimeLimitsMs[index] as number));
     // A credential's small facts as the digits of one integer, so that a group is (class, kind, exposure, facts).
     const digits: FactDigit[] = [
+      // 0 outside a managed store, 1 in one, 2 not recorded.
       { radix: 3, value: sql`coalesce(c.managed_storage, 2)` },
       { radix: 2, value: sql`c.no_expiry` },
       { radix: ageEdgesMs.length + 1, value: sql`c.age_bucket` },
+      // 0 lifetime unknown, else 1 + how many of the limits it exceeds.
       { radix: lifetimeLimitsMs.length + 2, value: sql`case when c.lifetime is null then 0 else ${rank} + 1 end` },
+      // 1 over the CA/B maximum, 0 within it, 2 not a certificate with both dates.
       { radix: 3, value: sql`case when c.lifetime is null or c.cab_limit is null then 2 when c.lifetime + c.tie > c.cab_limit then 1 else 0 end` },
     ];
     const facts = digits.slice(1).reduce<RawBuilder<number | string>>((number, digit) => sql`(${number}) * ${sql.lit(digit.radix)} + ${digit.value}`, sql`cast(${digits[0]!.value} as bigint)`);
