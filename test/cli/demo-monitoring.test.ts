@@ -300,5 +300,20 @@ for (const target of databaseTargets) {
       assert.deepEqual([record.approvals, record.executor, record.verifier, record.separationOfDuties.met], [['person:carol'], 'person:ivan', 'person:erin', true]);
       assert.ok(pack.summary.slaMet >= 1);
     });
+
+    test('Globex engaged again: Erin reinstates it, and its offboarding stays on record, reinstated', async () => {
+      const reinstated = await as('erin', ['offboard', 'reinstate', 'partner:globex', '--reason', 'new contract signed']);
+      assert.equal(reinstated.code, 0, reinstated.stderr);
+      assert.match(reinstated.stdout, /partner:globex is no longer offboarded/);
+      assert.match(reinstated.stdout, /revoked tokens and delegations stay revoked/);
+      const shown = await as('carol', ['offboard', 'show', 'partner:globex']);
+      assert.match(shown.stdout, /Reinstated by person:erin at .*: new contract signed/);
+      const twice = await as('erin', ['offboard', 'reinstate', 'partner:globex', '--reason', 'again']);
+      assert.notEqual(twice.code, 0);
+      assert.match(twice.stderr, /partner:globex is not offboarded/);
+      const bare = await as('erin', ['offboard', 'reinstate', 'partner:globex']);
+      assert.notEqual(bare.code, 0);
+      assert.match(bare.stderr, /--reason/);
+    });
   });
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { databaseTargets } from '../support/databases.ts';
 import { startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
 import type { DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
+import { departedPeopleOf } from '../../src/core/monitor/index.ts';
 
 type Plan = { subject: string; delegations: { id: string }[]; tokens: { principal: string }[]; cancel: { changeId: string }[]; revocations: { classId: string; trigger: string; credentials: { id: string }[] }[]; tasks: { kind: string; text: string }[] };
 type Offboarding = { id: string; subject: string; at: string; changes: { id: string; classId: string; status: string; dueAt: string | null; onTime: boolean | null; credentials: string[] }[]; progress: { verified: number; total: number; complete: boolean } };
@@ -152,6 +153,33 @@ for (const target of databaseTargets) {
       const tasks = (owner.json().plan as Plan).tasks.map((task) => task.text);
       assert.ok(tasks.some((text) => text.startsWith('class internal-mtls: name a new technical owner')), tasks.join('\n'));
       assert.ok(tasks.some((text) => /delegation .* was granted by person:dave/.test(text)));
+    });
+
+    test('a person rehired is reinstated: no longer offboarded, so alerts reach them again and they can be offboarded again; the first offboarding stays on record', async () => {
+      const departedIn = async () => departedPeopleOf(await tp.services.unitOfWork((tx) => tx.monitor.offboarded()));
+      assert.ok((await departedIn()).has('ivan'));
+      const bare = await tp.as('carol', 'POST', '/api/v1/offboardings/person:ivan/reinstate', { reason: '' });
+      assert.equal(bare.statusCode, 400, bare.body);
+      assert.equal((await tp.as('dave', 'POST', '/api/v1/offboardings/person:ivan/reinstate', { reason: 'rehired' })).statusCode, 403, 'only an administrator reinstates');
+      assert.ok((await departedIn()).has('ivan'), 'a refused or invalid request changed nothing');
+
+      const first = (await tp.as('carol', 'GET', '/api/v1/offboardings/person:ivan')).json() as Offboarding;
+      const reinstated = await tp.as('carol', 'POST', '/api/v1/offboardings/person:ivan/reinstate', { reason: 'rehired in platform' });
+      assert.equal(reinstated.statusCode, 200, reinstated.body);
+      assert.equal(reinstated.json().id, first.id);
+      assert.deepEqual([reinstated.json().reinstatement.by, reinstated.json().reinstatement.reason], ['person:carol', 'rehired in platform']);
+      assert.equal((await departedIn()).has('ivan'), false);
+      const again = await tp.as('carol', 'POST', `/api/v1/offboardings/${first.id}/reinstate`, { reason: 'twice' });
+      assert.equal(again.statusCode, 409, again.body);
+      assert.match(again.json().detail ?? again.body, /person:ivan is not offboarded: offboarding off_\w+ was reinstated at .* by person:carol/);
+
+      const second = await offboard('carol', { kind: 'person', id: 'ivan', reason: 'left again' });
+      assert.equal(second.statusCode, 200, second.body);
+      assert.ok((await departedIn()).has('ivan'));
+      const shown = (await tp.as('carol', 'GET', '/api/v1/offboardings/person:ivan')).json() as Offboarding & { reinstatement: unknown };
+      assert.deepEqual([shown.id, shown.reinstatement], [second.json().offboarding.id, null], 'by subject, the offboarding in force');
+      const firstNow = (await tp.as('carol', 'GET', `/api/v1/offboardings/${first.id}`)).json() as Offboarding & { reinstatement: { reason: string } | null };
+      assert.equal(firstNow.reinstatement?.reason, 'rehired in platform', 'the first stays, reinstated');
     });
 
     test('the list comes newest first, a page at a time; a bad page is refused', async () => {

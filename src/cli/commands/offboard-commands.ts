@@ -1,7 +1,8 @@
 // `trustplane offboard person|partner|workload ID`: what leaving means for trust. `--dry-run` shows the
 // plan and changes nothing; without it the plan is carried out in one step, and `offboard show` follows the
-// revocations it filed until every one is verified.
+// revocations it filed until every one is verified. `offboard reinstate` takes a subject back.
 import type { Command } from 'commander';
+import { finalStatuses } from '../../core/changes/change-lifecycle.ts';
 import type { Output } from '../output.ts';
 import { action } from '../run-command.ts';
 import { minute, requireFlag, wholeNumber } from './change-commands.ts';
@@ -17,6 +18,7 @@ type PlanView = {
 
 type OffboardingView = {
   id: string; subject: string; at: string; by: string; reason: string; plan: PlanView;
+  reinstatement: { at: string; by: string; reason: string } | null;
   changes: { id: string; classId: string; status: string; trigger: string | null; dueAt: string | null; verifiedAt: string | null; credentials: string[]; onTime: boolean | null }[];
   progress: { verified: number; total: number; complete: boolean; overdue: number };
 };
@@ -42,6 +44,8 @@ const printPlan = (output: Output, plan: PlanView, done: boolean): void => {
 const printProgress = (output: Output, offboarding: OffboardingView): void => {
   const { progress } = offboarding;
   output.line(`Offboarding ${offboarding.id} of ${offboarding.subject}, by ${offboarding.by} at ${minute(offboarding.at)}: ${offboarding.reason}`);
+  const back = offboarding.reinstatement;
+  if (back !== null) output.line(`Reinstated by ${back.by} at ${minute(back.at)}: ${back.reason}`);
   if (progress.total === 0) return output.line('No revocations to follow.');
   output.line(`Revocations verified: ${progress.verified} of ${progress.total}${progress.complete ? ' (complete)' : ''}${progress.overdue > 0 ? `, ${progress.overdue} past their SLA` : ''}`);
   output.table(offboarding.changes.map((change) => [
@@ -90,7 +94,8 @@ export const registerOffboardCommands = (program: Command): void => {
         if (result.items.length === 0) return output.line(offset === 0 ? 'No offboardings yet.' : `No offboardings after the newest ${offset}.`);
         output.table(result.items.map((entry) => [
           entry.id, entry.subject, minute(entry.at), entry.by, `${entry.progress.verified}/${entry.progress.total} verified${entry.progress.overdue > 0 ? `, ${entry.progress.overdue} overdue` : ''}`,
-        ]), ['ID', 'SUBJECT', 'AT', 'BY', 'REVOCATIONS']);
+          entry.reinstatement === null ? '-' : minute(entry.reinstatement.at),
+        ]), ['ID', 'SUBJECT', 'AT', 'BY', 'REVOCATIONS', 'REINSTATED']);
         if (result.items.length === limit) output.line(`There may be more: --offset ${offset + limit}`);
       });
     }));
@@ -104,6 +109,21 @@ export const registerOffboardCommands = (program: Command): void => {
         printProgress(output, result);
         output.line();
         printPlan(output, result.plan, true);
+      });
+    }));
+
+  offboard.command('reinstate')
+    .description('take an offboarded person, partner or workload back (rehired, engaged again); what the offboarding revoked stays revoked')
+    .argument('<id>', 'the offboarding id (off_…) or its subject (person:ivan)')
+    .option('--reason <text>', 'why, in a few words (required)')
+    .action(action(async ({ client, output }, id: string, options: { reason?: string }) => {
+      const reason = requireFlag('--reason', options.reason, 'say why, in a few words');
+      const result = await client().post<OffboardingView>(`/api/v1/offboardings/${encodeURIComponent(id)}/reinstate`, { reason });
+      output.result(result, () => {
+        output.line(`${result.subject} is no longer offboarded: alerts route to them again, and they can be offboarded again.`);
+        output.line('What the offboarding did stays done: revoked tokens and delegations stay revoked (issue new tokens; declare new delegations).');
+        const underWay = result.changes.filter((change) => !(finalStatuses as readonly string[]).includes(change.status));
+        if (underWay.length > 0) output.line(`Revocations it filed still under way (cancel those no longer wanted): ${underWay.map((change) => `${change.id} (${change.status})`).join(', ')}`);
       });
     }));
 };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import { describeLocation, migrateToLatest, openDatabase } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -29,6 +30,30 @@ for (const target of databaseTargets) {
       assert.deepEqual(await migrateToLatest(database.database), []);
     } finally {
       await database.destroy();
+    }
+  });
+}
+
+for (const target of databaseTargets) {
+  test(`offboardings recorded before 0007 stay, and a subject can then be offboarded again once reinstated, on ${target.name}`, async () => {
+    const empty = await target.createEmpty();
+    const database = await openDatabase(empty.location);
+    try {
+      const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.capabilities) });
+      assert.equal((await migrator.migrateTo('0006-posture-indexes')).error, undefined);
+      const first = { id: 'off_1', subject: 'person:ivan', at: '2026-11-01T10:00:00.000Z', by: 'person:carol', reason: 'left', plan: '{"changeIds":[]}' };
+      await sql`insert into offboardings (id, subject, at, by, reason, plan) values (${first.id}, ${first.subject}, ${first.at}, ${first.by}, ${first.reason}, ${first.plan})`.execute(database.db);
+      assert.deepEqual(await migrateToLatest(database), ['0007-offboarding-reinstatement']);
+      const kept = await database.db.selectFrom('offboardings').selectAll().execute();
+      assert.deepEqual(kept, [{ ...first, reinstated_at: null, reinstated_by: null, reinstated_reason: null }]);
+      const second = { ...first, id: 'off_2', at: '2026-11-20T10:00:00.000Z' };
+      await assert.rejects(database.db.insertInto('offboardings').values(second).execute(), (error) => database.capabilities.isUniqueViolation(error), 'one offboarding in force per subject');
+      await database.db.updateTable('offboardings').set({ reinstated_at: '2026-11-10T10:00:00.000Z', reinstated_by: 'person:carol', reinstated_reason: 'rehired' }).where('id', '=', 'off_1').execute();
+      await database.db.insertInto('offboardings').values(second).execute();
+      assert.equal((await database.db.selectFrom('offboardings').select('id').execute()).length, 2);
+    } finally {
+      await database.close();
+      await empty.drop();
     }
   });
 }

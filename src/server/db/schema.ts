@@ -243,7 +243,10 @@ export type SchedulerLeaseTable = { name: string; holder: string; acquired_at: I
 
 export type JobRunTable = { name: string; last_run_at: IsoTime; last_node: string };
 
-export type OffboardingTable = { id: string; subject: string; at: IsoTime; by: string; reason: string; plan: string };
+export type OffboardingTable = {
+  id: string; subject: string; at: IsoTime; by: string; reason: string; plan: string;
+  reinstated_at: IsoTime | null; reinstated_by: string | null; reinstated_reason: string | null;
+};
 
 export type PostureSnapshotTable = { day: string; at: IsoTime; metrics: string };
 

@@ -1,5 +1,5 @@
-// Offboarding over the API: plan or carry out the offboarding of a person, partner or workload
-// (`administer`, decided by Cedar), and follow its revocations until every one is verified (`read`).
+// Offboarding over the API: plan or carry out the offboarding of a person, partner or workload, or take
+// one back (`administer`, decided by Cedar), and follow its revocations until every one is verified (`read`).
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,6 +19,7 @@ const planSchema = z.object({
 
 const offboardingSchema = z.object({
   id: z.string(), subject: z.string(), at: isoTimeSchema, by: z.string(), reason: z.string(), plan: planSchema,
+  reinstatement: z.object({ at: isoTimeSchema, by: z.string(), reason: z.string() }).nullable(),
   changes: z.array(z.object({
     id: z.string(), classId: z.string(), status: z.string(), trigger: z.string().nullable(), dueAt: isoTimeSchema.nullable(), verifiedAt: isoTimeSchema.nullable(),
     credentials: z.array(z.string()), onTime: z.boolean().nullable(),
@@ -54,6 +55,17 @@ export const offboardingRoutes = (offboarding: OffboardingService) => (app: Fast
       response: { 200: listEnvelope(offboardingSchema) },
     },
   }, async (request) => ({ items: await offboarding.list(request.query) }));
+
+  api.post('/api/v1/offboardings/:id/reinstate', {
+    config: { action: 'administer' },
+    schema: {
+      tags: ['offboarding'],
+      summary: 'Take an offboarded subject back (rehired, engaged again): by offboarding id or subject; what the offboarding revoked stays revoked',
+      params: z.object({ id: opaqueIdSchema }),
+      body: z.object({ reason: z.string().trim().min(1, 'say why, in a few words').max(2000) }).strict(),
+      response: { 200: offboardingSchema },
+    },
+  }, async (request) => offboarding.reinstate(actorFrom(request), request.params.id, request.body.reason));
 
   api.get('/api/v1/offboardings/:id', {
     config: { action: 'read' },

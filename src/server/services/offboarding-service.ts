@@ -11,6 +11,7 @@
 // verify them, as for any change), one change per class, each with the SLA of its trigger. Progress is
 // the state of those changes, until every one is verified.
 import { offboardingTriggers, systemPrincipals } from '../../core/authz/governance-policies.ts';
+import { finalStatuses } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import { governedActions, idPattern } from '../../core/governance/index.ts';
@@ -18,7 +19,7 @@ import type { Governance, RevocationReason } from '../../core/governance/index.t
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
-import type { OffboardingCredential } from '../stores/monitor-store.ts';
+import type { OffboardingCredential, StoredOffboarding } from '../stores/monitor-store.ts';
 import type { Actor } from './actor.ts';
 import { requestIdOf } from './actor.ts';
 import { isDenial } from './authz-service.ts';
@@ -45,6 +46,8 @@ export type OffboardingChange = { id: string; classId: string; status: string; t
 
 export type OffboardingRecord = {
   id: string; subject: string; at: string; by: string; reason: string; plan: OffboardingPlan;
+  /** When the subject was taken back (rehired, engaged again): it is no longer offboarded, and may be offboarded again. */
+  reinstatement: { at: string; by: string; reason: string } | null;
   /** The revocation changes it filed, as they stand now. */
   changes: OffboardingChange[];
   /** Verified revocations of all it filed; complete when they are all verified. */
@@ -220,7 +223,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
     person: planPerson, partner: planPartner, workload: planWorkload,
   };
 
-  const record = async (tx: UnitOfWorkContext, stored: { id: string; subject: string; at: string; by: string; reason: string; plan: unknown }): Promise<OffboardingRecord> => {
+  const record = async (tx: UnitOfWorkContext, stored: StoredOffboarding): Promise<OffboardingRecord> => {
     const plan = stored.plan as StoredPlan;
     const filed: OffboardingChange[] = [];
     const now = clock.now().toISOString();
@@ -236,7 +239,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
     const verified = filed.filter((change) => change.status === 'verified').length;
     const { changeIds: _changeIds, ...shown } = plan;
     return {
-      id: stored.id, subject: stored.subject, at: stored.at, by: stored.by, reason: stored.reason, plan: shown, changes: filed,
+      id: stored.id, subject: stored.subject, at: stored.at, by: stored.by, reason: stored.reason, plan: shown, reinstatement: stored.reinstatement, changes: filed,
       progress: { verified, total: filed.length, complete: verified === filed.length, overdue: filed.filter((change) => change.onTime === false && change.status !== 'verified').length },
     };
   };
@@ -250,7 +253,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
       try {
         return await unitOfWork(async (tx) => {
           const earlier = await tx.monitor.offboardingOf(subject);
-          if (earlier !== null) throw new TrustplaneError('CONFLICT', `${subject} was already offboarded at ${earlier.at} by ${earlier.by} (offboarding ${earlier.id}); \`trustplane offboard show ${earlier.id}\` shows its progress`);
+          if (earlier !== null && earlier.reinstatement === null) throw new TrustplaneError('CONFLICT', `${subject} was already offboarded at ${earlier.at} by ${earlier.by} (offboarding ${earlier.id}); \`trustplane offboard show ${earlier.id}\` shows its progress`);
           const snapshot = await authz.snapshot(tx);
           const plan = await planners[input.kind](tx, snapshot, input.id);
           if (input.dryRun) return { dryRun: true, plan, offboarding: null };
@@ -284,7 +287,7 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
             if (isDenial(filed)) throw new Refused(filed);
             changeIds.push(filed.id);
           }
-          const stored = { id, subject, at: now.toISOString(), by: actor.ref, reason: input.reason, plan: { ...plan, changeIds } satisfies StoredPlan };
+          const stored = { id, subject, at: now.toISOString(), by: actor.ref, reason: input.reason, plan: { ...plan, changeIds } satisfies StoredPlan, reinstatement: null };
           await tx.monitor.insertOffboarding(stored);
           await audit(`offboard.${input.kind}`, subject, {
             reason: input.reason, delegations: plan.delegations.map((delegation) => delegation.id), tokens: plan.tokens.length, cancelled: plan.cancel.map((entry) => entry.changeId),
@@ -301,6 +304,34 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
     /** Offboardings, newest first, a page at a time, each with the progress of its revocations. */
     list: (page: { limit: number; offset: number }): Promise<OffboardingRecord[]> =>
       unitOfWork(async (tx) => Promise.all((await tx.monitor.offboardings(page)).map((stored) => record(tx, stored)))),
+
+    /**
+     * Takes an offboarded subject back (a person rehired, a partner engaged again, a workload restored):
+     * alerts route to them again and they may be offboarded again later. What the offboarding did stays
+     * done and on record: revoked tokens and delegations stay revoked (new ones are issued or declared), and
+     * the revocations it filed go on until someone cancels them.
+     */
+    async reinstate(actor: Actor, idOrSubject: string, reason: string): Promise<OffboardingRecord> {
+      return unitOfWork(async (tx) => {
+        const stored = await tx.monitor.offboardingOf(idOrSubject);
+        if (stored === null) throw new TrustplaneError('NOT_FOUND', `no offboarding ${idOrSubject}; \`trustplane offboard list\` shows them`);
+        if (stored.reinstatement !== null) {
+          throw new TrustplaneError('INVALID_TRANSITION', `${stored.subject} is not offboarded: offboarding ${stored.id} was reinstated at ${stored.reinstatement.at} by ${stored.reinstatement.by}`);
+        }
+        const reinstatement = { at: clock.now().toISOString(), by: actor.ref, reason };
+        if (!await tx.monitor.reinstateOffboarding(stored.id, reinstatement)) {
+          throw new TrustplaneError('CONFLICT', `offboarding ${stored.id} changed at the same moment (someone else reinstated ${stored.subject}); look at it again`);
+        }
+        const shown = await record(tx, { ...stored, reinstatement });
+        const snapshot = await authz.snapshot(tx);
+        await tx.audit.append({
+          at: new Date(reinstatement.at), actor: actor.ref, action: 'offboard.reinstate', target: stored.subject, ...requestIdOf(actor),
+          ...(snapshot.version === null ? {} : { governanceVersion: snapshot.version }),
+          details: { offboarding: stored.id, reason, offboardedAt: stored.at, revocationsUnderWay: shown.changes.filter((change) => !(finalStatuses as readonly string[]).includes(change.status)).map((change) => change.id) },
+        });
+        return shown;
+      });
+    },
 
     /** One offboarding by its id or its subject (partner:globex). */
     async show(idOrSubject: string): Promise<OffboardingRecord> {

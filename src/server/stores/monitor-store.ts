@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { likeLiteral } from './credential-query.ts';
 import type { MonitoredChange, MonitoredCredential, MonitoredReview } from '../../core/monitor/index.ts';
-import type { DatabaseSchema } from '../db/schema.ts';
+import type { DatabaseSchema, OffboardingTable } from '../db/schema.ts';
 
 const monitoredColumns = [
   'id', 'name', 'kind', 'class_id', 'status', 'not_before', 'not_after', 'last_rotated_at', 'created_at', 'key_algorithm', 'key_size',
@@ -31,6 +31,16 @@ export type OffboardingCredential = {
 
 /** Statuses a revocation can still be waiting in. */
 const endedStatuses = ['verified', 'rejected', 'cancelled'];
+
+export type StoredOffboarding = {
+  id: string; subject: string; at: string; by: string; reason: string; plan: unknown;
+  reinstatement: { at: string; by: string; reason: string } | null;
+};
+
+const toStoredOffboarding = (row: OffboardingTable): StoredOffboarding => ({
+  id: row.id, subject: row.subject, at: row.at, by: row.by, reason: row.reason, plan: JSON.parse(row.plan) as unknown,
+  reinstatement: row.reinstated_at === null ? null : { at: row.reinstated_at, by: row.reinstated_by ?? '', reason: row.reinstated_reason ?? '' },
+});
 
 export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<DatabaseSchema>) => ({
   /** Up to `limit` credentials after `afterId` in id order, with their consuming workloads. */
@@ -138,18 +148,28 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
   },
 
   async insertOffboarding(offboarding: { id: string; subject: string; at: string; by: string; reason: string; plan: unknown }): Promise<void> {
-    await trx.insertInto('offboardings').values({ ...offboarding, plan: JSON.stringify(offboarding.plan) }).execute();
+    const { id, subject, at, by, reason, plan } = offboarding;
+    await trx.insertInto('offboardings').values({ id, subject, at, by, reason, plan: JSON.stringify(plan) }).execute();
   },
 
   /** Offboardings, newest first, a page at a time. */
-  async offboardings(page: { limit: number; offset: number }): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown }[]> {
+  async offboardings(page: { limit: number; offset: number }): Promise<StoredOffboarding[]> {
     const rows = await trx.selectFrom('offboardings').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
-    return rows.map((row) => ({ ...row, plan: JSON.parse(row.plan) as unknown }));
+    return rows.map(toStoredOffboarding);
   },
 
-  async offboardingOf(subject: string): Promise<{ id: string; subject: string; at: string; by: string; reason: string; plan: unknown } | null> {
-    const row = await trx.selectFrom('offboardings').selectAll().where((eb) => eb.or([eb('subject', '=', subject), eb('id', '=', subject)])).executeTakeFirst();
-    return row === undefined ? null : { ...row, plan: JSON.parse(row.plan) as unknown };
+  /** An offboarding by its id, or a subject's newest (person:ivan): the one in force, or the last reinstated. */
+  async offboardingOf(idOrSubject: string): Promise<StoredOffboarding | null> {
+    const row = await trx.selectFrom('offboardings').selectAll().where((eb) => eb.or([eb('subject', '=', idOrSubject), eb('id', '=', idOrSubject)]))
+      .orderBy(sql`case when reinstated_at is null then 0 else 1 end`).orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    return row === undefined ? null : toStoredOffboarding(row);
+  },
+
+  /** Marks an offboarding reinstated; false when it already was (someone else, at the same moment). */
+  async reinstateOffboarding(id: string, reinstatement: { at: string; by: string; reason: string }): Promise<boolean> {
+    const result = await trx.updateTable('offboardings').set({ reinstated_at: reinstatement.at, reinstated_by: reinstatement.by, reinstated_reason: reinstatement.reason })
+      .where('id', '=', id).where('reinstated_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   },
 
   /** Active certificates of a class that expire by `before`, issued by the built-in CA, with no change in progress. */
@@ -191,8 +211,9 @@ export const createMonitorStore = (trx: Transaction<DatabaseSchema> | Kysely<Dat
     return failed;
   },
 
+  /** Subjects offboarded and not reinstated. */
   async offboarded(): Promise<Set<string>> {
-    const rows = await trx.selectFrom('offboardings').select('subject').execute();
+    const rows = await trx.selectFrom('offboardings').select('subject').where('reinstated_at', 'is', null).execute();
     return new Set(rows.map((row) => row.subject));
   },
 });

@@ -7,6 +7,7 @@ import { pkiMigration } from './0003-pki.ts';
 import { auditLogMigration } from './0004-audit-log.ts';
 import { monitoringMigration } from './0005-monitoring.ts';
 import { postureIndexesMigration } from './0006-posture-indexes.ts';
+import { offboardingReinstatementMigration } from './0007-offboarding-reinstatement.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -17,6 +18,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0004-audit-log': auditLogMigration(capabilities),
       '0005-monitoring': monitoringMigration(capabilities),
       '0006-posture-indexes': postureIndexesMigration(),
+      '0007-offboarding-reinstatement': offboardingReinstatementMigration(),
     };
   },
 });
