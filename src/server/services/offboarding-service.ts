@@ -9,7 +9,8 @@
 //   it consumes, and lists those it shares as tasks.
 // Revocations are requested by the system principal (so the class's own people approve, execute and
 // verify them, as for any change), one change per class, each with the SLA of its trigger. Progress is
-// the state of those changes, until every one is verified.
+// the state of those changes, until every one is verified. A subject taken back is reinstated: no longer
+// offboarded (so alerts route to them again), and it may be offboarded again; the offboarding stays.
 import { offboardingTriggers, systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { finalStatuses } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
