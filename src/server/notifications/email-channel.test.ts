@@ -118,6 +118,28 @@ describe('the email channel when delivery fails', () => {
     }
   });
 
+  test('gives up within the delivery budget when the server answers every command in time but the whole takes longer', async () => {
+    // Each answer comes after 300 ms, inside the per-command timeouts (an 800 ms budget allows 400 ms of
+    // silence), but the sender and two recipients take 900 ms in all.
+    const slowly = (callback: () => void) => setTimeout(callback, 300);
+    const smtp = await startSmtpSink({
+      disableReverseLookup: true,
+      onMailFrom: (_address, _session, callback) => slowly(() => callback()),
+      onRcptTo: (_address, _session, callback) => slowly(() => callback()),
+    });
+    try {
+      const { handlers } = createNotificationChannels({ smtp: { url: smtp.url, from: 'trustplane@example.com' } }, { deliveryTimeoutMs: 800 });
+      const started = performance.now();
+      await assert.rejects(handlers.get('notify.email')!(stored(alertEmail('alert', expiring, [alice, bob], options))),
+        new RegExp(`^Error: the alert email to 2 recipients was not sent through smtp://127\\.0\\.0\\.1:${smtp.port}: it did not finish within 0\\.8 s$`));
+      assert.ok(performance.now() - started < 1000, 'it did not wait for the slow server to finish');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(smtp.received.length, 0, 'the message was never completed');
+    } finally {
+      await smtp.close();
+    }
+  });
+
   test('throws when nothing listens at the server\'s address', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

@@ -23,7 +23,9 @@ export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'wa
   const secrets = passwordForms(url);
   const redact = (text: string): string => secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
   // Within the delivery's budget (under the outbox lease), so a hung server fails this attempt rather than
-  // overlapping the next: a quarter each to connect and to be greeted, the rest for any silence after.
+  // overlapping the next: a quarter each to connect and to be greeted, the rest for any silence after; and
+  // the whole send is aborted when the budget is spent, so a server that answers slowly but steadily (each
+  // command inside the timeouts) cannot hold it past the lease either.
   const budget = deps.deliveryTimeoutMs ?? 40_000;
   const transport = createTransport({
     url: settings.url, connectionTimeout: Math.min(10_000, budget / 4), greetingTimeout: Math.min(10_000, budget / 4), socketTimeout: Math.min(30_000, budget / 2),
@@ -43,8 +45,10 @@ export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'wa
         to: message.to.map((recipient) => ({ name: recipient.name, address: recipient.email })),
         subject: message.subject,
         text: message.text,
+        signal: AbortSignal.timeout(budget),
       });
     } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') throw new Error(`${what} was not sent through ${server}: it did not finish within ${budget / 1000} s`);
       // eslint-disable-next-line preserve-caught-error -- the cause could carry the password and would be logged whole; its message, redacted, is kept
       throw new Error(redact(`${what} was not sent through ${server}: ${error instanceof Error ? error.message : String(error)}`));
     }
