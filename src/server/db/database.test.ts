@@ -58,6 +58,28 @@ for (const target of databaseTargets) {
   });
 }
 
+for (const target of databaseTargets) {
+  test(`a rebuild of offboardings stopped halfway leaves the old table as it was, and the next start migrates it, on ${target.name}`, async () => {
+    const empty = await target.createEmpty();
+    const database = await openDatabase(empty.location);
+    try {
+      const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.capabilities) });
+      assert.equal((await migrator.migrateTo('0006-posture-indexes')).error, undefined);
+      await sql`insert into offboardings (id, subject, at, by, reason, plan) values ('off_1', 'partner:globex', '2026-11-01T10:00:00.000Z', 'person:erin', 'ended', '{}')`.execute(database.db);
+      // A view on the table stops the rebuild: PostgreSQL refuses the drop, SQLite the rename after it.
+      await sql`create view offboardings_probe as select id from offboardings`.execute(database.db);
+      await assert.rejects(migrateToLatest(database), /database migration 0007-offboarding-reinstatement failed/);
+      assert.deepEqual((await sql<{ id: string }>`select id from offboardings`.execute(database.db)).rows, [{ id: 'off_1' }]);
+      await sql`drop view offboardings_probe`.execute(database.db);
+      assert.deepEqual(await migrateToLatest(database), ['0007-offboarding-reinstatement']);
+      assert.deepEqual((await sql<{ id: string; reinstated_at: string | null }>`select id, reinstated_at from offboardings`.execute(database.db)).rows, [{ id: 'off_1', reinstated_at: null }]);
+    } finally {
+      await database.close();
+      await empty.drop();
+    }
+  });
+}
+
 test('a PostgreSQL URL is described without its password, and an unreachable database is NOT_READY', async () => {
   assert.equal(describeLocation({ kind: 'postgres', url: 'postgres://app:s3cret@db.example:5432/trustplane' }), 'PostgreSQL postgres://app:***@db.example:5432/trustplane');
   await assert.rejects(openDatabase({ kind: 'postgres', url: 'postgres://app:s3cret@127.0.0.1:9/none' }), (error: Error & { code?: string }) => {
