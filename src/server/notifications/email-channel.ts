@@ -48,7 +48,7 @@ export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'wa
         signal: AbortSignal.timeout(budget),
       });
     } catch (error) {
-      if (error instanceof Error && error.name === 'AbortError') throw new Error(`${what} was not sent through ${server}: it did not finish within ${budget / 1000} s`);
+      if (error instanceof Error && error.name === 'AbortError') throw new Error(`${what} was not sent through ${server}: it did not finish within ${budget / 1000} s`, { cause: error });
       // eslint-disable-next-line preserve-caught-error -- the cause could carry the password and would be logged whole; its message, redacted, is kept
       throw new Error(redact(`${what} was not sent through ${server}: ${error instanceof Error ? error.message : String(error)}`));
     }
