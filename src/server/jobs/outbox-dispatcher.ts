@@ -3,15 +3,22 @@
 // 1 min by default: how long a delivery may take before another node may try it), with a compare-and-set,
 // so two nodes never deliver it at once, and a node that dies mid-delivery leaves it to another once the
 // lease lapses; a failed delivery is retried with exponential backoff (10 s, 20 s, 40 s, … up to 1 h).
-// Topics without a handler here wait for theirs.
+// Topics without a handler here wait for theirs. A handler may fan a message out instead of delivering it:
+// the messages it returns are written in the transaction that marks this one delivered.
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../platform.ts';
 
 /** Which outbox message a delivery is: the same on every attempt, so a receiver can tell a repeat. */
 export type OutboxMessage = { seq: number; createdAt: string };
 
-/** Delivers one message's payload; the dispatcher always says which message it is (tests may not). */
-export type OutboxHandler = (payload: Record<string, unknown>, message?: OutboxMessage) => Promise<void>;
+/** A message a delivery hands on, for another topic: written in the transaction that marks this one delivered. */
+export type OutboxFollowUp = { topic: string; payload: Record<string, unknown> };
+
+/**
+ * Delivers one message's payload; the dispatcher always says which message it is (tests may not). A
+ * handler may return follow-ups instead of delivering: a message that fans out to one per channel.
+ */
+export type OutboxHandler = (payload: Record<string, unknown>, message?: OutboxMessage) => Promise<void | readonly OutboxFollowUp[]>;
 
 export const defaultOutboxLeaseMs = 60_000;
 /** Deliveries in flight at once per node. */
@@ -40,8 +47,18 @@ export const createOutboxDispatcher = (deps: { database: Database; clock: Clock;
           .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', claimedAt.toISOString())])).executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) return;
         try {
-          await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>, { seq: Number(message.seq), createdAt: message.created_at });
-          await db.updateTable('outbox').set({ delivered_at: deps.clock.now().toISOString(), attempts: Number(message.attempts) + 1, last_error: null }).where('seq', '=', message.seq).execute();
+          const followUps = await deps.handlers.get(message.topic)!(JSON.parse(message.payload) as Record<string, unknown>, { seq: Number(message.seq), createdAt: message.created_at }) ?? [];
+          const at = deps.clock.now().toISOString();
+          const markDelivered = (trx: typeof db) => trx.updateTable('outbox').set({ delivered_at: at, attempts: Number(message.attempts) + 1, last_error: null }).where('seq', '=', message.seq).execute();
+          if (followUps.length === 0) {
+            await markDelivered(db);
+          } else {
+            // The follow-ups and this delivery commit together: neither is lost, nor written twice.
+            await db.transaction().execute(async (trx) => {
+              await trx.insertInto('outbox').values(followUps.map((followUp) => ({ created_at: at, topic: followUp.topic, payload: JSON.stringify(followUp.payload), delivered_at: null }))).execute();
+              await markDelivered(trx);
+            });
+          }
           delivered += 1;
         } catch (error) {
           const attempts = Number(message.attempts) + 1;

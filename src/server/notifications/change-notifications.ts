@@ -4,10 +4,9 @@
 // message becomes one email to all of them. Partners are told about their own changes (a revoked
 // delegation, a change of theirs approved); nobody who is not declared is.
 //
-// When webhooks are configured, each message is also posted to them (Standard Webhooks, with a Slack text),
-// before the email: if the email then fails, the retry posts again under the same webhook-id, which
-// receivers drop as a repeat, and the email is sent once, when it succeeds.
-import { createHash } from 'node:crypto';
+// When webhooks are configured, each message is also posted to them (Standard Webhooks, with a Slack text).
+// A message fans out to one per channel (`notification.email`, `notification.webhook`), each retried on
+// its own.
 import { z } from 'zod';
 import type { Governance } from '../../core/governance/index.ts';
 import type { OutboxHandler, OutboxMessage } from '../jobs/outbox-dispatcher.ts';
@@ -79,50 +78,97 @@ const webhookEventOf = (event: string): string => {
   return subject === 'review' || subject === 'delegation' ? `${subject}.${rest.join('_')}` : `change.${event}`;
 };
 
-/**
- * The webhook id of a message: from the outbox row (the same on every attempt, and unique), or, for a
- * payload delivered outside the outbox, from its content.
- */
-const webhookIdOf = (payload: ChangeNotification, message: OutboxMessage | undefined): string =>
-  message === undefined
-    ? `ntf_${createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32)}`
-    : `ntf_${Date.parse(message.createdAt).toString(36)}_${message.seq}`;
+/** The webhook id of a message: from its outbox row, the same on every attempt and unique. */
+const webhookIdOf = (message: OutboxMessage): string => `ntf_${Date.parse(message.createdAt).toString(36)}_${message.seq}`;
 
-/** The JSON a webhook receives: the notification's facts, and a `text` a Slack incoming webhook shows. */
-export const changeWebhook = (message: ChangeNotification, id: string, at: Date) => {
+const changeWebhookSchema = z.object({
+  event: z.string().regex(/^(change|review|delegation)\.[a-z_]+$/),
+  // Standard Webhooks signs "id.timestamp.body": an id with a "." could blur where one part ends.
+  id: z.string().min(1).max(256).regex(/^[A-Za-z0-9_-]+$/),
+  timestamp: z.iso.datetime(),
+  notification: changeNotificationSchema.extend({ event: z.string() }),
+  text: z.string().min(1).max(4000),
+});
+
+/** The JSON a webhook receives: the notification's facts as of when it was written, and a `text` a Slack incoming webhook shows. */
+export const changeWebhook = (message: ChangeNotification, id: string, writtenAt: string): z.infer<typeof changeWebhookSchema> => {
   const { subject, next } = describe(message);
-  const { recipients, event, ...facts } = message;
   return {
-    event: webhookEventOf(event), id, timestamp: at.toISOString(), notification: { event, ...facts, recipients },
+    event: webhookEventOf(message.event), id, timestamp: new Date(writtenAt).toISOString(), notification: message,
     text: `Trustplane: ${slackEscape(subject)}.${next === null ? '' : ` Next: \`${slackEscape(next)}\``}`,
   };
 };
 
+/** The topics a change notification fans out to, one per channel, each delivered and retried on its own. */
+export const changeNotificationTopics = { email: 'notification.email', webhook: 'notification.webhook' } as const;
+
+/**
+ * A change notification that waited longer than this for a channel (one configured since) is not sent:
+ * it would announce as news what was decided long ago.
+ */
+export const changeNotificationStaleAfterMs = 24 * 3_600_000;
+
+const parsedWith = <T>(schema: z.ZodType<T>, topic: string, payload: unknown): T => {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new Error(`the ${topic} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return parsed.data;
+};
+
 type ChangeChannelDeps = Pick<ChannelDeps, 'warn' | 'deliveryTimeoutMs' | 'clock'> & { governance?: () => Promise<Governance | null> };
 
-/** The handler of `notification` messages: webhooks when configured, then email when SMTP and governance are; undefined when neither. */
-export const changeNotificationHandler = (settings: NotificationSettings, deps: ChangeChannelDeps): OutboxHandler | undefined => {
-  const governance = deps.governance;
-  const email = settings.smtp === undefined || governance === undefined ? undefined : emailHandler(settings.smtp, deps);
-  const webhooks = settings.webhooks === undefined || settings.webhooks.length === 0 ? undefined : webhookPoster(settings.webhooks, deps);
-  if (email === undefined && webhooks === undefined) return undefined;
+const emailConfigured = (settings: NotificationSettings, deps: ChangeChannelDeps): boolean => settings.smtp !== undefined && deps.governance !== undefined;
+const webhooksConfigured = (settings: NotificationSettings): boolean => settings.webhooks !== undefined && settings.webhooks.length > 0;
+
+/**
+ * `notification` messages fan out: one message per configured channel, written with this one's delivery
+ * in one transaction (outbox-dispatcher.ts), so that a failing webhook never holds up the email, nor a
+ * failing mail server repeat the webhook. Undefined when no channel is configured: they wait.
+ */
+export const changeNotificationFanOut = (settings: NotificationSettings, deps: ChangeChannelDeps): OutboxHandler | undefined => {
+  const [email, webhooks] = [emailConfigured(settings, deps), webhooksConfigured(settings)];
+  if (!email && !webhooks) return undefined;
   return async (payload, message) => {
-    const parsed = changeNotificationSchema.safeParse(payload);
-    if (!parsed.success) throw new Error(`the ${changeNotificationTopic} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-    if (webhooks !== undefined) {
-      const id = webhookIdOf(parsed.data, message);
-      await webhooks(id, JSON.stringify(changeWebhook(parsed.data, id, deps.clock.now())));
-    }
-    if (email === undefined || governance === undefined) return;
-    const to = recipientsOf(await governance(), parsed.data.recipients);
-    // Nobody with an address (a service account, someone no longer declared): no email, and nothing to retry.
-    if (to.length === 0) return;
-    await email(changeEmail(parsed.data, to) as unknown as Record<string, unknown>);
+    const notification = parsedWith(changeNotificationSchema, changeNotificationTopic, payload);
+    if (message === undefined) throw new Error(`a ${changeNotificationTopic} message fans out from the outbox, which says which message it is`);
+    if (deps.clock.now().getTime() - Date.parse(message.createdAt) > changeNotificationStaleAfterMs) return [];
+    return [
+      ...(email ? [{ topic: changeNotificationTopics.email, payload: notification }] : []),
+      ...(webhooks ? [{ topic: changeNotificationTopics.webhook, payload: changeWebhook(notification, webhookIdOf(message), message.createdAt) }] : []),
+    ];
   };
 };
 
 export const changeNotificationChannel: NotificationChannel = {
   name: 'change-notifications',
   topic: changeNotificationTopic,
-  handler: (settings, deps) => changeNotificationHandler(settings, deps),
+  handler: (settings, deps) => changeNotificationFanOut(settings, deps),
+};
+
+export const changeEmailChannel: NotificationChannel = {
+  name: 'change-email',
+  topic: changeNotificationTopics.email,
+  handler: (settings, deps) => {
+    const governance = deps.governance;
+    if (settings.smtp === undefined || governance === undefined) return undefined;
+    const send = emailHandler(settings.smtp, deps);
+    return async (payload) => {
+      const notification = parsedWith(changeNotificationSchema, changeNotificationTopics.email, payload);
+      const to = recipientsOf(await governance(), notification.recipients);
+      // Nobody with an address (a service account, someone no longer declared): nothing to send, and nothing to retry.
+      if (to.length > 0) await send(changeEmail(notification, to) as unknown as Record<string, unknown>);
+    };
+  },
+};
+
+export const changeWebhookChannel: NotificationChannel = {
+  name: 'change-webhook',
+  topic: changeNotificationTopics.webhook,
+  handler: (settings, deps) => {
+    if (settings.webhooks === undefined || settings.webhooks.length === 0) return undefined;
+    const postToAll = webhookPoster(settings.webhooks, deps);
+    return async (payload) => {
+      const body = parsedWith(changeWebhookSchema, changeNotificationTopics.webhook, payload);
+      await postToAll(body.id, JSON.stringify(body));
+    };
+  },
 };

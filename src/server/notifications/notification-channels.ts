@@ -7,7 +7,7 @@ import { systemClock } from '../platform.ts';
 import { emailChannel } from './email-channel.ts';
 import type { NotificationSettings } from './notification-settings.ts';
 import { webhookChannel } from './webhook-channel.ts';
-import { changeNotificationChannel } from './change-notifications.ts';
+import { changeEmailChannel, changeNotificationChannel, changeWebhookChannel } from './change-notifications.ts';
 import type { Governance } from '../../core/governance/index.ts';
 
 export type ChannelDeps = {
@@ -36,7 +36,7 @@ export const defaultDeliveryTimeoutMs = 40_000;
 /** What a delivery may take under a lease: three quarters of it, and never more than the default. */
 export const deliveryTimeoutFor = (leaseMs: number): number => Math.min(defaultDeliveryTimeoutMs, Math.floor(leaseMs * 0.75));
 
-const registeredChannels: readonly NotificationChannel[] = [emailChannel, webhookChannel, changeNotificationChannel];
+const registeredChannels: readonly NotificationChannel[] = [emailChannel, webhookChannel, changeNotificationChannel, changeEmailChannel, changeWebhookChannel];
 
 export const createNotificationChannels = (
   settings: NotificationSettings, deps: Partial<ChannelDeps> = {},

@@ -27,7 +27,7 @@ const startReceiver = (answer: Omit<WebhookSinkOptions, 'path'> = {}) => startWe
 const webhookHandlerFor = (endpoints: WebhookEndpoint[], deps: Parameters<typeof createNotificationChannels>[1] = {}) => {
   const { handlers, channels } = createNotificationChannels({ webhooks: endpoints }, deps);
   // Change notifications go to the same webhooks (change-notifications.test.ts).
-  assert.deepEqual(channels, ['webhook', 'change-notifications']);
+  assert.deepEqual(channels, ['webhook', 'change-notifications', 'change-webhook']);
   return handlers.get('notify.webhook')!;
 };
 
@@ -128,8 +128,8 @@ describe('the notification channel registry', () => {
     assert.deepEqual(createNotificationChannels({}), { handlers: new Map(), channels: [] });
     const both = createNotificationChannels({ smtp: { url: 'smtp://127.0.0.1:2525', from: 'trustplane@localhost' }, webhooks: [{ url: 'https://hooks.example/a', secret }] });
     // Change notifications need governance to find people's addresses; without it, they go by webhook only.
-    assert.deepEqual(both.channels, ['email', 'webhook', 'change-notifications']);
-    assert.deepEqual([...both.handlers.keys()], ['notify.email', 'notify.webhook', 'notification']);
+    assert.deepEqual(both.channels, ['email', 'webhook', 'change-notifications', 'change-webhook']);
+    assert.deepEqual([...both.handlers.keys()], ['notify.email', 'notify.webhook', 'notification', 'notification.webhook']);
   });
 });
 
