@@ -171,7 +171,7 @@ for (const target of databaseTargets) {
       assert.equal((await departedIn()).has('ivan'), false);
       const again = await tp.as('carol', 'POST', `/api/v1/offboardings/${first.id}/reinstate`, { reason: 'twice' });
       assert.equal(again.statusCode, 409, again.body);
-      assert.match(again.json().detail ?? again.body, /person:ivan is not offboarded: offboarding off_\w+ was reinstated at .* by person:carol/);
+      assert.match(again.json().detail ?? again.body, /offboarding off_\w+ was already reinstated at .* by person:carol; person:ivan is not offboarded/);
 
       const second = await offboard('carol', { kind: 'person', id: 'ivan', reason: 'left again' });
       assert.equal(second.statusCode, 200, second.body);
@@ -180,6 +180,9 @@ for (const target of databaseTargets) {
       assert.deepEqual([shown.id, shown.reinstatement], [second.json().offboarding.id, null], 'by subject, the offboarding in force');
       const firstNow = (await tp.as('carol', 'GET', `/api/v1/offboardings/${first.id}`)).json() as Offboarding & { reinstatement: { reason: string } | null };
       assert.equal(firstNow.reinstatement?.reason, 'rehired in platform', 'the first stays, reinstated');
+      const old = await tp.as('carol', 'POST', `/api/v1/offboardings/${first.id}/reinstate`, { reason: 'by the old id' });
+      assert.equal(old.statusCode, 409, old.body);
+      assert.match(old.json().detail, new RegExp(`person:ivan was offboarded again by ${second.json().offboarding.id}, which is the one to reinstate`));
     });
 
     test('the list comes newest first, a page at a time; a bad page is refused', async () => {

@@ -123,7 +123,10 @@ export const registerOffboardCommands = (program: Command): void => {
         output.line(`${result.subject} is no longer offboarded: alerts route to them again, and they can be offboarded again.`);
         output.line('What the offboarding did stays done: revoked tokens and delegations stay revoked (issue new tokens; declare new delegations).');
         const underWay = result.changes.filter((change) => !(finalStatuses as readonly string[]).includes(change.status));
-        if (underWay.length > 0) output.line(`Revocations it filed still under way (cancel those no longer wanted): ${underWay.map((change) => `${change.id} (${change.status})`).join(', ')}`);
+        const cancellable = underWay.filter((change) => change.status === 'requested' || change.status === 'approved');
+        if (cancellable.length > 0) output.line(`Revocations it filed not yet executed (cancel those no longer wanted): ${cancellable.map((change) => `${change.id} (${change.status})`).join(', ')}`);
+        const executing = underWay.filter((change) => !cancellable.includes(change));
+        if (executing.length > 0) output.line(`Revocations it filed already carried out, to verify: ${executing.map((change) => `${change.id} (${change.status})`).join(', ')}`);
       });
     }));
 };

@@ -313,11 +313,14 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
      * the revocations it filed go on until someone cancels them.
      */
     async reinstate(actor: Actor, idOrSubject: string, reason: string): Promise<OffboardingRecord> {
+      if (reason.trim() === '' || reason.length > 2000) throw new TrustplaneError('VALIDATION_FAILED', 'say why the subject is reinstated, in a few words (at most 2,000 characters)');
       return unitOfWork(async (tx) => {
         const stored = await tx.monitor.offboardingOf(idOrSubject);
         if (stored === null) throw new TrustplaneError('NOT_FOUND', `no offboarding ${idOrSubject}; \`trustplane offboard list\` shows them`);
         if (stored.reinstatement !== null) {
-          throw new TrustplaneError('INVALID_TRANSITION', `${stored.subject} is not offboarded: offboarding ${stored.id} was reinstated at ${stored.reinstatement.at} by ${stored.reinstatement.by}`);
+          const current = await tx.monitor.offboardingOf(stored.subject);
+          const inForce = current !== null && current.reinstatement === null ? `; ${stored.subject} was offboarded again by ${current.id}, which is the one to reinstate` : `; ${stored.subject} is not offboarded`;
+          throw new TrustplaneError('CONFLICT', `offboarding ${stored.id} was already reinstated at ${stored.reinstatement.at} by ${stored.reinstatement.by}${inForce}`);
         }
         const reinstatement = { at: clock.now().toISOString(), by: actor.ref, reason };
         if (!await tx.monitor.reinstateOffboarding(stored.id, reinstatement)) {
