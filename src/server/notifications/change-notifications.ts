@@ -12,7 +12,7 @@ import type { Governance } from '../../core/governance/index.ts';
 import type { OutboxHandler, OutboxMessage } from '../jobs/outbox-dispatcher.ts';
 import { emailHandler } from './email-channel.ts';
 import type { ChannelDeps, NotificationChannel } from './notification-channels.ts';
-import { slackEscape } from './notification-message.ts';
+import { parseMessage, slackEscape } from './notification-message.ts';
 import type { EmailMessage, Recipient } from './notification-message.ts';
 import type { NotificationSettings } from './notification-settings.ts';
 import { webhookPoster } from './webhook-channel.ts';
@@ -108,12 +108,6 @@ export const changeNotificationTopics = { email: 'notification.email', webhook: 
  */
 export const changeNotificationStaleAfterMs = 24 * 3_600_000;
 
-const parsedWith = <T>(schema: z.ZodType<T>, topic: string, payload: unknown): T => {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new Error(`the ${topic} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  return parsed.data;
-};
-
 type ChangeChannelDeps = Pick<ChannelDeps, 'warn' | 'deliveryTimeoutMs' | 'clock'> & { governance?: () => Promise<Governance | null> };
 
 const emailConfigured = (settings: NotificationSettings, deps: ChangeChannelDeps): boolean => settings.smtp !== undefined && deps.governance !== undefined;
@@ -128,7 +122,7 @@ export const changeNotificationFanOut = (settings: NotificationSettings, deps: C
   const [email, webhooks] = [emailConfigured(settings, deps), webhooksConfigured(settings)];
   if (!email && !webhooks) return undefined;
   return async (payload, message) => {
-    const notification = parsedWith(changeNotificationSchema, changeNotificationTopic, payload);
+    const notification = parseMessage(changeNotificationSchema, changeNotificationTopic, payload);
     if (message === undefined) throw new Error(`a ${changeNotificationTopic} message fans out from the outbox, which says which message it is`);
     if (deps.clock.now().getTime() - Date.parse(message.createdAt) > changeNotificationStaleAfterMs) return [];
     return [
@@ -152,7 +146,7 @@ export const changeEmailChannel: NotificationChannel = {
     if (settings.smtp === undefined || governance === undefined) return undefined;
     const send = emailHandler(settings.smtp, deps);
     return async (payload) => {
-      const notification = parsedWith(changeNotificationSchema, changeNotificationTopics.email, payload);
+      const notification = parseMessage(changeNotificationSchema, changeNotificationTopics.email, payload);
       const to = recipientsOf(await governance(), notification.recipients);
       // Nobody with an address (a service account, someone no longer declared): nothing to send, and nothing to retry.
       if (to.length > 0) await send(changeEmail(notification, to) as unknown as Record<string, unknown>);
@@ -167,7 +161,7 @@ export const changeWebhookChannel: NotificationChannel = {
     if (settings.webhooks === undefined || settings.webhooks.length === 0) return undefined;
     const postToAll = webhookPoster(settings.webhooks, deps);
     return async (payload) => {
-      const body = parsedWith(changeWebhookSchema, changeNotificationTopics.webhook, payload);
+      const body = parseMessage(changeWebhookSchema, changeNotificationTopics.webhook, payload);
       await postToAll(body.id, JSON.stringify(body));
     };
   },

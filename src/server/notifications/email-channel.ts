@@ -4,7 +4,7 @@
 import { createTransport } from 'nodemailer';
 import type { OutboxHandler } from '../jobs/outbox-dispatcher.ts';
 import type { ChannelDeps, NotificationChannel } from './notification-channels.ts';
-import { emailMessageSchema, notificationTopics } from './notification-message.ts';
+import { emailMessageSchema, notificationTopics, parseMessage } from './notification-message.ts';
 import type { SmtpSettings } from './notification-settings.ts';
 
 /** The forms the password could come back in: as written in the URL, decoded, and base64 as AUTH sends it. */
@@ -32,11 +32,7 @@ export const emailHandler = (settings: SmtpSettings, deps: Pick<ChannelDeps, 'wa
   });
 
   return async (payload) => {
-    const parsed = emailMessageSchema.safeParse(payload);
-    if (!parsed.success) {
-      throw new Error(`the ${notificationTopics.email} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-    }
-    const message = parsed.data;
+    const message = parseMessage(emailMessageSchema, notificationTopics.email, payload);
     const what = `the ${message.kind} email to ${message.to.length === 1 ? '1 recipient' : `${message.to.length} recipients`}`;
     let info;
     try {

@@ -50,6 +50,13 @@ export const webhookMessageSchema = z.object({
   text: z.string().min(1).max(4000),
 });
 
+/** An outbox message's payload as `schema` has it, or an error naming the topic and each field that is wrong. */
+export const parseMessage = <T>(schema: z.ZodType<T>, topic: string, payload: unknown): T => {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new Error(`the ${topic} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return parsed.data;
+};
+
 export type Severity = (typeof severities)[number];
 export type WebhookEvent = (typeof webhookEvents)[number];
 export type AlertNotice = z.infer<typeof alertNoticeSchema>;

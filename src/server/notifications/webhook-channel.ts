@@ -8,7 +8,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { OutboxHandler } from '../jobs/outbox-dispatcher.ts';
 import type { ChannelDeps, NotificationChannel } from './notification-channels.ts';
-import { notificationTopics, webhookMessageSchema } from './notification-message.ts';
+import { notificationTopics, parseMessage, webhookMessageSchema } from './notification-message.ts';
 import type { WebhookEndpoint } from './notification-settings.ts';
 
 /** The longest one POST may wait, unless the delivery's own budget is shorter. */
@@ -70,11 +70,8 @@ export const webhookPoster = (endpoints: readonly WebhookEndpoint[], deps: Pick<
 export const webhookHandler = (endpoints: readonly WebhookEndpoint[], deps: Pick<ChannelDeps, 'clock'> & Partial<Pick<ChannelDeps, 'deliveryTimeoutMs'>>): OutboxHandler => {
   const postToAll = webhookPoster(endpoints, deps);
   return async (payload) => {
-    const parsed = webhookMessageSchema.safeParse(payload);
-    if (!parsed.success) {
-      throw new Error(`the ${notificationTopics.webhook} message is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-    }
-    await postToAll(parsed.data.id, JSON.stringify(parsed.data));
+    const message = parseMessage(webhookMessageSchema, notificationTopics.webhook, payload);
+    await postToAll(message.id, JSON.stringify(message));
   };
 };
 
