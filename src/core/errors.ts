@@ -31,8 +31,8 @@ export class TrustplaneError extends Error {
   readonly code: ErrorCode;
   readonly details: readonly string[];
 
-  constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options);
     this.name = 'TrustplaneError';
     this.code = code;
     this.details = details;

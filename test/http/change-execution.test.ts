@@ -14,7 +14,7 @@ for (const target of databaseTargets) {
   describe(`executing changes on ${target.name}`, () => {
     let tp: DecisionRightsFixture;
     before(async () => {
-      tp = await startDecisionRightsFixture(target, { credentials: 4 });
+      tp = await startDecisionRightsFixture(target, { credentials: 6 });
     });
     after(() => tp.close());
 
@@ -70,6 +70,34 @@ for (const target of databaseTargets) {
       assert.equal(refused.statusCode, 400, refused.body);
       assert.match(refused.json().detail, /which the inventory already holds/);
       assert.equal((await tp.change(requested.json().id)).status, 'approved');
+    });
+
+    test('a connector that succeeded but whose outcome cannot be recorded fails the change at once, saying why, and changes nothing', async () => {
+      const [credential, other] = [tp.freshCredential('internal-mtls'), tp.freshCredential('internal-mtls')];
+      const { fingerprint } = (await tp.as('carol', 'GET', `/api/v1/credentials/${other}`)).json().credential;
+      // Claims to have made a certificate that is already on record: the insert of what it made fails.
+      tp.services.connectors.register({
+        id: 'duplicating', description: 'makes a credential the inventory already holds', sourceKinds: [], holds: async () => false, checkEvidence: () => ({ fingerprints: [] }),
+        execute: async () => ({
+          ok: true, summary: 'rotated to certificate 4a01', evidence: { serial: '4a01' }, produced: [{ entry: 'certificate 4a01', facts: { kind: 'x509_certificate', fingerprint, name: 'twin' } }],
+          producedHere: true, credentialStatus: null,
+        }),
+      });
+      const requested = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'rotate', credentials: [credential], reason: 'key older than policy' });
+      await tp.as('dave', 'POST', `/api/v1/changes/${requested.json().id}/approve`, {});
+      const executed = await tp.as('ivan', 'POST', `/api/v1/changes/${requested.json().id}/execute`, { connector: 'duplicating' });
+      assert.equal(executed.statusCode, 200, executed.body);
+      assert.equal(executed.json().status, 'failed', 'not left executing until its lease runs out');
+      const failed = executed.json().events.at(-1);
+      assert.equal(failed.step, 'fail');
+      assert.match(failed.details.summary, /the connector reported "rotated to certificate 4a01", but recording it failed \(a credential made just now is already in the inventory: one of cr_\w+ \(fingerprint [0-9a-f]{64}\)\)/);
+      assert.deepEqual(failed.details.evidence, { serial: '4a01' });
+      for (const id of [credential, other]) {
+        const shown = (await tp.as('carol', 'GET', `/api/v1/credentials/${id}`)).json().credential;
+        assert.deepEqual({ status: shown.status, supersededBy: shown.supersededBy }, { status: 'active', supersededBy: null }, `${id} is as it was`);
+      }
+      const again = await tp.as('ivan', 'POST', '/api/v1/changes', { action: 'rotate', credentials: [credential], reason: 'once more' });
+      assert.equal(again.statusCode, 201, `the credential is free for a new change: ${again.body}`);
     });
 
     test('a change whose connector never reports fails when its lease runs out, and frees its credential for a playbook', async () => {

@@ -42,7 +42,7 @@ export const createUnitOfWork = (database: Database, now: () => Date = () => new
     try {
       return await database.db.transaction().execute((trx) => work({
         governance: createGovernanceStore(trx),
-        credentials: createCredentialStore(trx, database.capabilities.maxBindParameters),
+        credentials: createCredentialStore(trx, database.capabilities),
         tokens: createTokenStore(trx),
         audit: createAuditStore(trx),
         authz: createAuthzStore(trx),

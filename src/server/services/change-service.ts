@@ -262,6 +262,33 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     return change;
   };
 
+  /**
+   * The connector reported success but the transaction recording it failed (a key already on record, a
+   * database that refused the write): nothing it made or changed was recorded, and a certificate it signed
+   * was never handed out. The change fails now, with what the connector reported and why recording
+   * failed, rather than staying `executing` until its lease runs out. If even that cannot be written, the
+   * first error stands.
+   */
+  const failUnrecorded = async (actor: { ref: string; requestId?: string }, id: string, summary: string, evidence: Record<string, unknown>, error: unknown): Promise<Change> => {
+    const why = error instanceof Error ? error.message : String(error);
+    try {
+      return await unitOfWork(async (tx) => {
+        const current = await loadChange(tx, id);
+        if (current.status !== 'executing') throw error;
+        const version = (await tx.governance.currentVersion())?.version ?? current.governanceVersion;
+        const failed = next(current, { status: 'failed' });
+        await tx.changes.update(failed);
+        await record(tx, actor, failed, 'fail', version, null, {
+          summary: `the connector reported "${summary}", but recording it failed (${why}), so none of it is in the inventory; request a new change`, evidence,
+        });
+        await notify(tx, failed, 'failed', [failed.requester, ...(failed.executor === null ? [] : [failed.executor])]);
+        return failed;
+      });
+    } catch {
+      throw error;
+    }
+  };
+
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
       const checked = checkRequest(input);
@@ -368,9 +395,11 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           return connector.execute({ change, credentials, evidence, governance, credentialClass, executor: actor.ref, at: clock.now() });
         })
         .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
+      let lapsed = false;
       const outcome = await unitOfWork(async (tx) => {
         const current = await loadChange(tx, change.id);
         if (current.status !== 'executing') {
+          lapsed = true;
           throw new TrustplaneError('CONFLICT', `change ${change.id} is ${current.status}: its execution lease ran out before the connector reported (${result.ok ? 'it succeeded' : result.summary}); check the system it acted on and request a new change`);
         }
         const now = clock.now().toISOString();
@@ -395,8 +424,11 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         await record(tx, actor, executed, 'executed', version, null, { summary: result.summary, evidence: result.evidence, produced: produced.map((upsert) => upsert.id) });
         await notify(tx, executed, 'executed', [executed.requester]);
         return executed;
+      }).catch((error: unknown) => {
+        if (lapsed || !result.ok) throw error;
+        return failUnrecorded(actor, change.id, result.summary, result.evidence, error);
       });
-      if (result.ok && result.afterCommit !== undefined) {
+      if (outcome.status === 'executed' && result.ok && result.afterCommit !== undefined) {
         await result.afterCommit().catch((error: unknown) => deps.onSideEffectError?.(error, `after executing change ${change.id}`));
       }
       return outcome;

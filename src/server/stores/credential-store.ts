@@ -3,13 +3,14 @@
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
+import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { CredentialTable, DatabaseSchema } from '../db/schema.ts';
 import { branchesOf, filterOf, maxMergedWindow, mergeableSorts, sortColumns } from './credential-query.ts';
 import type { CredentialFilter, CredentialQuery } from './credential-query.ts';
 import { mergeWithRecorded, toRecord, toRow } from './credential-rows.ts';
 import type { CredentialRecord, CredentialUpsert } from './credential-rows.ts';
 
-export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindParameters: number) => {
+export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBindParameters, isUniqueViolation }: Pick<DatabaseCapabilities, 'maxBindParameters' | 'isUniqueViolation'>) => {
   const workloadsOf = async (ids: readonly string[]): Promise<Map<string, string[]>> => {
     const byCredential = new Map<string, string[]>();
     if (ids.length === 0) return byCredential;
@@ -147,7 +148,15 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, maxBindP
      */
     async insertNew(credentials: readonly CredentialUpsert[], now: string): Promise<void> {
       for (let start = 0; start < credentials.length; start += batchSize) {
-        await trx.insertInto('credentials').values(credentials.slice(start, start + batchSize).map((c) => toRow(c, now))).execute();
+        const batch = credentials.slice(start, start + batchSize);
+        try {
+          await trx.insertInto('credentials').values(batch.map((c) => toRow(c, now))).execute();
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          // Made just now, so none should be on record: say which were being added, not "try it again".
+          const named = batch.slice(0, 3).map((c) => `${c.id} (fingerprint ${c.fingerprint})`).join(', ');
+          throw new TrustplaneError('CONFLICT', `a credential made just now is already in the inventory: one of ${named}${batch.length > 3 ? ` and ${batch.length - 3} more` : ''}`, [], { cause: error });
+        }
       }
       await linkWorkloads(credentials, []);
     },
