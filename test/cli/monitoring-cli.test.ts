@@ -223,7 +223,7 @@ for (const target of databaseTargets) {
 
     test('a server killed while delivering an alert\'s notifications leaves them in the outbox', async () => {
       server = await serve(dataDir, {
-        ...notifyEnv(), TRUSTPLANE_SMTP_URL: silentSmtp.url, TRUSTPLANE_WEBHOOK_URLS: silentReceiver.url, TRUSTPLANE_OUTBOX_LEASE: '2s',
+        ...notifyEnv(), TRUSTPLANE_SMTP_URL: silentSmtp.url, TRUSTPLANE_WEBHOOK_URLS: silentReceiver.url, TRUSTPLANE_OUTBOX_LEASE: '8s',
       });
       await applyDemoGovernance(empty.dataDir, as(bootstrap));
       daveToken = (await fullTokensFor(['dave'], as(bootstrap))).get('dave')!;
