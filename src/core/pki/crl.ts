@@ -18,7 +18,7 @@ import { issuerFromCertificate } from './certificate-template.ts';
 import { derHeader } from './der.ts';
 import { crlReasonCodes } from './revocation-reasons.ts';
 import type { CrlReasonCode } from './revocation-reasons.ts';
-import { encodeSignedStructure, signatureAlgorithmIdentifier } from './sign-certificate.ts';
+import { encodeSignedStructureFromParts, signatureAlgorithmIdentifier } from './sign-certificate.ts';
 import type { Signer } from './signer.ts';
 
 export type CrlEntry = {
@@ -36,11 +36,23 @@ export type CrlInput = {
   crlNumber: bigint;
   thisUpdate: Date;
   nextUpdate: Date;
-  revoked: Iterable<CrlEntry>;
+  /** The entries in the order they are listed, or already encoded by encodeCrlEntries (a page at a time, say). */
+  revoked: Iterable<CrlEntry> | EncodedCrlEntries;
   signer: Signer;
   /** The issuingDistributionPoint (§5.2.5) of a partitioned CRL: the URL this CRL is published at. */
   idp?: { url: string };
 };
+
+/** Revoked-certificate entries already in DER, in pieces written by encodeCrlEntries, listed in order. */
+export type EncodedCrlEntries = { readonly encoded: readonly Uint8Array[] };
+
+/**
+ * The DER of these entries as revokedCertificates lists them (without the list's own header), to be
+ * handed to buildCrl with others as `{ encoded: [...] }`. A CA with a million revoked certificates can
+ * then encode them a page at a time as it reads them, never holding a million entries at once, and a
+ * server can answer requests between pages.
+ */
+export const encodeCrlEntries = (entries: Iterable<CrlEntry>): Uint8Array => writeRevokedCertificates(entries);
 
 /** A DER CertificateList v2 (RFC 5280 §5.1). */
 export const buildCrl = async (input: CrlInput): Promise<Uint8Array> => {
@@ -49,7 +61,8 @@ export const buildCrl = async (input: CrlInput): Promise<Uint8Array> => {
     const shown = (date: Date) => (Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString());
     throw new TrustplaneError('VALIDATION_FAILED', `the CRL's nextUpdate (${shown(input.nextUpdate)}) must be after its thisUpdate (${shown(input.thisUpdate)})`);
   }
-  const entries = writeRevokedCertificates(input.revoked);
+  const entries = 'encoded' in input.revoked ? input.revoked.encoded : [writeRevokedCertificates(input.revoked)];
+  const entriesLength = entries.reduce((sum, part) => sum + part.length, 0);
   const extensions = new Uint8Array(AsnConvert.serialize(new Extensions([
     extension(id_ce_authorityKeyIdentifier, false, AsnConvert.serialize(new AuthorityKeyIdentifier({ keyIdentifier }))),
     extension(id_ce_cRLNumber, false, crlNumberDer(input.crlNumber)),
@@ -62,12 +75,11 @@ export const buildCrl = async (input: CrlInput): Promise<Uint8Array> => {
     new Uint8Array(AsnConvert.serialize(new Time(input.thisUpdate))),
     new Uint8Array(AsnConvert.serialize(new Time(input.nextUpdate))),
     // An empty list is left out, not encoded empty (§5.1.2.6).
-    ...(entries.length === 0 ? [] : [derHeader(0x30, entries.length), entries]),
+    ...(entriesLength === 0 ? [] : [derHeader(0x30, entriesLength), ...entries]),
     derHeader(0xa0, extensions.length), extensions,
   ];
   const tbsLength = tbsContents.reduce((sum, part) => sum + part.length, 0);
-  const tbsHeader = derHeader(0x30, tbsLength);
-  return encodeSignedStructure(Buffer.concat([tbsHeader, ...tbsContents], tbsHeader.length + tbsLength), input.signer);
+  return encodeSignedStructureFromParts([derHeader(0x30, tbsLength), ...tbsContents], input.signer);
 };
 
 /** The issuer Name and key identifier a CRL repeats from its CA certificate, after checking the signer holds that CA's key. */

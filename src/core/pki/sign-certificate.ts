@@ -3,7 +3,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, TBSCertificate } from '@peculiar/asn1-x509';
 import { TrustplaneError } from '../errors.ts';
-import { derBitString, derNull, sequence } from './der.ts';
+import { derBitString, derHeader, derNull, sequence } from './der.ts';
 import { signatureAlgorithmOf } from './signer.ts';
 import type { CaKeyAlgorithm, Signer } from './signer.ts';
 
@@ -26,6 +26,38 @@ export const encodeSignedStructure = async (tbs: Uint8Array, signer: Signer): Pr
   const algorithm = algorithmIdentifierDer(signer.keyAlgorithm);
   // A signature is whole octets: the BIT STRING's unused-bits octet is 0 (X.690 §8.6.2.2).
   return new Uint8Array(sequence(tbs, algorithm, derBitString(signature)));
+};
+
+/** Room after a large TBS for its AlgorithmIdentifier and signature BIT STRING: an RSA-4096 signature is 512 octets. */
+const signatureRoom = 1024;
+/** Room before it for the outer SEQUENCE's tag and length (at most 4 length octets). */
+const headerRoom = 6;
+
+/**
+ * The same signed structure from the TBS given in pieces, written once into one buffer with room before
+ * it for the outer header and after it for the algorithm and signature. For a large structure (a CRL over
+ * a million entries is 46 MB) that is one copy where joining the pieces and then each layer took three,
+ * and each copy of that size held the event loop for tens of milliseconds.
+ */
+export const encodeSignedStructureFromParts = async (tbsParts: readonly Uint8Array[], signer: Signer): Promise<Uint8Array> => {
+  const tbsLength = tbsParts.reduce((sum, part) => sum + part.length, 0);
+  const out = Buffer.allocUnsafeSlow(headerRoom + tbsLength + signatureRoom);
+  let at = headerRoom;
+  for (const part of tbsParts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  const tbs = out.subarray(headerRoom, at);
+  const signature = await signer.sign(tbs);
+  const algorithm = algorithmIdentifierDer(signer.keyAlgorithm);
+  const bitString = derBitString(signature);
+  if (algorithm.length + bitString.length > signatureRoom) return new Uint8Array(sequence(tbs, algorithm, bitString));
+  out.set(algorithm, at);
+  out.set(bitString, at + algorithm.length);
+  const end = at + algorithm.length + bitString.length;
+  const header = derHeader(0x30, end - headerRoom);
+  out.set(header, headerRoom - header.length);
+  return out.subarray(headerRoom - header.length, end);
 };
 
 const algorithmIdentifiers = new Map<CaKeyAlgorithm, Uint8Array>();

@@ -27,6 +27,8 @@ export type DatabaseCapabilities = {
    * a few parameters to parse and plan instead of one per value (PostgreSQL).
    */
   readonly insertFromArrays: boolean;
+  /** The column type of raw octets, read back as a Buffer. */
+  readonly binaryColumnType: 'blob' | 'bytea';
 };
 
 const errorCode = (error: unknown): unknown => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
@@ -42,6 +44,7 @@ export const sqliteCapabilities: DatabaseCapabilities = {
   lockRowsForUpdate: false,
   countByKeyFunction: sqliteCountByKeyFunction,
   insertFromArrays: false,
+  binaryColumnType: 'blob',
 };
 
 export const postgresCapabilities: DatabaseCapabilities = {
@@ -52,4 +55,5 @@ export const postgresCapabilities: DatabaseCapabilities = {
   lockRowsForUpdate: true,
   countByKeyFunction: null,
   insertFromArrays: true,
+  binaryColumnType: 'bytea',
 };

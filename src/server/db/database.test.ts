@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import { describeLocation, migrateToLatest, openDatabase } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { createUnitOfWork } from './unit-of-work.ts';
+import { crlPartBytes } from '../stores/ca-store.ts';
 
 test('migrations are applied once when two nodes start on one PostgreSQL database at the same moment', async () => {
   const target = databaseTargets.find((candidate) => candidate.name === 'postgresql');
@@ -34,6 +37,13 @@ for (const target of databaseTargets) {
   });
 }
 
+/** Migrates up to `name`; the names of the migrations that ran. */
+const migratedTo = async (migrator: Migrator, name: string): Promise<string[]> => {
+  const { error, results } = await migrator.migrateTo(name);
+  assert.equal(error, undefined);
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+};
+
 for (const target of databaseTargets) {
   test(`offboardings recorded before 0007 stay, and a subject can then be offboarded again once reinstated, on ${target.name}`, async () => {
     const empty = await target.createEmpty();
@@ -43,7 +53,7 @@ for (const target of databaseTargets) {
       assert.equal((await migrator.migrateTo('0006-posture-indexes')).error, undefined);
       const first = { id: 'off_1', subject: 'person:ivan', at: '2026-11-01T10:00:00.000Z', by: 'person:carol', reason: 'left', plan: '{"changeIds":[]}' };
       await sql`insert into offboardings (id, subject, at, by, reason, plan) values (${first.id}, ${first.subject}, ${first.at}, ${first.by}, ${first.reason}, ${first.plan})`.execute(database.db);
-      assert.deepEqual(await migrateToLatest(database), ['0007-offboarding-reinstatement']);
+      assert.deepEqual(await migratedTo(migrator, '0007-offboarding-reinstatement'), ['0007-offboarding-reinstatement']);
       const kept = await database.db.selectFrom('offboardings').selectAll().execute();
       assert.deepEqual(kept, [{ ...first, reinstated_at: null, reinstated_by: null, reinstated_reason: null }]);
       const second = { ...first, id: 'off_2', at: '2026-11-20T10:00:00.000Z' };
@@ -71,8 +81,36 @@ for (const target of databaseTargets) {
       await assert.rejects(migrateToLatest(database), /database migration 0007-offboarding-reinstatement failed/);
       assert.deepEqual((await sql<{ id: string }>`select id from offboardings`.execute(database.db)).rows, [{ id: 'off_1' }]);
       await sql`drop view offboardings_probe`.execute(database.db);
-      assert.deepEqual(await migrateToLatest(database), ['0007-offboarding-reinstatement']);
+      assert.deepEqual(await migratedTo(migrator, '0007-offboarding-reinstatement'), ['0007-offboarding-reinstatement']);
       assert.deepEqual((await sql<{ id: string; reinstated_at: string | null }>`select id, reinstated_at from offboardings`.execute(database.db)).rows, [{ id: 'off_1', reinstated_at: null }]);
+    } finally {
+      await database.close();
+      await empty.drop();
+    }
+  });
+}
+
+for (const target of databaseTargets) {
+  test(`a CRL stored whole before 0008 moves into parts and reads back the same, on ${target.name}`, async () => {
+    const empty = await target.createEmpty();
+    const database = await openDatabase(empty.location);
+    try {
+      const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.capabilities) });
+      await migratedTo(migrator, '0007-offboarding-reinstatement');
+      const der = randomBytes(crlPartBytes * 2 + 1234);
+      await sql`insert into crls (ca_id, crl_number, this_update, next_update, revoked_count, der)
+        values ('acme-ca', 7, '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z', 3, ${der.toString('base64')})`.execute(database.db);
+      assert.deepEqual(await migrateToLatest(database), ['0008-crl-parts']);
+      const parts = await sql<{ part: number | string; size: number | string }>`select part, length(der) as size from crl_parts where ca_id = 'acme-ca' and crl_number = 7 order by part`.execute(database.db);
+      assert.deepEqual(parts.rows.map((row) => [Number(row.part), Number(row.size)]), [[0, crlPartBytes], [1, crlPartBytes], [2, 1234]]);
+      const read = await createUnitOfWork(database)(async (tx) => {
+        const info = await tx.ca.crlInfo('acme-ca');
+        const parts = [0, 1, 2, 3].map((part) => tx.ca.crlPart('acme-ca', 7, part));
+        return { info, parts: await Promise.all(parts) };
+      });
+      assert.deepEqual(read.info, { caId: 'acme-ca', crlNumber: 7, thisUpdate: '2026-11-20T00:00:00.000Z', nextUpdate: '2026-11-21T00:00:00.000Z', revokedCount: 3, bytes: der.length });
+      assert.equal(read.parts[3], null, 'three parts, no more');
+      assert.ok(Buffer.concat(read.parts.slice(0, 3) as Buffer[]).equals(der), 'the same octets, in order');
     } finally {
       await database.close();
       await empty.drop();

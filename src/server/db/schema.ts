@@ -208,7 +208,10 @@ export type IssuedCertificateTable = {
   revocation_reason: string | null;
 };
 
-export type CrlTable = { ca_id: string; crl_number: number; this_update: IsoTime; next_update: IsoTime; revoked_count: number; der: string };
+/** The latest CRL of each CA; its DER is in crl_parts under its number. */
+export type CrlTable = { ca_id: string; crl_number: number; this_update: IsoTime; next_update: IsoTime; revoked_count: number; bytes: number };
+/** A CRL's DER in parts of at most crlPartBytes (migration 0008), in order of `part`. */
+export type CrlPartTable = { ca_id: string; crl_number: number; part: number; der: Buffer };
 
 export type SecretVersionTable = {
   credential_id: string;
@@ -271,6 +274,7 @@ export type DatabaseSchema = {
   certificate_authorities: CertificateAuthorityTable;
   issued_certificates: IssuedCertificateTable;
   crls: CrlTable;
+  crl_parts: CrlPartTable;
   secret_versions: SecretVersionTable;
   alerts: AlertTable;
   scheduler_leases: SchedulerLeaseTable;

@@ -2,20 +2,23 @@
 // the last one's nextUpdate), and OCSP answers from each issuing CA's delegated responder, read live
 // from the record of issued certificates, so a revocation is answered as soon as it has committed.
 import { TrustplaneError } from '../../core/errors.ts';
-import { buildCrl } from '../../core/pki/crl.ts';
+import { buildCrl, encodeCrlEntries } from '../../core/pki/crl.ts';
 import { createOcspResponder, ocspErrorResponse } from '../../core/pki/ocsp.ts';
 import type { OcspResponder } from '../../core/pki/ocsp.ts';
 import { crlReasonByName } from '../../core/pki/revocation-reasons.ts';
 import type { IssuedCertificateReader, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
-import type { RevokedEntry, StoredCrl } from '../stores/ca-store.ts';
+import { crlPartsOf } from '../stores/ca-store.ts';
+import type { CrlInfo, StoredCrl } from '../stores/ca-store.ts';
 import { pemToDer } from './ca-service.ts';
 import type { CaService } from './ca-service.ts';
 
 /** How long a CRL is valid; a new one is published when half of that has passed, or at once on a revocation. */
 export const crlValidityMs = 24 * 3_600_000;
 /** Revoked entries read per transaction while a CRL is gathered. */
-const crlPageSize = 20_000;
+const crlPageSize = 5_000;
+
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /** How long an OCSP answer may be cached by relying parties. */
 export const ocspValidityMs = 3_600_000;
@@ -51,6 +54,30 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     return responder;
   };
 
+  // The latest CRL of each CA this node has read or published, served again while the database says it
+  // is still the latest (one small read a request instead of 46 MB at a million entries). Another node's
+  // newer CRL has a higher number, so it is read then.
+  const latestCrls = new Map<string, StoredCrl>();
+  const remember = (crl: StoredCrl): StoredCrl => {
+    const known = latestCrls.get(crl.caId);
+    if (known === undefined || known.crlNumber < crl.crlNumber) latestCrls.set(crl.caId, crl);
+    return crl;
+  };
+
+  /** A CRL's DER, read a part at a time with a turn for the event loop between parts; null if a part is gone. */
+  const readCrlDer = async (info: CrlInfo): Promise<Buffer | null> => {
+    const parts: Buffer[] = [];
+    for (let part = 0, read = 0; read < info.bytes; part += 1) {
+      const octets = await unitOfWork((tx) => tx.ca.crlPart(info.caId, info.crlNumber, part));
+      if (octets === null) return null;
+      parts.push(octets);
+      read += octets.length;
+      await yieldToEventLoop();
+    }
+    const der = Buffer.concat(parts);
+    return der.length === info.bytes ? der : null;
+  };
+
   const service = {
     /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
     async publish(caId: string): Promise<StoredCrl> {
@@ -62,32 +89,41 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
         if (number === null) throw new TrustplaneError('CONFLICT', `another CRL for ${caId} was being numbered at the same moment; try again`);
         return { authority, number };
       });
-      // Read in pages, giving the event loop a turn between them: on SQLite every read is synchronous, and
-      // OCSP must go on answering while a CRL over a million entries is gathered. A revocation committed
-      // meanwhile is in this CRL or, published after its own commit, in the next.
-      const revoked: RevokedEntry[] = [];
+      // Read in pages, each encoded as it arrives, giving the event loop a turn between them: on SQLite
+      // every read is synchronous, and OCSP must go on answering while a CRL over a million entries is
+      // gathered (a page is a few tens of milliseconds). A revocation committed meanwhile is in this CRL
+      // or, published after its own commit, in the next.
+      const encoded: Uint8Array[] = [];
+      let revokedCount = 0;
       for (let after: string | undefined; ;) {
         const page = await unitOfWork((tx) => tx.ca.revokedEntries(caId, now.toISOString(), { ...(after === undefined ? {} : { after }), limit: crlPageSize }));
-        revoked.push(...page);
+        encoded.push(encodeCrlEntries(page.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) }))));
+        revokedCount += page.length;
         if (page.length < crlPageSize) break;
         after = page.at(-1)?.serial;
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
-      const taken = { ...numbered, revoked };
+      const { authority, number } = numbered;
       const nextUpdate = new Date(now.getTime() + crlValidityMs);
       const der = await buildCrl({
-        issuerCertificate: pemToDer(taken.authority.certificatePem),
-        crlNumber: BigInt(taken.number),
-        thisUpdate: now,
-        nextUpdate,
-        revoked: taken.revoked.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) })),
-        signer: await ca.signerFor(taken.authority.keyId),
+        issuerCertificate: pemToDer(authority.certificatePem), crlNumber: BigInt(number), thisUpdate: now, nextUpdate, revoked: { encoded }, signer: await ca.signerFor(authority.keyId),
       });
-      const crl: StoredCrl = { caId, crlNumber: taken.number, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount: taken.revoked.length, der: Buffer.from(der) };
-      await unitOfWork(async (tx) => {
-        await tx.ca.storeCrl(crl);
-        await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: taken.number, revoked: taken.revoked.length, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
+      const crl: StoredCrl = {
+        caId, crlNumber: number, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount, bytes: der.byteLength,
+        der: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+      };
+      // The parts first, each in a transaction of its own with a turn for the event loop between them, then
+      // the one that makes them the latest CRL; until it commits, readers get the previous one.
+      for (const [part, octets] of crlPartsOf(crl.der).entries()) {
+        await unitOfWork((tx) => tx.ca.insertCrlPart(caId, number, part, octets));
+        await yieldToEventLoop();
+      }
+      const latest = await unitOfWork(async (tx) => {
+        if (!await tx.ca.publishCrl(crl)) return false;
+        await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: number, revoked: revokedCount, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
+        return true;
       });
+      if (latest) remember(crl);
       return crl;
     },
 
@@ -97,8 +133,15 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
 
     /** The CRL relying parties fetch: the latest, or a new one when there is none or it has lapsed. */
     async crl(caId: string): Promise<StoredCrl> {
-      const stored = await unitOfWork((tx) => tx.ca.crl(caId));
-      if (stored !== null && Date.parse(stored.nextUpdate) > clock.now().getTime()) return stored;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const info = await unitOfWork((tx) => tx.ca.crlInfo(caId));
+        if (info === null || Date.parse(info.nextUpdate) <= clock.now().getTime()) break;
+        const known = latestCrls.get(caId);
+        if (known?.crlNumber === info.crlNumber) return known;
+        const der = await readCrlDer(info);
+        // Null when a newer CRL replaced this one (and dropped its parts) while it was read: ask again.
+        if (der !== null) return remember({ ...info, der });
+      }
       return service.publish(caId);
     },
 
@@ -107,8 +150,8 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
       const now = clock.now().getTime();
       let published = 0;
       for (const authority of await ca.list()) {
-        const stored = await unitOfWork((tx) => tx.ca.crl(authority.id));
-        if (stored === null || now - Date.parse(stored.thisUpdate) >= crlValidityMs / 2) {
+        const info = await unitOfWork((tx) => tx.ca.crlInfo(authority.id));
+        if (info === null || now - Date.parse(info.thisUpdate) >= crlValidityMs / 2) {
           await service.publish(authority.id);
           published += 1;
         }

@@ -34,7 +34,27 @@ export type IssuedCertificate = {
 
 export type RevokedEntry = { serial: string; revokedAt: string; reason: string | null };
 
-export type StoredCrl = { caId: string; crlNumber: number; thisUpdate: string; nextUpdate: string; revokedCount: number; der: Buffer };
+/** What describes a CA's latest CRL; its DER is kept in parts (crl_parts) under its number. */
+export type CrlInfo = { caId: string; crlNumber: number; thisUpdate: string; nextUpdate: string; revokedCount: number; bytes: number };
+export type StoredCrl = CrlInfo & { der: Buffer };
+
+/**
+ * The most DER octets one stored part of a CRL holds. Each part is written in a transaction of its own,
+ * and on SQLite, where statements run on the event loop, a part holds the server up for milliseconds
+ * where a whole CRL over a million entries (46 MB) held it for most of a second.
+ */
+export const crlPartBytes = 2 * 1024 * 1024;
+
+/** `der` cut into parts of at most crlPartBytes, in order: views, not copies. */
+export const crlPartsOf = (der: Uint8Array): Uint8Array[] => {
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < der.length; start += crlPartBytes) parts.push(der.subarray(start, Math.min(der.length, start + crlPartBytes)));
+  return parts;
+};
+
+const toCrlInfo = (row: DatabaseSchema['crls']): CrlInfo => ({
+  caId: row.ca_id, crlNumber: Number(row.crl_number), thisUpdate: row.this_update, nextUpdate: row.next_update, revokedCount: Number(row.revoked_count), bytes: Number(row.bytes),
+});
 
 type CaRow = DatabaseSchema['certificate_authorities'];
 type IssuedRow = DatabaseSchema['issued_certificates'];
@@ -151,19 +171,41 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
     return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at as string, reason: row.revocation_reason }));
   },
 
-  /** Stores a CRL unless a newer one is there already. */
-  async storeCrl(crl: StoredCrl): Promise<void> {
-    const current = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
-    const values = { crl_number: crl.crlNumber, this_update: crl.thisUpdate, next_update: crl.nextUpdate, revoked_count: crl.revokedCount, der: crl.der.toString('base64') };
-    if (current === undefined) await trx.insertInto('crls').values({ ca_id: crl.caId, ...values }).execute();
-    else if (Number(current.crl_number) < crl.crlNumber) await trx.updateTable('crls').set(values).where('ca_id', '=', crl.caId).execute();
+  /** What describes the latest CRL of a CA, without its DER; null before the first. */
+  async crlInfo(caId: string): Promise<CrlInfo | null> {
+    const row = await trx.selectFrom('crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+    return row === undefined ? null : toCrlInfo(row);
   },
 
-  async crl(caId: string): Promise<StoredCrl | null> {
-    const row = await trx.selectFrom('crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
-    return row === undefined ? null : {
-      caId: row.ca_id, crlNumber: Number(row.crl_number), thisUpdate: row.this_update, nextUpdate: row.next_update, revokedCount: Number(row.revoked_count), der: Buffer.from(row.der, 'base64'),
-    };
+  /** One part of a CRL's DER; null when there is no such part (past the last, or dropped with an older CRL). */
+  async crlPart(caId: string, crlNumber: number, part: number): Promise<Buffer | null> {
+    const row = await trx.selectFrom('crl_parts').select('der').where('ca_id', '=', caId).where('crl_number', '=', crlNumber).where('part', '=', part).executeTakeFirst();
+    return row?.der ?? null;
+  },
+
+  /** One part of a CRL not yet published (publishCrl makes it the latest once every part is in). */
+  async insertCrlPart(caId: string, crlNumber: number, part: number, der: Uint8Array): Promise<void> {
+    await trx.insertInto('crl_parts').values({ ca_id: caId, crl_number: crlNumber, part, der: Buffer.from(der.buffer, der.byteOffset, der.byteLength) }).execute();
+  },
+
+  /**
+   * Makes a CRL whose parts are all in the latest of its CA, unless a newer one is already, and drops the
+   * parts of CRLs older than the one it replaces: that one's stay, for a reader that found it just before.
+   * A CRL that lost to a newer one has its own parts dropped. Says whether it became the latest.
+   */
+  async publishCrl(crl: CrlInfo): Promise<boolean> {
+    const current = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
+    const values = { crl_number: crl.crlNumber, this_update: crl.thisUpdate, next_update: crl.nextUpdate, revoked_count: crl.revokedCount, bytes: crl.bytes };
+    if (current !== undefined && Number(current.crl_number) >= crl.crlNumber) {
+      await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '=', crl.crlNumber).execute();
+      return false;
+    }
+    if (current === undefined) await trx.insertInto('crls').values({ ca_id: crl.caId, ...values }).execute();
+    else {
+      await trx.updateTable('crls').set(values).where('ca_id', '=', crl.caId).execute();
+      await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '<', Number(current.crl_number)).execute();
+    }
+    return true;
   },
 });
 

@@ -7,19 +7,10 @@
 // where the savepoint nests), and a rebuild stopped halfway must leave the old table as it was.
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { underSavepoint } from './savepoint.ts';
 
 export const offboardingReinstatementMigration = () => ({
-  async up(db: Kysely<unknown>): Promise<void> {
-    await sql`savepoint offboarding_reinstatement`.execute(db);
-    try {
-      await rebuild(db);
-    } catch (error) {
-      await sql`rollback to savepoint offboarding_reinstatement`.execute(db);
-      await sql`release savepoint offboarding_reinstatement`.execute(db);
-      throw error;
-    }
-    await sql`release savepoint offboarding_reinstatement`.execute(db);
-  },
+  up: (db: Kysely<unknown>): Promise<void> => underSavepoint(db, 'offboarding_reinstatement', () => rebuild(db)),
 });
 
 const rebuild = async (db: Kysely<unknown>): Promise<void> => {

@@ -8,6 +8,7 @@ import { auditLogMigration } from './0004-audit-log.ts';
 import { monitoringMigration } from './0005-monitoring.ts';
 import { postureIndexesMigration } from './0006-posture-indexes.ts';
 import { offboardingReinstatementMigration } from './0007-offboarding-reinstatement.ts';
+import { crlPartsMigration } from './0008-crl-parts.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -19,6 +20,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0005-monitoring': monitoringMigration(capabilities),
       '0006-posture-indexes': postureIndexesMigration(),
       '0007-offboarding-reinstatement': offboardingReinstatementMigration(),
+      '0008-crl-parts': crlPartsMigration(capabilities),
     };
   },
 });
