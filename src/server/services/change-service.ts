@@ -270,7 +270,10 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
    * first error stands.
    */
   const failUnrecorded = async (actor: { ref: string; requestId?: string }, id: string, summary: string, evidence: Record<string, unknown>, error: unknown): Promise<Change> => {
-    const why = error instanceof Error ? error.message : String(error);
+    // The history, the audit log and the emails keep the words of Trustplane's own errors; a driver's
+    // message goes to the server log only.
+    deps.onSideEffectError?.(error, `recording the outcome of change ${id}`);
+    const why = error instanceof TrustplaneError ? error.message : 'the database refused the write; the server log has the details';
     try {
       return await unitOfWork(async (tx) => {
         const current = await loadChange(tx, id);
@@ -284,7 +287,8 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         await notify(tx, failed, 'failed', [failed.requester, ...(failed.executor === null ? [] : [failed.executor])]);
         return failed;
       });
-    } catch {
+    } catch (failing) {
+      if (failing !== error) deps.onSideEffectError?.(failing, `recording the failure of change ${id}`);
       throw error;
     }
   };

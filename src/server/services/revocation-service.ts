@@ -78,6 +78,18 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     return der.length === info.bytes ? der : null;
   };
 
+  // Requests that arrive while a CRL is read share that read: a new CRL at a million entries is 46 MB.
+  const reading = new Map<string, Promise<Buffer | null>>();
+  const readShared = (info: CrlInfo): Promise<Buffer | null> => {
+    const key = `${info.caId}\n${info.crlNumber}`;
+    let read = reading.get(key);
+    if (read === undefined) {
+      read = readCrlDer(info).finally(() => reading.delete(key));
+      reading.set(key, read);
+    }
+    return read;
+  };
+
   const service = {
     /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
     async publish(caId: string): Promise<StoredCrl> {
@@ -135,14 +147,16 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     async crl(caId: string): Promise<StoredCrl> {
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const info = await unitOfWork((tx) => tx.ca.crlInfo(caId));
-        if (info === null || Date.parse(info.nextUpdate) <= clock.now().getTime()) break;
+        if (info === null || Date.parse(info.nextUpdate) <= clock.now().getTime()) return service.publish(caId);
         const known = latestCrls.get(caId);
         if (known?.crlNumber === info.crlNumber) return known;
-        const der = await readCrlDer(info);
+        const der = await readShared(info);
         // Null when a newer CRL replaced this one (and dropped its parts) while it was read: ask again.
         if (der !== null) return remember({ ...info, der });
       }
-      return service.publish(caId);
+      const known = latestCrls.get(caId);
+      if (known !== undefined && Date.parse(known.nextUpdate) > clock.now().getTime()) return known;
+      throw new TrustplaneError('NOT_READY', `the CRL of ${caId} was replaced three times while it was being read; ask again`);
     },
 
     /** Publishes a new CRL for every CA whose latest is past half its validity (the scheduled refresh). Returns how many. */

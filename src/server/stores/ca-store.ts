@@ -191,20 +191,23 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
   /**
    * Makes a CRL whose parts are all in the latest of its CA, unless a newer one is already, and drops the
    * parts of CRLs older than the one it replaces: that one's stay, for a reader that found it just before.
-   * A CRL that lost to a newer one has its own parts dropped. Says whether it became the latest.
+   * The number is compared in the write itself, so of two nodes publishing at once the newer CRL wins
+   * whichever commits first. A CRL that lost to a newer one has its own parts dropped. Says whether it
+   * became the latest.
    */
   async publishCrl(crl: CrlInfo): Promise<boolean> {
-    const current = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
+    const replaced = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
     const values = { crl_number: crl.crlNumber, this_update: crl.thisUpdate, next_update: crl.nextUpdate, revoked_count: crl.revokedCount, bytes: crl.bytes };
-    if (current !== undefined && Number(current.crl_number) >= crl.crlNumber) {
-      await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '=', crl.crlNumber).execute();
+    const written = await trx.insertInto('crls').values({ ca_id: crl.caId, ...values })
+      .onConflict((conflict) => conflict.column('ca_id').doUpdateSet(values).where('crls.crl_number', '<', crl.crlNumber))
+      .executeTakeFirst();
+    if (Number(written.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const latest = await trx.selectFrom('crls').select('crl_number').where('ca_id', '=', crl.caId).executeTakeFirst();
+      if (Number(latest?.crl_number) !== crl.crlNumber) await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '=', crl.crlNumber).execute();
       return false;
     }
-    if (current === undefined) await trx.insertInto('crls').values({ ca_id: crl.caId, ...values }).execute();
-    else {
-      await trx.updateTable('crls').set(values).where('ca_id', '=', crl.caId).execute();
-      await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '<', Number(current.crl_number)).execute();
-    }
+    // `replaced` may be older than what this write replaced (another node's CRL in between): then fewer parts go.
+    if (replaced !== undefined) await trx.deleteFrom('crl_parts').where('ca_id', '=', crl.caId).where('crl_number', '<', Number(replaced.crl_number)).execute();
     return true;
   },
 });

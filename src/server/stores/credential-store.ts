@@ -155,7 +155,7 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
           if (!isUniqueViolation(error)) throw error;
           // Made just now, so none should be on record: say which were being added, not "try it again".
           const named = batch.slice(0, 3).map((c) => `${c.id} (fingerprint ${c.fingerprint})`).join(', ');
-          throw new TrustplaneError('CONFLICT', `a credential made just now is already in the inventory: one of ${named}${batch.length > 3 ? ` and ${batch.length - 3} more` : ''}`, [], { cause: error });
+          throw new TrustplaneError('CONFLICT', `a credential made just now is already in the inventory, or was made twice: one of ${named}${batch.length > 3 ? ` and ${batch.length - 3} more` : ''}`, [], { cause: error });
         }
       }
       await linkWorkloads(credentials, []);
