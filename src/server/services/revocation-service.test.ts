@@ -79,6 +79,22 @@ for (const target of databaseTargets) {
       assert.ok(together.every((crl) => crl.crlNumber === third.crlNumber && crl.der === together[0]!.der), 'requests that wait for a new CRL share one read of it');
     });
 
+    test('calls to publish that arrive while one is under way share the next, which begins after them', async () => {
+      const before = (await nodeA!.unitOfWork((tx) => tx.ca.crlInfo(caId)))!;
+      const underWay = nodeA!.revocation.publish(caId);
+      // Revoked once that one is under way: it may have read the entries already, the next one cannot have.
+      await database.database.db.insertInto('issued_certificates').values({
+        ca_id: caId, serial: '41'.padEnd(32, '0'), credential_id: 'cr_burst', change_id: null, issued_at: new Date().toISOString(),
+        not_after: new Date(Date.now() + 86_400_000).toISOString(), certificate: '-', revoked_at: new Date().toISOString(), revocation_reason: 'superseded',
+      }).execute();
+      const meanwhile = await Promise.all(Array.from({ length: 4 }, () => nodeA!.revocation.publish(caId)));
+      const first = await underWay;
+      assert.ok(meanwhile.every((crl) => crl === meanwhile[0]), 'the four that arrived meanwhile got one CRL');
+      assert.ok(meanwhile[0]!.crlNumber > first.crlNumber);
+      assert.equal(meanwhile[0]!.revokedCount, before.revokedCount + 1, 'it lists what was revoked after the first began');
+      assert.equal((await nodeA!.unitOfWork((tx) => tx.ca.crlInfo(caId)))?.crlNumber, before.crlNumber + 2, 'two CRLs signed for five calls');
+    });
+
     test('a CRL that a newer one overtook while its parts were written is not made the latest, and its parts are dropped', async () => {
       const number = await nodeA!.unitOfWork((tx) => tx.ca.takeCrlNumber(caId));
       assert.ok(number !== null);

@@ -90,53 +90,78 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     return read;
   };
 
+  /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
+  const publishNow = async (caId: string): Promise<StoredCrl> => {
+    const now = clock.now();
+    const numbered = await unitOfWork(async (tx) => {
+      const authority = await tx.ca.authority(caId);
+      if (authority === null) throw new TrustplaneError('NOT_FOUND', `no built-in CA ${caId}`);
+      const number = await tx.ca.takeCrlNumber(caId);
+      if (number === null) throw new TrustplaneError('CONFLICT', `another CRL for ${caId} was being numbered at the same moment; try again`);
+      return { authority, number };
+    });
+    // Read in pages, each encoded as it arrives, giving the event loop a turn between them: on SQLite
+    // every read is synchronous, and OCSP must go on answering while a CRL over a million entries is
+    // gathered (a page is a few tens of milliseconds). A revocation committed meanwhile is in this CRL
+    // or, published after its own commit, in the next.
+    const encoded: Uint8Array[] = [];
+    let revokedCount = 0;
+    for (let after: string | undefined; ;) {
+      const page = await unitOfWork((tx) => tx.ca.revokedEntries(caId, now.toISOString(), { ...(after === undefined ? {} : { after }), limit: crlPageSize }));
+      encoded.push(encodeCrlEntries(page.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) }))));
+      revokedCount += page.length;
+      if (page.length < crlPageSize) break;
+      after = page.at(-1)?.serial;
+      await yieldToEventLoop();
+    }
+    const { authority, number } = numbered;
+    const nextUpdate = new Date(now.getTime() + crlValidityMs);
+    const der = await buildCrl({
+      issuerCertificate: pemToDer(authority.certificatePem), crlNumber: BigInt(number), thisUpdate: now, nextUpdate, revoked: { encoded }, signer: await ca.signerFor(authority.keyId),
+    });
+    const crl: StoredCrl = {
+      caId, crlNumber: number, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount, bytes: der.byteLength,
+      der: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+    };
+    // The parts first, each in a transaction of its own with a turn for the event loop between them, then
+    // the one that makes them the latest CRL; until it commits, readers get the previous one.
+    for (const [part, octets] of crlPartsOf(crl.der).entries()) {
+      await unitOfWork((tx) => tx.ca.insertCrlPart(caId, number, part, octets));
+      await yieldToEventLoop();
+    }
+    const latest = await unitOfWork(async (tx) => {
+      if (!await tx.ca.publishCrl(crl)) return false;
+      await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: number, revoked: revokedCount, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
+      return true;
+    });
+    if (latest) remember(crl);
+    return crl;
+  };
+
+  type Publishing = { running: Promise<StoredCrl>; queued: Promise<StoredCrl> | null };
+  const publishing = new Map<string, Publishing>();
+  const startPublishing = (caId: string): Promise<StoredCrl> => {
+    const state: Publishing = { running: publishNow(caId), queued: null };
+    publishing.set(caId, state);
+    const settled = () => {
+      if (publishing.get(caId) === state && state.queued === null) publishing.delete(caId);
+    };
+    state.running.then(settled, settled);
+    return state.running;
+  };
+
   const service = {
-    /** Signs and stores a new CRL for one CA: the next CRL number, every revoked certificate not yet expired. */
-    async publish(caId: string): Promise<StoredCrl> {
-      const now = clock.now();
-      const numbered = await unitOfWork(async (tx) => {
-        const authority = await tx.ca.authority(caId);
-        if (authority === null) throw new TrustplaneError('NOT_FOUND', `no built-in CA ${caId}`);
-        const number = await tx.ca.takeCrlNumber(caId);
-        if (number === null) throw new TrustplaneError('CONFLICT', `another CRL for ${caId} was being numbered at the same moment; try again`);
-        return { authority, number };
-      });
-      // Read in pages, each encoded as it arrives, giving the event loop a turn between them: on SQLite
-      // every read is synchronous, and OCSP must go on answering while a CRL over a million entries is
-      // gathered (a page is a few tens of milliseconds). A revocation committed meanwhile is in this CRL
-      // or, published after its own commit, in the next.
-      const encoded: Uint8Array[] = [];
-      let revokedCount = 0;
-      for (let after: string | undefined; ;) {
-        const page = await unitOfWork((tx) => tx.ca.revokedEntries(caId, now.toISOString(), { ...(after === undefined ? {} : { after }), limit: crlPageSize }));
-        encoded.push(encodeCrlEntries(page.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) }))));
-        revokedCount += page.length;
-        if (page.length < crlPageSize) break;
-        after = page.at(-1)?.serial;
-        await yieldToEventLoop();
-      }
-      const { authority, number } = numbered;
-      const nextUpdate = new Date(now.getTime() + crlValidityMs);
-      const der = await buildCrl({
-        issuerCertificate: pemToDer(authority.certificatePem), crlNumber: BigInt(number), thisUpdate: now, nextUpdate, revoked: { encoded }, signer: await ca.signerFor(authority.keyId),
-      });
-      const crl: StoredCrl = {
-        caId, crlNumber: number, thisUpdate: now.toISOString(), nextUpdate: nextUpdate.toISOString(), revokedCount, bytes: der.byteLength,
-        der: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
-      };
-      // The parts first, each in a transaction of its own with a turn for the event loop between them, then
-      // the one that makes them the latest CRL; until it commits, readers get the previous one.
-      for (const [part, octets] of crlPartsOf(crl.der).entries()) {
-        await unitOfWork((tx) => tx.ca.insertCrlPart(caId, number, part, octets));
-        await yieldToEventLoop();
-      }
-      const latest = await unitOfWork(async (tx) => {
-        if (!await tx.ca.publishCrl(crl)) return false;
-        await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: number, revoked: revokedCount, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
-        return true;
-      });
-      if (latest) remember(crl);
-      return crl;
+    /**
+     * Signs and stores a new CRL for one CA that lists every revocation committed before the call. One
+     * under way may have read the entries before, so a call that arrives meanwhile waits for the next,
+     * which every call arriving meanwhile shares: a burst of revocations publishes twice, not once each
+     * (at a million entries a CRL is seconds of work).
+     */
+    publish(caId: string): Promise<StoredCrl> {
+      const state = publishing.get(caId);
+      if (state === undefined) return startPublishing(caId);
+      state.queued ??= state.running.then(() => undefined, () => undefined).then(() => startPublishing(caId));
+      return state.queued;
     },
 
     async publishAll(caIds: readonly string[]): Promise<void> {
