@@ -66,7 +66,7 @@ const modulusLength = (spki: Uint8Array): number | undefined => {
  * `unknown:<oid>` algorithm. Null if the bytes are not exactly one SubjectPublicKeyInfo.
  */
 export const describeSubjectPublicKeyInfo = (spki: Uint8Array): PublicKeyFacts | null => {
-  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('base64');
+  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('latin1');
   if (describedKeys.has(cacheKey)) {
     const remembered = describedKeys.get(cacheKey) ?? null;
     return remembered === null ? null : { ...remembered };

@@ -5,6 +5,7 @@ import {
   id_ad_caIssuers, id_ad_ocsp, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLDistributionPoints,
   id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_ce_subjectKeyIdentifier, id_pe_authorityInfoAccess,
 } from '@peculiar/asn1-x509';
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../errors.ts';
 import { certificateProfiles, keyUsageFor, ocspNoCheckOid, subjectKeyOf } from './certificate-profile.ts';
@@ -101,7 +102,7 @@ const keyIdentifiers = new Map<string, Uint8Array>();
  * when building and again when linting); a copy is returned, so callers cannot change what is kept.
  */
 export const keyIdentifierOf = (spki: Uint8Array): Uint8Array => {
-  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('base64');
+  const cacheKey = Buffer.from(spki.buffer, spki.byteOffset, spki.length).toString('latin1');
   let identifier = keyIdentifiers.get(cacheKey);
   if (identifier === undefined) {
     const bits = subjectPublicKeyBits(spki);
@@ -199,12 +200,9 @@ export const readGeneralNames = (der: Uint8Array): (string | null)[] | null => {
  * IA5String, TeletexString (as Latin-1) or BMPString (UTF-16, big-endian); null for any other type.
  */
 const attributeText = (der: Uint8Array, value: DerElement): string | null => {
-  const contents = Buffer.from(der.subarray(value.start, value.end));
+  const contents = Buffer.from(der.buffer, der.byteOffset + value.start, value.end - value.start);
   switch (value.tag) {
-    case 0x0c: {
-      const text = contents.toString('utf8');
-      return Buffer.from(text, 'utf8').equals(contents) ? text : null;
-    }
+    case 0x0c: return isUtf8(contents) ? contents.toString('utf8') : null;
     case 0x13: case 0x16: case 0x14: return contents.toString('latin1');
     case 0x1e: return contents.length % 2 === 0 ? Buffer.from(contents).swap16().toString('utf16le') : null;
     default: return null;

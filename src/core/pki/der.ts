@@ -18,12 +18,24 @@ export const derHeader = (tag: number, length: number): Uint8Array => {
   return Uint8Array.of(tag, 0x80 | octets.length, ...octets);
 };
 
-/** One element: `tag`, the length of `contents`, then `contents` in order. */
+/** One element: `tag`, the length of `contents`, then `contents` in order. The header is written in place. */
 export const tagged = (tag: number, ...contents: readonly Uint8Array[]): Buffer => {
   let length = 0;
   for (const part of contents) length += part.length;
-  const header = derHeader(tag, length);
-  return Buffer.concat([header, ...contents], header.length + length);
+  const lengthOctets = length < 0x80 ? 0 : length < 0x100 ? 1 : length < 0x10000 ? 2 : length < 0x1000000 ? 3 : 4;
+  const out = Buffer.allocUnsafe(2 + lengthOctets + length);
+  out[0] = tag;
+  if (lengthOctets === 0) out[1] = length;
+  else {
+    out[1] = 0x80 | lengthOctets;
+    for (let index = 0, rest = length; index < lengthOctets; index += 1, rest = Math.floor(rest / 256)) out[1 + lengthOctets - index] = rest % 256;
+  }
+  let at = 2 + lengthOctets;
+  for (const part of contents) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 };
 
 export const sequence = (...contents: readonly Uint8Array[]): Buffer => tagged(0x30, ...contents);
@@ -183,22 +195,43 @@ export const isDerOid = (contents: Uint8Array): boolean => {
 export const notDerOid = 'not-a-DER-OID';
 
 // The same few OIDs (extensions, algorithms, attribute types) are read over and over: their dotted forms
-// are remembered by their octets, which cost less to look up than to decode and join again. Only short
-// ones: hostile input may carry long OIDs, and 1,024 × 32 octets bounds what is kept.
-const dottedOids = new Map<string, string>();
+// are remembered by their octets, which cost less to look up than to decode and join again. A lookup
+// hashes the octets (FNV-1a) and compares them, making no string or buffer: for an OID of a few octets
+// that is a third of the cost of a Map keyed by a string of them (measured). Only short ones: hostile
+// input may carry long OIDs, and 1,024 × 32 octets bounds what is kept (the memo starts again when full).
+const rememberedOids = new Map<number, { octets: Uint8Array; dotted: string }[]>();
+let rememberedOidCount = 0;
 const maxDottedOids = 1024;
 const maxRememberedOidLength = 32;
+
+const fnv1a = (octets: Uint8Array): number => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < octets.length; index += 1) hash = Math.imul(hash ^ octets[index]!, 0x01000193);
+  return hash >>> 0;
+};
+
+const sameOctets = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
+  return true;
+};
 
 /** An OBJECT IDENTIFIER's contents in dotted form (X.690 §8.19); notDerOid when they are not DER. */
 export const dottedOid = (contents: Uint8Array): string => {
   if (contents.length > maxRememberedOidLength) return decodeOid(contents);
-  const key = Buffer.from(contents.buffer, contents.byteOffset, contents.length).toString('latin1');
-  let dotted = dottedOids.get(key);
-  if (dotted === undefined) {
-    dotted = decodeOid(contents);
-    if (dottedOids.size >= maxDottedOids) dottedOids.clear();
-    dottedOids.set(key, dotted);
+  const hash = fnv1a(contents);
+  const bucket = rememberedOids.get(hash);
+  for (const entry of bucket ?? []) if (sameOctets(entry.octets, contents)) return entry.dotted;
+  const dotted = decodeOid(contents);
+  if (rememberedOidCount >= maxDottedOids) {
+    rememberedOids.clear();
+    rememberedOidCount = 0;
   }
+  // A copy: `contents` is a view into the caller's buffer.
+  const entry = { octets: contents.slice(), dotted };
+  if (bucket === undefined || rememberedOidCount === 0) rememberedOids.set(hash, [entry]);
+  else bucket.push(entry);
+  rememberedOidCount += 1;
   return dotted;
 };
 
@@ -218,16 +251,29 @@ const decodeOid = (contents: Uint8Array): string => {
   return [top, first - 40 * top, ...rest].join('.');
 };
 
-const utcTime = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-const generalizedTime = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+/** The value of `count` ASCII digits at `at`; -1 if any of them is not a digit. */
+const digitsAt = (der: Uint8Array, at: number, count: number): number => {
+  let value = 0;
+  for (let index = at; index < at + count; index += 1) {
+    const digit = der[index]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+};
 
-/** A UTCTime or GeneralizedTime element in the forms RFC 5280 §4.1.2.5 allows (seconds, Z); null otherwise. */
+/**
+ * A UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) element in the forms RFC 5280 §4.1.2.5
+ * allows (seconds, Z); null otherwise. Read from the octets: the lints read two of these per certificate.
+ */
 export const readTime = (der: Uint8Array, element: DerElement): Date | null => {
-  const text = Buffer.from(der.buffer, der.byteOffset + element.start, element.end - element.start).toString('latin1');
-  const match = element.tag === 0x17 ? utcTime.exec(text) : element.tag === 0x18 ? generalizedTime.exec(text) : null;
-  if (match === null) return null;
-  const [year, month, day, hours, minutes, seconds] = match.slice(1).map(Number) as [number, number, number, number, number, number];
-  const fullYear = element.tag === 0x17 ? (year >= 50 ? 1900 + year : 2000 + year) : year;
+  const yearDigits = element.tag === 0x17 ? 2 : element.tag === 0x18 ? 4 : 0;
+  const { start, end } = element;
+  if (yearDigits === 0 || end - start !== yearDigits + 11 || der[end - 1] !== 0x5a) return null;
+  const fields = [digitsAt(der, start, yearDigits), ...[0, 1, 2, 3, 4].map((field) => digitsAt(der, start + yearDigits + 2 * field, 2))];
+  if (fields.some((field) => field < 0)) return null;
+  const [year, month, day, hours, minutes, seconds] = fields as [number, number, number, number, number, number];
+  const fullYear = yearDigits === 2 ? (year >= 50 ? 1900 + year : 2000 + year) : year;
   const date = new Date(Date.UTC(fullYear, month - 1, day, hours, minutes, seconds));
   // Date.UTC rolls 31 February over into March; a real time reads back as written.
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hours > 23 || minutes > 59 || seconds > 59) return null;
