@@ -182,6 +182,14 @@ describe('dottedOid', () => {
     assert.equal(dottedOid(reused), '2.5.29.17');
     reused[2] = 0x13;
     assert.equal(dottedOid(reused), '2.5.29.19');
+    // Two OIDs whose octets hash alike (FNV-1a): a Buffer the first was read from, rewritten with the
+    // second, does not change what is remembered for the first.
+    const [first, second] = ['2a356f4c0a105b', '2a276325422208'].map((hex) => Buffer.from(hex, 'hex'));
+    const buffer = Buffer.from(first!);
+    assert.equal(dottedOid(buffer.subarray(0)), '1.2.53.111.76.10.16.91');
+    buffer.set(second!);
+    assert.equal(dottedOid(Uint8Array.from(second!)), '1.2.39.99.37.66.34.8');
+    assert.equal(dottedOid(Uint8Array.from(first!)), '1.2.53.111.76.10.16.91');
     assert.equal(dottedOid(Uint8Array.of(0x55, 0x80, 0x01)), notDerOid, 'a padded arc is not DER');
     assert.equal(dottedOid(Uint8Array.of(0x55, 0x80, 0x01)), notDerOid);
   });

@@ -227,8 +227,9 @@ export const dottedOid = (contents: Uint8Array): string => {
     rememberedOids.clear();
     rememberedOidCount = 0;
   }
-  // A copy: `contents` is a view into the caller's buffer.
-  const entry = { octets: contents.slice(), dotted };
+  // A copy (Buffer's slice would be a view): `contents` is a view into the caller's buffer, which may
+  // change, and which the memo must not keep alive.
+  const entry = { octets: Uint8Array.from(contents), dotted };
   if (bucket === undefined || rememberedOidCount === 0) rememberedOids.set(hash, [entry]);
   else bucket.push(entry);
   rememberedOidCount += 1;
