@@ -205,9 +205,9 @@ export const createHttpApp = (database: Database, services: Services, options: A
 const sweepIntervalMs = 60_000;
 
 /**
- * The periodic work one node (the leader) does for all: renewals and sweeps for alerts, the daily digest
- * and the daily posture snapshot; and what every node does, delivering the outbox (each message is
- * claimed first).
+ * The periodic work one node (the leader) does for all: renewals and sweeps for alerts, the daily digest,
+ * the daily posture snapshot and the CRLs' refresh; and what every node does, delivering the outbox (each
+ * message is claimed first).
  */
 const startScheduler = (database: Database, services: Services, config: Config, onError: (error: unknown, job: string) => void): Scheduler => {
   const scheduler = createScheduler({
@@ -227,6 +227,9 @@ const startScheduler = (database: Database, services: Services, config: Config, 
       { name: 'alerts.digest', due: dailyAt(config.digestAtMinutes), run: async (now) => { await services.alerts.digest(now.toISOString().slice(0, 10)); } },
       // Shortly after midnight UTC: the day's posture, for the trend.
       { name: 'posture.snapshot', due: dailyAt(5), run: async () => { await services.posture.snapshot(); } },
+      // A new CRL for each CA once half of its last one's validity has passed: on the leader alone, since
+      // at a million revoked certificates each is seconds of work.
+      { name: 'crls.refresh', due: every(sweepIntervalMs), run: async () => { await services.revocation.refreshDue(); } },
     ],
   });
   scheduler.start();
@@ -290,7 +293,6 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const sweep = setInterval(() => {
     services.changes.expireStale().catch((error: unknown) => app.log.error({ err: error }, 'expiring stale changes failed'));
     services.secrets.expireOverlapping().catch((error: unknown) => app.log.error({ err: error }, 'ending the overlap of rotated secrets failed'));
-    services.revocation.refreshDue().catch((error: unknown) => app.log.error({ err: error }, 'refreshing CRLs failed'));
     // Checkpoints need the log's key, sealed under the master key; without one the log still grows.
     if (services.signers !== null) {
       services.audit.checkpointIfDue({ everyEntries: config.auditCheckpointEntries, everyMs: config.auditCheckpointEveryMs })
