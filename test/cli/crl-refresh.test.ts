@@ -9,7 +9,7 @@ import { locateDatabase, openDatabase } from '../../src/server/db/database.ts';
 import { loadConfig } from '../../src/server/config/config.ts';
 import { startServer } from '../../src/server/main.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { databaseEnvFor, runCli } from '../support/cli-runner.ts';
+import { databaseEnvFor, initDataDir } from '../support/cli-runner.ts';
 import { waitFor } from '../support/processes.ts';
 
 for (const target of databaseTargets) {
@@ -22,8 +22,7 @@ for (const target of databaseTargets) {
       empty = await target.createEmpty();
       databaseEnv = databaseEnvFor(empty.location);
       dataDir = join(empty.dataDir, 'data');
-      const init = await runCli(['init', '--data-dir', dataDir, '--json'], databaseEnv);
-      assert.equal(init.code, 0, init.stderr);
+      await initDataDir(dataDir, databaseEnv);
     });
     after(() => empty?.drop());
 
