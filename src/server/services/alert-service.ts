@@ -7,6 +7,7 @@
 // What the audit log records: each sweep (what it saw and changed, and on which node), each escalation
 // and each acknowledgement. An alert's opening and resolution are findings, not decisions; the alerts
 // table keeps them with their times.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import {
@@ -190,7 +191,7 @@ export const createAlertService = ({ unitOfWork, clock, random, authz, settings,
       next = readPage(page.at(-1)!.id);
       // A failure below must not leave the read ahead unheard (an unhandled rejection ends the process).
       next.catch(() => undefined);
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       await reconcile(page.flatMap((credential) => credentialFindings(credential, context)));
       report.credentials += page.length;
       options.onProgress?.(report.credentials);

@@ -1,6 +1,7 @@
 // Publishing revocation: CRLs per CA (regenerated when a revocation commits and on a schedule, before
 // the last one's nextUpdate), and OCSP answers from each issuing CA's delegated responder, read live
 // from the record of issued certificates, so a revocation is answered as soon as it has committed.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { TrustplaneError } from '../../core/errors.ts';
 import { buildCrl, encodeCrlEntries } from '../../core/pki/crl.ts';
 import { createOcspResponder, ocspErrorResponse } from '../../core/pki/ocsp.ts';
@@ -17,8 +18,6 @@ import type { CaService } from './ca-service.ts';
 export const crlValidityMs = 24 * 3_600_000;
 /** Revoked entries read per transaction while a CRL is gathered. */
 const crlPageSize = 5_000;
-
-const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /** How long an OCSP answer may be cached by relying parties. */
 export const ocspValidityMs = 3_600_000;
