@@ -3,28 +3,25 @@
 // run as the job `crls.refresh`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { locateDatabase, openDatabase } from '../../src/server/db/database.ts';
 import { loadConfig } from '../../src/server/config/config.ts';
 import { startServer } from '../../src/server/main.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { databaseEnvFor, initDataDir } from '../support/cli-runner.ts';
+import { initialisedDataDir } from '../support/cli-runner.ts';
 import { waitFor } from '../support/processes.ts';
 
 for (const target of databaseTargets) {
   describe(`the CRLs' scheduled refresh on ${target.name}`, () => {
-    let empty: Awaited<ReturnType<typeof target.createEmpty>>;
+    let initialised: Awaited<ReturnType<typeof initialisedDataDir>>;
     let databaseEnv: NodeJS.ProcessEnv;
     let dataDir: string;
 
     before(async () => {
-      empty = await target.createEmpty();
-      databaseEnv = databaseEnvFor(empty.location);
-      dataDir = join(empty.dataDir, 'data');
-      await initDataDir(dataDir, databaseEnv);
+      initialised = await initialisedDataDir(target);
+      ({ databaseEnv, dataDir } = initialised);
     });
-    after(() => empty?.drop());
+    after(() => initialised?.drop());
 
     test('the leader publishes a CRL for a CA that has none, unasked', async () => {
       const database = await openDatabase(locateDatabase(dataDir, databaseEnv.TRUSTPLANE_DATABASE_URL || undefined));

@@ -13,22 +13,19 @@ import { buildOcspRequest, readOcspResponse } from '../../src/core/pki/ocsp-clie
 import { loadConfig } from '../../src/server/config/config.ts';
 import { startServer } from '../../src/server/main.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { databaseEnvFor, runCli } from '../support/cli-runner.ts';
+import { initialisedDataDir, runCli } from '../support/cli-runner.ts';
 
 for (const target of databaseTargets) {
   describe(`keys rewrap on ${target.name}`, () => {
-    let empty: Awaited<ReturnType<typeof target.createEmpty>>;
+    let initialised: Awaited<ReturnType<typeof initialisedDataDir>>;
     let databaseEnv: NodeJS.ProcessEnv;
     let dataDir: string;
 
     before(async () => {
-      empty = await target.createEmpty();
-      databaseEnv = databaseEnvFor(empty.location);
-      dataDir = join(empty.dataDir, 'data');
-      const init = await runCli(['init', '--data-dir', dataDir, '--json'], databaseEnv);
-      assert.equal(init.code, 0, init.stderr);
+      initialised = await initialisedDataDir(target);
+      ({ databaseEnv, dataDir } = initialised);
     });
-    after(() => empty?.drop());
+    after(() => initialised?.drop());
 
     /** The sealed CA keys as stored, each with the id of the key-encryption key it is sealed under. */
     const sealedKeys = async () => {
@@ -86,12 +83,12 @@ for (const target of databaseTargets) {
       const refused = await runCli(['keys', 'rewrap', '--data-dir', dataDir], env);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /give it with --new-key-file/);
-      const short = join(empty.dataDir, 'short.key');
+      const short = join(initialised.scratchDir, 'short.key');
       writeFileSync(short, randomBytes(16).toString('base64'));
       const wrongLength = await runCli(['keys', 'rewrap', '--data-dir', dataDir, '--new-key-file', short], env);
       assert.equal(wrongLength.code, 1);
       assert.doesNotMatch(wrongLength.stderr, new RegExp(readFileSync(short, 'utf8').slice(0, 12).replace(/[+/]/g, '.')));
-      const next = join(empty.dataDir, 'next.key');
+      const next = join(initialised.scratchDir, 'next.key');
       writeFileSync(next, randomBytes(32).toString('base64'));
       const done = await runCli(['keys', 'rewrap', '--data-dir', dataDir, '--new-key-file', next, '--json'], env);
       assert.equal(done.code, 0, done.stderr);

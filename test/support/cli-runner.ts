@@ -2,7 +2,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DatabaseTarget } from './databases.ts';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -92,3 +94,17 @@ export const initDataDir = async (dataDir: string, databaseEnv: NodeJS.ProcessEn
   if (init.code !== 0) throw new Error(`trustplane init failed: ${init.stderr}`);
   return (JSON.parse(init.stdout) as { token: string }).token;
 };
+
+/**
+ * An empty test database and a data directory that `trustplane init` made for it, as an operator starts:
+ * the environment that points the CLI at the database, the data directory, a directory beside it for
+ * the test's own files, and `drop` to remove them all.
+ */
+export const initialisedDataDir = async (target: DatabaseTarget): Promise<{ databaseEnv: NodeJS.ProcessEnv; dataDir: string; scratchDir: string; drop(): Promise<void> }> => {
+  const empty = await target.createEmpty();
+  const databaseEnv = databaseEnvFor(empty.location);
+  const dataDir = join(empty.dataDir, 'data');
+  await initDataDir(dataDir, databaseEnv);
+  return { databaseEnv, dataDir, scratchDir: empty.dataDir, drop: () => empty.drop() };
+};
+
