@@ -27,9 +27,9 @@ import type { ChangeEvent, ChangeFilter } from '../stores/change-store.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
 import type { Actor } from './actor.ts';
 import { createChangeJournal } from './change-journal.ts';
+import { createExecutionOutcome } from './execution-outcome.ts';
 import { isDenial } from './authz-service.ts';
 import type { AuthzService, AuthzSnapshot, Denial } from './authz-service.ts';
-import { toUpsert } from './inventory-service.ts';
 
 /** How long an execution may take before the change is failed as having no known outcome. */
 export const executionLeaseMs = 15 * 60_000;
@@ -122,7 +122,8 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     if (problem !== null) throw new TrustplaneError('INVALID_TRANSITION', problem);
   };
 
-  const { record, notify, advance: next } = createChangeJournal(clock);
+  const journal = createChangeJournal(clock);
+  const { record, notify, advance: next } = journal;
 
   const loadCredentials = async (tx: UnitOfWorkContext, ids: readonly string[]): Promise<CredentialRecord[]> => {
     const now = clock.now().toISOString();
@@ -262,36 +263,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     return change;
   };
 
-  /**
-   * The connector reported success but the transaction recording it failed (a key already on record, a
-   * database that refused the write): nothing it made or changed was recorded, and a certificate it signed
-   * was never handed out. The change fails now, with what the connector reported and why recording
-   * failed, rather than staying `executing` until its lease runs out. If even that cannot be written, the
-   * first error stands.
-   */
-  const failUnrecorded = async (actor: { ref: string; requestId?: string }, id: string, summary: string, evidence: Record<string, unknown>, error: unknown): Promise<Change> => {
-    // The history, the audit log and the emails keep the words of Trustplane's own errors; a driver's
-    // message goes to the server log only.
-    deps.onSideEffectError?.(error, `recording the outcome of change ${id}`);
-    const why = error instanceof TrustplaneError ? error.message : 'the database refused the write; the server log has the details';
-    try {
-      return await unitOfWork(async (tx) => {
-        const current = await loadChange(tx, id);
-        if (current.status !== 'executing') throw error;
-        const version = (await tx.governance.currentVersion())?.version ?? current.governanceVersion;
-        const failed = next(current, { status: 'failed' });
-        await tx.changes.update(failed);
-        await record(tx, actor, failed, 'fail', version, null, {
-          summary: `the connector reported "${summary}", but recording it failed (${why}), so none of it is in the inventory; request a new change`, evidence,
-        });
-        await notify(tx, failed, 'failed', [failed.requester, ...(failed.executor === null ? [] : [failed.executor])]);
-        return failed;
-      });
-    } catch (failing) {
-      if (failing !== error) deps.onSideEffectError?.(failing, `recording the failure of change ${id}`);
-      throw error;
-    }
-  };
+  const outcomes = createExecutionOutcome({ unitOfWork, clock, journal, loadChange, onSideEffectError: deps.onSideEffectError });
 
   const service = {
     async request(actor: Actor, input: ChangeRequestInput): Promise<ChangeDetail> {
@@ -399,39 +371,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           return connector.execute({ change, credentials, evidence, governance, credentialClass, executor: actor.ref, at: clock.now() });
         })
         .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
-      let lapsed = false;
-      const outcome = await unitOfWork(async (tx) => {
-        const current = await loadChange(tx, change.id);
-        if (current.status !== 'executing') {
-          lapsed = true;
-          throw new TrustplaneError('CONFLICT', `change ${change.id} is ${current.status}: its execution lease ran out before the connector reported (${result.ok ? 'it succeeded' : result.summary}); check the system it acted on and request a new change`);
-        }
-        const now = clock.now().toISOString();
-        const version = (await tx.governance.currentVersion())?.version ?? change.governanceVersion;
-        if (!result.ok) {
-          const failed = next(current, { status: 'failed' });
-          await tx.changes.update(failed);
-          await record(tx, actor, failed, 'fail', version, null, { summary: result.summary, evidence: result.evidence });
-          await notify(tx, failed, 'failed', [failed.requester, ...(failed.executor === null ? [] : [failed.executor])]);
-          return failed;
-        }
-        const produced = result.produced.map((entry) => toUpsert({ file: `change:${change.id}`, entry: entry.entry, facts: { ...entry.facts, classId: change.classId } }, {}, null));
-        if (produced.length > 0) await (result.producedHere === true ? tx.credentials.insertNew(produced, now) : tx.credentials.upsert(produced, now));
-        if (result.credentialStatus !== null) await tx.credentials.setStatus(change.credentialIds, result.credentialStatus, now);
-        const replacement = produced[0];
-        if (replacement !== undefined && (change.action === 'renew' || change.action === 'rotate')) {
-          for (const previous of change.credentialIds) await tx.credentials.supersede(previous, replacement.id, now);
-        }
-        await result.record?.(tx);
-        const executed = next(current, { status: 'executed', executedAt: now });
-        await tx.changes.update(executed);
-        await record(tx, actor, executed, 'executed', version, null, { summary: result.summary, evidence: result.evidence, produced: produced.map((upsert) => upsert.id) });
-        await notify(tx, executed, 'executed', [executed.requester]);
-        return executed;
-      }).catch((error: unknown) => {
-        if (lapsed || !result.ok) throw error;
-        return failUnrecorded(actor, change.id, result.summary, result.evidence, error);
-      });
+      const outcome = await outcomes.record(actor, change, result);
       if (outcome.status === 'executed' && result.ok && result.afterCommit !== undefined) {
         await result.afterCommit().catch((error: unknown) => deps.onSideEffectError?.(error, `after executing change ${change.id}`));
       }
