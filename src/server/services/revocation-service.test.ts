@@ -124,19 +124,29 @@ for (const target of databaseTargets) {
           }
           assert.fail(`${count} writers never waited for the lock`);
         };
-        // Both read the latest number before either writes; the newer then writes first.
+        // A third transaction holds the row; both writers read the latest number before either writes,
+        // then wait for the row, the newer first. The row is let go whatever happens, or the database
+        // could not be dropped after a failure.
         let release = () => undefined as void;
+        let locked = () => undefined as void;
+        const lockTaken = new Promise<void>((resolve) => { locked = resolve; });
         const held = db.transaction().execute(async (trx) => {
           await sql`select crl_number from crls where ca_id = ${caId} for update`.execute(trx);
+          locked();
           await new Promise<void>((resolve) => { release = resolve; });
         });
-        await waiting(0);
-        const newer = nodeA!.unitOfWork((tx) => tx.ca.publishCrl(info(base.crlNumber + 2)));
-        await waiting(1);
-        const older = nodeB!.unitOfWork((tx) => tx.ca.publishCrl(info(base.crlNumber + 1)));
-        await waiting(2);
-        release();
-        await held;
+        let newer: Promise<boolean> | undefined;
+        let older: Promise<boolean> | undefined;
+        try {
+          await lockTaken;
+          newer = nodeA!.unitOfWork((tx) => tx.ca.publishCrl(info(base.crlNumber + 2)));
+          await waiting(1);
+          older = nodeB!.unitOfWork((tx) => tx.ca.publishCrl(info(base.crlNumber + 1)));
+          await waiting(2);
+        } finally {
+          release();
+          await held;
+        }
         assert.deepEqual([await newer, await older], [true, false]);
       }
       assert.equal((await nodeA!.unitOfWork((tx) => tx.ca.crlInfo(caId)))?.crlNumber, base.crlNumber + 2);
