@@ -21,7 +21,7 @@ for (const target of databaseTargets) {
     let inFlight: { credential: string; changeId: string };
     let invocation: Invocation;
     before(async () => {
-      tp = await startDecisionRightsFixture(target, { credentials: 6 });
+      tp = await startDecisionRightsFixture(target, { credentials: 505 });
       compromised = [tp.freshCredential('internal-mtls'), tp.freshCredential('internal-mtls')];
       // Globex renewed one of them tonight, pre-approved, and has not executed the renewal yet.
       const renewal = await tp.as('gina', 'POST', '/api/v1/changes', { action: 'renew', credentials: [compromised[1]], reason: 'nightly renewal' });
@@ -45,15 +45,25 @@ for (const target of databaseTargets) {
       assert.deepEqual({ action: denied.json().items[0].action, code: denied.json().items[0].code }, { action: 'invoke-playbook', code: 'FORBIDDEN' });
     });
 
-    test('more credentials than the blast-radius limit are refused before anything is done', async () => {
-      const tooMany = Array.from({ length: 501 }, (_, index) => `cr_${String(index).padStart(20, '0')}`);
+    test('more credentials than the blast-radius limit are refused by Cedar, explained and recorded, before anything is done', async () => {
+      const tooMany = Array.from({ length: 501 }, () => tp.freshCredential('internal-mtls'));
       const response = await invoke('erin', tooMany);
-      assert.equal(response.statusCode, 400);
-      assert.equal(response.json().code, 'VALIDATION_FAILED');
-      assert.equal(response.json().detail, 'playbook key-compromise acts on at most 500 credentials (its blast-radius limit); 501 were named');
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().code, 'FORBIDDEN');
+      assert.equal(response.json().detail, 'playbook key-compromise does not cover this invocation: it acts on at most 500 credentials (its blast-radius limit), and 501 were named');
       assert.equal((await tp.as('carol', 'GET', '/api/v1/reviews')).json().items.length, 0, 'no review was opened');
+      const denied = await tp.as('carol', 'GET', '/api/v1/authz/denied?principal=person:erin&limit=1');
+      assert.deepEqual({ action: denied.json().items[0].action, code: denied.json().items[0].code }, { action: 'invoke-playbook', code: 'FORBIDDEN' }, 'the refusal is a denied attempt');
       const explained = await tp.services.explainer.explain({ principal: 'person:erin', action: 'invoke', resource: 'playbook:key-compromise', at: instants.tuesdayNight, credentialCount: 501, classes: ['internal-mtls'] });
-      assert.equal(explained.allowed, false, 'the compiled policy bounds the count too');
+      assert.equal(explained.allowed, false, 'the compiled policy bounds the count');
+    });
+
+    test('a trigger the playbook is not for is refused by Cedar and explained', async () => {
+      const response = await tp.as('erin', 'POST', '/api/v1/playbooks/key-compromise/invoke', {
+        credentials: [compromised[0]], trigger: 'superseded', reason: 'not an emergency',
+      });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.match(response.json().detail, /playbook key-compromise does not cover this invocation: it is for key_compromise, not superseded/);
     });
 
     test('a responder revokes at once, with the partner gone and its renewal still open on one of the credentials', async () => {

@@ -54,7 +54,30 @@ export const explainDecision = (
   if (forbids.length > 0) {
     return { allowed: false, code: 'FORBIDDEN', policies: decision.policies, reason: `denied: ${forbids.map((policy) => policy.origin.because).join('; ')}` };
   }
-  const explained = delegation();
+  const explained = delegation() ?? playbookScope(model, query);
   if (explained !== null) return explained;
   return { allowed: false, code: 'FORBIDDEN', policies: [], reason: `denied: no policy permits ${what}` };
+};
+
+/**
+ * Why a playbook's permit did not apply to an invocation, in the playbook's own terms. Cedar decided; this
+ * only reads governance to say which of the playbook's conditions the invocation is outside of.
+ */
+const playbookScope = (model: AuthzModel, query: AuthzQuery): AuthzOutcome | null => {
+  if (query.action !== 'invoke-playbook' || query.resource.type !== 'playbook' || query.invocation === undefined) return null;
+  const { id } = query.resource;
+  const playbook = model.governance.playbooks.find((entry) => entry.id === id);
+  if (playbook === undefined) return null;
+  const { trigger, lifecycleAction, classes, credentialCount } = query.invocation;
+  const facts = model.principal(query.principal);
+  const memberships = new Set([query.principal, ...(facts?.parents ?? []).map((parent) => `${parent.type === 'Trustplane::Team' ? 'team' : 'org'}:${parent.id}`)]);
+  const outside = [
+    ...(playbook.responders.some((responder) => memberships.has(responder)) ? [] : [`${query.principal} is not among its responders (${playbook.responders.join(', ')})`]),
+    ...(playbook.triggers.includes(trigger as never) ? [] : [`it is for ${playbook.triggers.join(', ')}, not ${trigger}`]),
+    ...(playbook.actions.includes(lifecycleAction) ? [] : [`it allows ${playbook.actions.join(', ')}, not ${lifecycleAction}`]),
+    ...(credentialCount <= playbook.maxCredentials ? [] : [`it acts on at most ${playbook.maxCredentials} credentials (its blast-radius limit), and ${credentialCount} were named`]),
+    ...(playbook.classes.includes('*') ? [] : classes.filter((classId) => !playbook.classes.includes(classId)).map((classId) => `class ${classId} is outside its scope (${playbook.classes.join(', ')})`)),
+  ];
+  if (outside.length === 0) return null;
+  return { allowed: false, code: 'FORBIDDEN', policies: [], reason: `denied: playbook ${playbook.id} does not cover this invocation: ${outside.join('; ')}` };
 };

@@ -4,12 +4,13 @@
 // playbook's pre-authorisation, executed by the responder, and a review for the class's accountable
 // person, due within `reviewWithin`. Ordinary changes still open on its credentials are cancelled by it.
 // The verifier still verifies the change afterwards.
-import { revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
+import { newChange, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
+import type { PersonBehind } from '../../core/governance/person-behind.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { TrustplaneError } from '../../core/errors.ts';
-import type { CredentialClass, GovernedAction, Playbook, RevocationReason } from '../../core/governance/index.ts';
+import type { CredentialClass, GovernedAction, RevocationReason } from '../../core/governance/index.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -43,15 +44,13 @@ export type InvokeInput = {
 
 export type Invocation = { playbookId: string; changes: Change[]; reviews: Review[] };
 
-const inScope = (playbook: Playbook, classId: string): boolean => playbook.classes.includes('*') || playbook.classes.includes(classId);
-
 /**
  * An emergency does not wait for ordinary changes on its credentials (a partner's renewal, say, whose
  * partner is gone and whose approver may be asleep): those not yet executing are cancelled by the
  * invocation and their requesters told. A change executing right now is work in flight; it is refused.
  */
 const cancelSuperseded = async (
-  tx: UnitOfWorkContext, journal: ChangeJournal, actor: Actor, by: { playbookId: string; version: number; outcome: AuthzOutcome }, credentialIds: readonly string[],
+  tx: UnitOfWorkContext, journal: ChangeJournal, actor: Actor, by: { playbookId: string; version: number; outcome: AuthzOutcome; personOf: PersonBehind }, credentialIds: readonly string[],
 ): Promise<void> => {
   const open = await tx.changes.openOn(credentialIds);
   for (const changeId of new Set(open.map((entry) => entry.changeId))) {
@@ -61,7 +60,7 @@ const cancelSuperseded = async (
     if (problem !== null) throw new TrustplaneError('CONFLICT', `credential ${open.find((entry) => entry.changeId === changeId)?.credentialId} is in change ${changeId}, which the playbook cannot cancel: ${problem}`);
     const cancelled = journal.advance(pending, { status: 'cancelled' });
     await tx.changes.update(cancelled);
-    await journal.record(tx, actor, cancelled, 'cancel', by.version, by.outcome, { note: `superseded by emergency playbook ${by.playbookId}`, playbook: by.playbookId });
+    await journal.record(tx, actor, cancelled, 'cancel', by.version, by.outcome, { note: `superseded by emergency playbook ${by.playbookId}`, playbook: by.playbookId }, by.personOf);
     await journal.notify(tx, cancelled, 'cancelled', [pending.requester]);
   }
 };
@@ -92,56 +91,58 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
         const playbook = governance.playbooks.find((entry) => entry.id === input.playbookId);
         if (playbook === undefined) throw new TrustplaneError('NOT_FOUND', `no playbook ${input.playbookId}; \`trustplane playbooks list\` shows them`);
         const action = input.action ?? (playbook.actions.includes('revoke') ? 'revoke' : playbook.actions[0] as GovernedAction);
-        // Scope first, in words: what the playbook allows, before Cedar decides who may invoke it.
-        if (!playbook.triggers.includes(input.trigger)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} is for ${playbook.triggers.join(', ')}, not ${input.trigger}`);
-        if (!playbook.actions.includes(action)) throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} allows ${playbook.actions.join(', ')}, not ${action}`);
-        if (input.credentialIds.length > playbook.maxCredentials) {
-          throw new TrustplaneError('VALIDATION_FAILED', `playbook ${playbook.id} acts on at most ${playbook.maxCredentials} credentials (its blast-radius limit); ${input.credentialIds.length} were named`);
-        }
         const now = clock.now();
         const credentials: CredentialRecord[] = [];
         for (const id of input.credentialIds) {
           const credential = await tx.credentials.findById(id, now.toISOString());
           if (credential === null) throw new TrustplaneError('NOT_FOUND', `no credential ${id}; nothing was done`);
           if (credential.classId === null) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} belongs to no class; a playbook acts only within its classes`);
-          if (!inScope(playbook, credential.classId)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is in class ${credential.classId}, outside playbook ${playbook.id}'s scope (${playbook.classes.join(', ')})`);
-          // The change still needs its verifier and its review: both come from the class's decision right.
-          if (governance.classes.find((entry) => entry.id === credential.classId)?.decisionRights[action] === undefined) {
-            throw new TrustplaneError('VALIDATION_FAILED', `class ${credential.classId} has no decision rights for ${action}, so nobody could verify or review it; invoke the playbook with an action the class governs, or add decisionRights.${action} to the class`);
-          }
-          if (!changeableStatuses.has(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${id} is ${credential.status}; there is nothing to ${action}`);
           credentials.push(credential);
         }
         const classes = [...new Set(credentials.map((credential) => credential.classId as string))];
+        // The playbook's scope (responders, triggers, actions, classes, blast radius) is Cedar's to decide,
+        // so that a refusal is recorded as a denied attempt and explained like any other.
         const query = {
           principal: actor.ref, action: 'invoke-playbook' as const, resource: { type: 'playbook' as const, id: playbook.id }, at: now, readOnly: actor.readOnly,
           invocation: { trigger: input.trigger, lifecycleAction: action, classes, credentialCount: credentials.length },
         };
         const outcome = authz.decideIn(snapshot, query);
         if (isDenial(outcome)) return outcome;
-        await cancelSuperseded(tx, journal, actor, { playbookId: playbook.id, version: snapshot.version, outcome }, input.credentialIds);
+        for (const credential of credentials) {
+          // The change still needs its verifier and its review: both come from the class's decision right.
+          if (governance.classes.find((entry) => entry.id === credential.classId)?.decisionRights[action] === undefined) {
+            throw new TrustplaneError('VALIDATION_FAILED', `class ${credential.classId} has no decision rights for ${action}, so nobody could verify or review it; invoke the playbook with an action the class governs, or add decisionRights.${action} to the class`);
+          }
+          if (!changeableStatuses.has(credential.status)) throw new TrustplaneError('VALIDATION_FAILED', `credential ${credential.id} is ${credential.status}; there is nothing to ${action}`);
+        }
+        await cancelSuperseded(tx, journal, actor, { playbookId: playbook.id, version: snapshot.version, outcome, personOf: snapshot.personOf }, input.credentialIds);
         const reviewWithin = parseDuration(playbook.reviewWithin);
         const claimedChanges: { change: Change; credentials: CredentialRecord[]; review: Review; connector: Connector }[] = [];
+        const version = snapshot.version;
+        const policies = outcome.policies.map((policy) => policy.id);
         for (const classId of classes) {
-          const credentialClass = governance.classes.find((entry) => entry.id === classId);
+          const credentialClass = governance.classes.find((entry) => entry.id === classId) as CredentialClass;
           const accountable = reviewerFor(credentialClass, action, actor.ref);
           const own = credentials.filter((credential) => credential.classId === classId);
-          const draft: Change = {
-            id: randomId(random, 'ch'), classId, action, status: 'executing', requester: actor.ref, reason: input.reason, ticket: null,
-            trigger: action === 'revoke' ? input.trigger : null,
-            dueAt: action === 'revoke' && credentialClass !== undefined ? revocationDueAt(credentialClass.policy, input.trigger, now)?.toISOString() ?? null : null,
-            requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + executionLeaseMs).toISOString(), updatedAt: now.toISOString(), governanceVersion: snapshot.version,
-            approvalsNeeded: 1, preApprovedBy: `playbook:${playbook.id}`, approvals: [`playbook:${playbook.id}`], executor: actor.ref, executedAt: null,
-            verifier: null, verifiedAt: null, playbookId: playbook.id, orderedBy: null, connector: null, spec: {}, revision: 1, credentialIds: own.map((credential) => credential.id),
-          };
-          const connector = await changes.connectorFor(tx, governance, draft);
-          const change: Change = { ...draft, connector: connector.id };
-          await tx.changes.insert(change);
-          const policies = outcome.policies.map((policy) => policy.id);
-          const event = (step: string, details: Record<string, unknown>) => tx.changes.appendEvent(change.id, { at: now.toISOString(), actor: step === 'approve' ? `playbook:${playbook.id}` : actor.ref, step, governanceVersion: snapshot.version as number, policies, details });
-          await event('request', { reason: input.reason, trigger: input.trigger, playbook: playbook.id });
-          await event('approve', { preAuthorisedBy: `playbook ${playbook.id} in governance version ${snapshot.version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards' });
-          await event('execute', { connector: connector.id, playbook: playbook.id });
+          const pre = `playbook:${playbook.id}`;
+          // Requested, approved by the playbook's pre-authorisation and claimed for execution by the
+          // responder at once, each step recorded and audited as for any change.
+          const requested = newChange({
+            id: randomId(random, 'ch'), classId, action, requester: actor.ref, reason: input.reason, trigger: input.trigger, policy: credentialClass.policy,
+            at: now, staleAt: new Date(now.getTime() + executionLeaseMs), governanceVersion: version, approvalsNeeded: 1, preApprovedBy: pre,
+            playbookId: playbook.id, credentialIds: own.map((credential) => credential.id),
+          });
+          await tx.changes.insert(requested);
+          await journal.record(tx, actor, requested, 'request', version, outcome, { reason: input.reason, ticket: null, trigger: requested.trigger, dueAt: requested.dueAt, playbook: playbook.id }, snapshot.personOf);
+          const approved = journal.advance(requested, { status: 'approved', approvals: [pre] });
+          await tx.changes.update(approved);
+          await journal.record(tx, { ref: pre }, approved, 'approve', version, outcome, {
+            preAuthorisedBy: `playbook ${playbook.id} in governance version ${version}`, note: 'emergency playbook: approved by its pre-authorisation, reviewed afterwards',
+          });
+          const connector = await changes.connectorFor(tx, governance, approved);
+          const change = journal.advance(approved, { status: 'executing', executor: actor.ref, connector: connector.id });
+          await tx.changes.update(change);
+          await journal.record(tx, actor, change, 'execute', version, outcome, { connector: connector.id, playbook: playbook.id }, snapshot.personOf);
           const review: Review = {
             id: randomId(random, 'rv'), changeId: change.id, playbookId: playbook.id, classId, accountable, executor: actor.ref,
             openedAt: now.toISOString(), dueAt: new Date(now.getTime() + (reviewWithin.ok ? reviewWithin.ms : 86_400_000)).toISOString(),
