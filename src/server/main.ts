@@ -115,7 +115,15 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   const authz = createAuthzService({ unitOfWork, clock });
   const governance = createGovernanceService({ unitOfWork, clock, onApplied: () => authz.warm() });
   const inventory = createInventoryService({ unitOfWork, clock, governance });
-  const tokens = createTokenService({ unitOfWork, clock, random });
+  const tokens = createTokenService({
+    unitOfWork, clock, random,
+    async mintingAllowed(tx, minter, grant) {
+      const snapshot = await authz.snapshot(tx);
+      if (snapshot.version === null) return null;
+      const outcome = snapshot.decide({ principal: minter, action: 'create-token', resource: grant, at: clock.now() });
+      return { allowed: outcome.allowed, reason: outcome.reason, version: snapshot.version };
+    },
+  });
   const masterKey = (): KeyEncryptionKey => {
     if (options.masterKey === undefined) throw new TrustplaneError('NOT_READY', 'no master key is configured, so secrets can be neither sealed nor opened; set TRUSTPLANE_MASTER_KEY, or run `trustplane init` to create <data dir>/master.key');
     return options.masterKey;

@@ -84,7 +84,7 @@ const whileDelegated: readonly Row[] = [
 
   { who: 'erin', role: 'verifier', step: 'verify', on: { change: 'rotate', stage: 'executed' }, expect: 'allowed' },
   { who: 'erin', role: 'verifier of a partner\'s renewal', step: 'verify', on: { change: 'renew', stage: 'executed' }, expect: 'allowed' },
-  { who: 'carol', role: 'business owner in the verifying team, who requested it', step: 'verify', on: { change: 'rotate', stage: 'executed', requester: 'carol' }, expect: 'allowed' },
+  { who: 'carol', role: 'business owner in the verifying team, who requested it', step: 'verify', on: { change: 'rotate', stage: 'executed', requester: 'carol' }, expect: 'SOD_VIOLATION' },
   { who: 'ivan', role: 'executor', step: 'verify', on: { change: 'rotate', stage: 'executed' }, expect: 'SOD_VIOLATION' },
   { who: 'gina', role: 'partner inside its window', step: 'verify', on: { change: 'rotate', stage: 'executed' }, at: 'in-window', expect: 'FORBIDDEN', message: /a partner never .*verifies/ },
   { who: 'kofi', role: 'stranger', step: 'verify', on: { change: 'rotate', stage: 'executed' }, expect: 'FORBIDDEN' },

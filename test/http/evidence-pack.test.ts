@@ -57,8 +57,13 @@ for (const target of databaseTargets) {
       assert.deepEqual([issue.requester, issue.approvals, issue.executor, issue.verifier], ['person:ivan', ['person:dave'], 'person:ivan', 'person:erin']);
       assert.equal(issue.separationOfDuties.met, true, 'a requester may execute; approver, executor and verifier were three people');
       assert.equal(issue.separationOfDuties.detail, 'requested by person:ivan; approved by person:dave; executed by person:ivan; verified by person:erin');
-      assert.deepEqual(separationOfDuties({ ...issue, executor: 'person:dave' }), { met: false, detail: 'person:dave both approved and executed' });
-      assert.deepEqual(separationOfDuties({ ...issue, verifier: 'person:ivan' }), { met: false, detail: 'person:ivan both executed and verified' });
+      assert.deepEqual(separationOfDuties({ ...issue, executor: 'person:dave' }), { met: false, detail: 'person:dave and person:dave: an approver of a change never executes it' });
+      assert.deepEqual(separationOfDuties({ ...issue, verifier: 'person:ivan' }), {
+        met: false, detail: 'person:ivan and person:ivan: the requester of a change never verifies it; person:ivan and person:ivan: the executor of a change never verifies it',
+      });
+      assert.deepEqual(separationOfDuties({ ...issue, executor: 'service-account:renewal-bot', people: { 'service-account:renewal-bot': 'person:dave' } }), {
+        met: false, detail: "person:dave and service-account:renewal-bot (person:dave's): an approver of a change never executes it",
+      }, 'a service account counts as its owner');
       assert.ok(issue.approvedAt !== null && issue.entries.length >= 4);
       assert.ok(pack.denied.some((denial) => denial.principal === 'person:ivan'), 'the refused approval is in the pack');
     });

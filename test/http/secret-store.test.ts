@@ -106,7 +106,7 @@ for (const target of databaseTargets) {
       const byCarol = await tp.as('carol', 'POST', `/api/v1/credentials/${issued.credentialId}/reveal`, {});
       assert.equal(byCarol.statusCode, 403, byCarol.body);
       assert.equal(byCarol.json().value, undefined);
-      const { token } = await tp.services.tokens.create({ principal: 'person:hana', scope: 'read-only', name: 'reader', expiresInMs: day, actor: 'test' });
+      const { token } = await tp.services.tokens.create({ principal: 'person:hana', scope: 'read-only', name: 'reader', expiresInMs: day, actor: 'system:bootstrap' });
       const readOnly = await tp.app.inject({ method: 'POST', url: `/api/v1/credentials/${issued.credentialId}/reveal`, headers: bearer(token), payload: {} });
       assert.equal(readOnly.statusCode, 403, readOnly.body);
       assert.match(readOnly.json().detail, /read-only token only reads/);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseTargets } from '../support/databases.ts';
 import { startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
+import { bearer, exampleGovernance } from '../support/server-fixture.ts';
 import type { ChangeView, DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
 
 for (const target of databaseTargets) {
@@ -86,16 +87,77 @@ for (const target of databaseTargets) {
       await refused('carol', id, 'execute', 'execute-issue', /an approver of a change never executes it/);
     });
 
+    test('the requester never verifies their own change, even as a member of the verifying team', async () => {
+      const id = await request('erin', { action: 'revoke', trigger: 'superseded', credentials: [tp.freshCredential('internal-mtls')] });
+      await step('carol', id, 'approve');
+      await step('ivan', id, 'execute');
+      await refused('erin', id, 'verify', 'verify-revoke', /the requester of a change never verifies it/, verification);
+      assert.equal((await step('lena', id, 'verify', verification)).status, 'verified', 'another member of the security team verifies');
+    });
+
+    test('a service account counts as its owner: dave approves, then cannot execute through renewal-bot, which he owns', async () => {
+      const minted = await tp.as('dave', 'POST', '/api/v1/tokens', { principal: 'service-account:renewal-bot', scope: 'full', name: 'bot' });
+      assert.equal(minted.statusCode, 201, 'the owner of a service account makes its full token');
+      const bot = minted.json().token as string;
+      const id = await request('ivan', { action: 'rotate', credentials: [tp.freshCredential('internal-mtls')] });
+      await step('dave', id, 'approve');
+      const before = await tp.change(id);
+      const response = await tp.app.inject({ method: 'POST', url: `/api/v1/changes/${id}/execute`, headers: bearer(bot), payload: {} });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().code, 'SOD_VIOLATION');
+      assert.match(response.json().detail, /an approver of a change never executes it/);
+      const afterwards = await tp.change(id);
+      assert.deepEqual([afterwards.status, afterwards.revision], [before.status, before.revision], 'a refused step changes nothing');
+      const denied = (await tp.as('carol', 'GET', '/api/v1/authz/denied?limit=100')).json().items as { principal: string; action: string }[];
+      assert.ok(denied.some((entry) => entry.principal === 'service-account:renewal-bot' && entry.action === 'execute-rotate'), 'the refusal is a denied attempt');
+      assert.equal((await step('ivan', id, 'execute')).status, 'executed', 'someone else on the platform team executes');
+    });
+
     test('every refusal is listed among the denied attempts with its code, principal, action and change', async () => {
       const response = await tp.as('carol', 'GET', '/api/v1/authz/denied?limit=100');
       assert.equal(response.statusCode, 200);
       const denied = response.json().items as { principal: string; action: string; resource: string; code: string; classId: string }[];
-      assert.equal(denied.length, refusals.length, 'nothing else was denied');
+      assert.equal(denied.filter((entry) => entry.principal.startsWith('person:')).length, refusals.length, 'no person was denied anything else');
       for (const refusal of refusals) {
         const match = denied.find((entry) => entry.principal === `person:${refusal.who}` && entry.action === refusal.action && entry.resource.startsWith(`change ${refusal.changeId} `));
         assert.ok(match !== undefined, `${refusal.who} ${refusal.action} on ${refusal.changeId} is listed`);
         assert.equal(match.code, 'SOD_VIOLATION');
       }
+    });
+  });
+
+  describe(`full tokens on ${target.name}`, () => {
+    let tp: DecisionRightsFixture;
+    before(async () => { tp = await startDecisionRightsFixture(target, { credentials: 1 }); });
+    after(() => tp.close());
+
+    const apply = async (document: string): Promise<void> => {
+      await tp.services.governance.apply({ document, fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    };
+
+    test("only its principal (or a service account's owner) makes a full token, and an organisation's own permit cannot reopen that", async () => {
+      await apply(`${exampleGovernance}\npolicies:\n  - 'permit (principal, action == Trustplane::Action::"create-token", resource);'\n`);
+      const response = await tp.as('carol', 'POST', '/api/v1/tokens', { principal: 'person:frank', scope: 'full', name: 'as frank' });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.match(response.json().detail, /a full token is made only by its principal itself, or by the owner of the service account or agent it is for/);
+      const readOnly = await tp.as('carol', 'POST', '/api/v1/tokens', { principal: 'person:frank', scope: 'read-only', name: 'for frank' });
+      assert.equal(readOnly.statusCode, 201, 'the organisation may still let anyone make read-only tokens');
+      await apply(exampleGovernance);
+    });
+
+    test('a token made under a policy that no longer allows it stops working', async () => {
+      const minted = await tp.as('dave', 'POST', '/api/v1/tokens', { principal: 'service-account:renewal-bot', scope: 'full', name: 'bot' });
+      assert.equal(minted.statusCode, 201, minted.body);
+      const bot = minted.json().token as string;
+      assert.equal((await tp.app.inject({ method: 'GET', url: '/api/v1/classes', headers: bearer(bot) })).statusCode, 200);
+      // renewal-bot passes to ivan: dave, who made its token, no longer owns it.
+      await apply(exampleGovernance.replace('owner: person:dave, teams: [platform] }', 'owner: person:ivan, teams: [platform] }'));
+      const refused = await tp.app.inject({ method: 'GET', url: '/api/v1/classes', headers: bearer(bot) });
+      assert.equal(refused.statusCode, 401, refused.body);
+      assert.match(refused.json().detail, /was made by person:dave, whom governance version \d+ no longer allows to make it/);
+      assert.equal((await tp.as('dave', 'GET', '/api/v1/classes')).statusCode, 200, "dave's own token still works");
+      await apply(exampleGovernance);
+      assert.equal((await tp.app.inject({ method: 'GET', url: '/api/v1/classes', headers: bearer(bot) })).statusCode, 200, 'the same governance as before lets it work again');
     });
   });
 }

@@ -89,7 +89,7 @@ export const startDecisionRightsFixture = async (
   }
   const tokens = new Map<Person, string>();
   for (const person of people) {
-    const created = await services.tokens.create({ principal: `person:${person}`, scope: 'full', name: 'decision-rights test', expiresInMs: 365 * day, actor: 'test' });
+    const created = await services.tokens.create({ principal: `person:${person}`, scope: 'full', name: 'decision-rights test', expiresInMs: 365 * day, actor: 'system:bootstrap' });
     tokens.set(person, created.token);
   }
   const as: DecisionRightsFixture['as'] = (person, method, url, payload) =>

@@ -22,13 +22,13 @@ export const startServerFixture = async (target: DatabaseTarget, options: { gove
   const database = await target.create();
   const services = createServices(database.database, { clock: systemClock });
   const app = await createHttpApp(database.database, services);
-  const { token: bootstrap } = await services.tokens.createBootstrap({ name: 'test', expiresInMs: 86_400_000, actor: 'test' });
+  const { token: bootstrap } = await services.tokens.createBootstrap({ name: 'test', expiresInMs: 86_400_000, actor: 'system:bootstrap' });
   let adminToken = bootstrap;
   let readerToken = '';
   if (options.governance) {
     await services.governance.apply({ document: exampleGovernance, fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
-    adminToken = (await services.tokens.create({ principal: 'person:carol', scope: 'full', name: 'test', expiresInMs: 86_400_000, actor: 'test' })).token;
-    readerToken = (await services.tokens.create({ principal: 'person:frank', scope: 'read-only', name: 'test', expiresInMs: 86_400_000, actor: 'test' })).token;
+    adminToken = (await services.tokens.create({ principal: 'person:carol', scope: 'full', name: 'test', expiresInMs: 86_400_000, actor: 'system:bootstrap' })).token;
+    readerToken = (await services.tokens.create({ principal: 'person:frank', scope: 'read-only', name: 'test', expiresInMs: 86_400_000, actor: 'system:bootstrap' })).token;
   }
   return {
     database, services, app, adminToken, readerToken,

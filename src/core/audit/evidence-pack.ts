@@ -8,6 +8,8 @@ import { openNote, parseCheckpoint } from './checkpoint.ts';
 import type { NoteVerifierKey } from './checkpoint.ts';
 import { entryLeafHash } from './audit-entry.ts';
 import { verifyInclusion } from './merkle.ts';
+import { separationViolations } from '../changes/separation-of-duties.ts';
+import type { Participant } from '../changes/separation-of-duties.ts';
 
 export const evidenceFormat = 'trustplane-evidence/v1';
 
@@ -18,6 +20,8 @@ export type ChangeRecord = {
   requester: string; requestedAt: string; approvals: readonly string[]; preApprovedBy: string | null;
   executor: string | null; executedAt: string | null; verifier: string | null; verifiedAt: string | null;
   dueAt: string | null; playbookId: string | null; credentialIds: readonly string[];
+  /** The person behind each principal of the change that stood for someone else (a service account's owner), as its audit entries record. */
+  people?: Readonly<Record<string, string>>;
 };
 export type ReviewRecord = { id: string; changeId: string; playbookId: string; accountable: string; openedAt: string; dueAt: string; status: string; completedBy: string | null; completedAt: string | null; note: string | null };
 export type DenialRecord = { at: string; principal: string; action: string; resource: string; code: string; reason: string; entry: number };
@@ -45,23 +49,26 @@ export type EvidencePack = {
 };
 
 /**
- * Separation of duties as Trustplane enforces it (DESIGN.md): requester ≠ approver; approver ≠ executor;
- * executor ≠ verifier; nobody holds two of approve, execute and verify. A requester may execute. An
- * emergency's approval is its playbook's pre-authorisation, reviewed afterwards by the accountable person.
+ * Separation of duties as Trustplane enforces it, by the rules of separation-of-duties.ts that Cedar's
+ * built-in policies and posture's M15 are made from: the people behind the principals (a service account
+ * or agent counts as its owner, as recorded in each step's audit entry) never hold two duties the rules
+ * keep apart. A requester may execute. An emergency's approval is its playbook's pre-authorisation,
+ * reviewed afterwards by the accountable person.
  */
 export const separationOfDuties = (change: ChangeRecord): SeparationOfDuties => {
-  const broken: string[] = [];
-  for (const approver of change.approvals) {
-    if (approver === change.requester) broken.push(`${approver} both requested and approved`);
-    if (approver === change.executor) broken.push(`${approver} both approved and executed`);
-    if (approver === change.verifier) broken.push(`${approver} both approved and verified`);
-  }
-  if (change.executor !== null && change.executor === change.verifier) broken.push(`${change.executor} both executed and verified`);
-  if (broken.length > 0) return { met: false, detail: broken.join('; ') };
-  const approval = change.approvals.length === 0 ? 'not approved yet' : `approved by ${change.approvals.join(', ')}`;
+  const participant = (ref: string): Participant => ({ ref, person: change.people?.[ref] ?? ref });
+  const violations = separationViolations({
+    requester: participant(change.requester),
+    approvers: change.approvals.map(participant),
+    executor: change.executor === null ? null : participant(change.executor),
+    verifier: change.verifier === null ? null : participant(change.verifier),
+  });
+  if (violations.length > 0) return { met: false, detail: violations.map((violation) => violation.detail).join('; ') };
+  const named = (ref: string): string => (change.people?.[ref] === undefined ? ref : `${ref} (${change.people[ref]}'s)`);
+  const approval = change.approvals.length === 0 ? 'not approved yet' : `approved by ${change.approvals.map(named).join(', ')}`;
   return {
     met: true,
-    detail: `requested by ${change.requester}; ${approval}; ${change.executor === null ? 'not executed yet' : `executed by ${change.executor}`}; ${change.verifier === null ? 'not verified yet' : `verified by ${change.verifier}`}`,
+    detail: `requested by ${named(change.requester)}; ${approval}; ${change.executor === null ? 'not executed yet' : `executed by ${named(change.executor)}`}; ${change.verifier === null ? 'not verified yet' : `verified by ${named(change.verifier)}`}`,
   };
 };
 
@@ -105,6 +112,7 @@ export const stepsFromEntries = (changeId: string, entries: readonly AuditEntryV
     verifiedAt: verified?.at ?? null,
     status: text(last?.details.status),
     playbookId: invoked === undefined ? null : invoked.target.replace(/^playbook:/, ''),
+    people: Object.fromEntries(own.flatMap((entry) => (typeof entry.details.person === 'string' ? [[entry.actor, entry.details.person]] : []))) as Record<string, string>,
     revokedCas: new Set(((executed?.details.evidence as { revoked?: { ca?: unknown }[] } | undefined)?.revoked ?? []).map((entry) => String(entry.ca))),
     entries: own.map((entry) => entry.index),
   };
@@ -164,7 +172,7 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
       id: change.id, classId: steps.classId ?? change.classId, action: steps.action ?? change.action, status: steps.status ?? change.status, reason: change.reason, trigger: steps.trigger,
       requester: steps.requester ?? change.requester, requestedAt: steps.requestedAt ?? change.requestedAt, approvals: steps.approvals, preApprovedBy: change.preApprovedBy,
       executor: steps.executor, executedAt: steps.executedAt, verifier: steps.verifier, verifiedAt: steps.verifiedAt,
-      dueAt: steps.dueAt, playbookId: steps.playbookId, credentialIds: steps.credentialIds ?? [...change.credentialIds],
+      dueAt: steps.dueAt, playbookId: steps.playbookId, credentialIds: steps.credentialIds ?? [...change.credentialIds], people: steps.people,
     };
     return { ...record, approvedAt: steps.approvedAt, separationOfDuties: separationOfDuties(record), entries: steps.entries, revokedCas: steps.revokedCas };
   });
@@ -280,7 +288,7 @@ export const verifyEvidencePack = (pack: EvidencePack, key: NoteVerifierKey): Ev
   };
   recomputed.changes.forEach((change, at) => {
     const claimed = pack.changes[at]!;
-    for (const field of ['classId', 'action', 'credentialIds', 'requester', 'requestedAt', 'approvals', 'approvedAt', 'executor', 'executedAt', 'verifier', 'verifiedAt', 'trigger', 'dueAt', 'status', 'playbookId', 'separationOfDuties', 'entries'] as const) {
+    for (const field of ['classId', 'action', 'credentialIds', 'requester', 'requestedAt', 'approvals', 'approvedAt', 'executor', 'executedAt', 'verifier', 'verifiedAt', 'trigger', 'dueAt', 'status', 'playbookId', 'people', 'separationOfDuties', 'entries'] as const) {
       same(`change ${change.id}, ${field}`, claimed[field], change[field]);
     }
     if (change.requestedAt < pack.period.from || change.requestedAt >= pack.period.to) problems.push(`change ${change.id} was requested ${change.requestedAt}, outside the pack's period`);

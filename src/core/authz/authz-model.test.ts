@@ -52,14 +52,14 @@ test('a customer principal carries its teams and organization, and never any del
   const request = buildCedarRequest(model, onClass('person:carol', 'request-renew', '2026-11-24T21:30:00Z'), none);
   assert.deepEqual(request.principal, { type: 'Trustplane::Person', id: 'carol' });
   assert.deepEqual(request.entities[0], {
-    uid: request.principal, attrs: { ref: 'person:carol', partner: false },
+    uid: request.principal, attrs: { ref: 'person:carol', person: 'person:carol', partner: false },
     parents: [{ type: 'Trustplane::Team', id: 'security' }, { type: 'Trustplane::Organization', id: 'acme' }],
   });
   assert.deepEqual(request.context.openDelegations, []);
   assert.deepEqual(request.entities.slice(2), [{ uid: { type: 'Trustplane::Action', id: 'request-renew' }, attrs: {}, parents: [{ type: 'Trustplane::Action', id: 'request' }] }],
     'besides the principal and the resource, only the action with its group is passed to Cedar');
   const gina = buildCedarRequest(model, onClass('person:gina', 'request-renew', '2026-11-24T21:30:00Z'), none).entities[0];
-  assert.deepEqual(gina?.attrs, { ref: 'person:gina', partner: true });
+  assert.deepEqual(gina?.attrs, { ref: 'person:gina', person: 'person:gina', partner: true });
   assert.deepEqual(gina?.parents, [{ type: 'Trustplane::Organization', id: 'globex' }]);
 });
 
@@ -71,7 +71,7 @@ test('a change carries the people separation of duties compares; a playbook invo
   assert.deepEqual(change.principal, { type: 'Trustplane::System', id: 'automation' });
   assert.deepEqual(change.entities[1], {
     uid: { type: 'Trustplane::Change', id: 'ch_1' },
-    attrs: { lifecycleAction: 'renew', requester: 'person:gina', approvers: [], preApproved: true },
+    attrs: { lifecycleAction: 'renew', requester: 'person:gina', approvers: [], preApproved: true, requesterPerson: 'person:gina', approverPeople: [] },
     parents: [{ type: 'Trustplane::Class', id: 'internal-mtls' }],
   });
   const invocation = buildCedarRequest(model, {

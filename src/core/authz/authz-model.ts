@@ -9,6 +9,8 @@ import type { GovernedAction } from '../governance/governance-vocabulary.ts';
 import { formatInstant } from '../governance/governance-time.ts';
 import { entityTypes, parseStepAction } from './cedar-schema.ts';
 import type { AuthzAction } from './cedar-schema.ts';
+import { createPersonBehind } from '../governance/person-behind.ts';
+import type { PersonBehind } from '../governance/person-behind.ts';
 
 export type EntityUid = { type: string; id: string };
 export type CedarValue = string | number | boolean | CedarValue[] | { __entity: EntityUid } | { [key: string]: CedarValue };
@@ -56,6 +58,8 @@ type PrincipalFacts = { type: string; id: string; parents: EntityUid[]; partner:
 export type AuthzModel = {
   governance: Governance;
   principal(ref: string): PrincipalFacts | null;
+  /** The person behind a principal: a service account's or agent's owner; anyone else is themselves. */
+  personOf: PersonBehind;
   delegationsTo(partner: string): readonly Delegation[];
 };
 
@@ -92,6 +96,7 @@ export const createAuthzModel = (governance: Governance): AuthzModel => {
       if (ref.startsWith('system:')) return { type: entityTypes.system, id: ref.slice('system:'.length), parents: [], partner: null };
       return principals.get(ref) ?? null;
     },
+    personOf: createPersonBehind(governance),
     delegationsTo: (partner) => delegations.get(partner) ?? [],
   };
 };
@@ -101,7 +106,7 @@ const covers = (delegation: Delegation, classId: string | null, action: Governed
   && (delegation.classes.includes('*') || delegation.classes.includes(classId))
   && delegation.actions.includes(action);
 
-const resourceEntity = (resource: AuthzResource): CedarEntity => {
+const resourceEntity = (resource: AuthzResource, personOf: PersonBehind): CedarEntity => {
   const inClass = (classId: string | null): EntityUid[] => (classId === null ? [] : [uid(entityTypes.class, classId)]);
   const governance = [uid(entityTypes.governance, 'current')];
   switch (resource.type) {
@@ -115,13 +120,16 @@ const resourceEntity = (resource: AuthzResource): CedarEntity => {
         requester: resource.requester,
         approvers: [...resource.approvers],
         ...(resource.executor === null ? {} : { executor: resource.executor }),
-        ...(resource.orderedBy === undefined || resource.orderedBy === null ? {} : { orderedBy: resource.orderedBy }),
+        ...(resource.orderedBy === undefined || resource.orderedBy === null ? {} : { orderedBy: resource.orderedBy, orderedByPerson: personOf(resource.orderedBy) }),
         preApproved: resource.preApproved,
+        requesterPerson: personOf(resource.requester),
+        approverPeople: [...new Set(resource.approvers.map(personOf))],
+        ...(resource.executor === null ? {} : { executorPerson: personOf(resource.executor) }),
       },
       parents: inClass(resource.classId),
     };
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
-    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor }, parents: inClass(resource.classId) };
+    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor, executorPerson: personOf(resource.executor) }, parents: inClass(resource.classId) };
     case 'alert': return { uid: uid(entityTypes.alert, resource.id), attrs: { recipients: [...resource.recipients], escalateTo: [...resource.escalateTo] }, parents: inClass(resource.classId) };
     case 'delegation': return { uid: uid(entityTypes.delegation, resource.id), attrs: { grantedBy: resource.grantedBy, partner: resource.partner }, parents: governance };
     case 'token': return { uid: uid(entityTypes.tokenGrant, resource.principal), attrs: { principal: resource.principal, owner: resource.owner ?? '', readOnly: resource.readOnly }, parents: governance };
@@ -152,7 +160,7 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
   return {
     principal: principalUid,
     action: actionUid,
-    resource: resourceEntity(query.resource).uid,
+    resource: resourceEntity(query.resource, model.personOf).uid,
     context: {
       readOnly: query.readOnly ?? false,
       openDelegations: open.map((delegation) => delegation.id as string),
@@ -163,8 +171,8 @@ export const buildCedarRequest = (model: AuthzModel, query: AuthzQuery, revoked:
       credentialCount: query.invocation?.credentialCount ?? 0,
     },
     entities: [
-      { uid: principalUid, attrs: { ref: query.principal, partner: facts.partner !== null }, parents: facts.parents },
-      resourceEntity(query.resource),
+      { uid: principalUid, attrs: { ref: query.principal, person: model.personOf(query.principal), partner: facts.partner !== null }, parents: facts.parents },
+      resourceEntity(query.resource, model.personOf),
       // The action with its group (approve-revoke in approve), so that no schema has to be passed per call.
       { uid: actionUid, attrs: {}, parents: step === null ? [] : [{ type: 'Trustplane::Action', id: step.step }] },
     ],

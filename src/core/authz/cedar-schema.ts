@@ -1,6 +1,7 @@
 // The Cedar schema of Trustplane's decisions (DESIGN.md, Authorization: Cedar). Principals carry their
-// governance reference (`person:carol`) so that separation-of-duties policies can compare the acting
-// principal with the people a change records, whatever their entity type.
+// governance reference (`person:carol`) and the person behind them (a service account's or an agent's
+// owner), so that separation-of-duties policies compare the acting person with the people behind the
+// principals a change records, whatever their entity type.
 import { governedActions } from '../governance/governance-vocabulary.ts';
 import type { GovernedAction } from '../governance/governance-vocabulary.ts';
 
@@ -92,17 +93,19 @@ export const cedarSchema = [
   '  };',
   '  entity Organization = { partner: Bool };',
   '  entity Team in [Organization];',
-  '  entity Person in [Team, Organization] = { ref: String, partner: Bool };',
-  '  entity ServiceAccount in [Team, Organization] = { ref: String, partner: Bool };',
-  '  entity Agent in [Organization] = { ref: String, partner: Bool };',
-  '  entity System = { ref: String, partner: Bool };',
+  '  entity Person in [Team, Organization] = { ref: String, person: String, partner: Bool };',
+  '  entity ServiceAccount in [Team, Organization] = { ref: String, person: String, partner: Bool };',
+  '  entity Agent in [Organization] = { ref: String, person: String, partner: Bool };',
+  '  entity System = { ref: String, person: String, partner: Bool };',
   '  entity Governance;',
   '  entity Class in [Governance];',
   // revealTo: who may still see the credential's secret half (a generated key or secret value), once.
   '  entity Credential in [Class] = { revealTo?: Set<String> };',
-  '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool, orderedBy?: String };',
+  // Who took each duty so far, as principals and as the people behind them (separation-of-duties.ts).
+  '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool, orderedBy?: String,',
+  '    requesterPerson: String, approverPeople: Set<String>, executorPerson?: String, orderedByPerson?: String };',
   '  entity Playbook in [Governance];',
-  '  entity Review in [Class] = { accountable: String, executor: String };',
+  '  entity Review in [Class] = { accountable: String, executor: String, executorPerson: String };',
   // An alert: who it was routed to, and who hears of it on escalation (person refs).
   '  entity Alert in [Class] = { recipients: Set<String>, escalateTo: Set<String> };',
   '  entity Delegation in [Governance] = { grantedBy: String, partner: String };',

@@ -18,8 +18,9 @@ const compiled = compileGovernancePolicies(parse(designExample));
 
 test('each policy is named for where it comes from: built-in rules, decision rights, delegations, playbooks', () => {
   assert.deepEqual(Object.keys(compiled.policies), [
-    'sod.requester-approves', 'sod.orderer-approves', 'sod.approver-executes', 'sod.approver-verifies', 'sod.executor-verifies', 'sod.executor-reviews', 'sod.approver-approves-once',
-    'sod.partner-holds-no-authority', 'sod.partner-only-inside-delegation', 'sod.system-approves-only-pre-approved', 'sod.read-only-token',
+    'sod.requester-approves', 'sod.requester-verifies', 'sod.approver-approves-once', 'sod.approver-executes', 'sod.approver-verifies', 'sod.executor-verifies',
+    'sod.orderer-approves', 'sod.executor-reviews',
+    'sod.partner-holds-no-authority', 'sod.partner-only-inside-delegation', 'sod.system-approves-only-pre-approved', 'token.full-only-by-its-principal', 'sod.read-only-token',
     'general.read', 'general.requester-cancels', 'general.review-accountable', 'general.grantor-revokes-delegation', 'general.bootstrap-administers', 'general.own-tokens', 'general.reveal-once',
     'general.system-requests-offboarding-revocations', 'general.system-cancels-for-departed', 'general.alert-recipients',
     'class.internal-mtls.issue.request', 'class.internal-mtls.issue.approve', 'class.internal-mtls.issue.cancel', 'class.internal-mtls.issue.execute', 'class.internal-mtls.issue.verify',

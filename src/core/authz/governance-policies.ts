@@ -9,6 +9,8 @@ import { createGovernanceDirectory } from '../governance/governance-directory.ts
 import { parsePrincipalRef } from '../governance/principal-ref.ts';
 import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './cedar-schema.ts';
 import type { ChangeStep } from './cedar-schema.ts';
+import { dutySteps, separationRules } from '../changes/separation-of-duties.ts';
+import type { Duty } from '../changes/separation-of-duties.ts';
 
 /**
  * Which resources a policy can apply to: any, one playbook, or those in the listed classes ("*": in any
@@ -179,29 +181,37 @@ const builtIn = (because: string): PolicyOrigin => ({ effect: 'forbid', scope: '
 
 const stepGroup = (step: ChangeStep): string => cedarAction(step);
 
+/** Who holds a duty already, as a condition on the acting person (the rules' first duties). */
+const heldBy: Record<Exclude<Duty, 'verifier'>, string> = {
+  requester: 'resource.requesterPerson == principal.person',
+  approver: 'resource.approverPeople.contains(principal.person)',
+  executor: 'resource has executorPerson && resource.executorPerson == principal.person',
+};
+
 /** The rules of DESIGN.md's "Separation of duties": enforced, never configurable away. */
 const compileSeparationOfDuties = (builder: Builder): void => {
   const change = `resource is ${cedarType(entityTypes.change)}`;
-  builder.add('sod.requester-approves', builtIn('the requester of a change never approves or rejects it'),
-    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource.requester == principal.ref };`);
+  // One forbid per rule of separation-of-duties.ts, on the steps of its later duty, comparing people.
+  for (const rule of separationRules) {
+    if (rule.first === 'verifier') continue;
+    const steps = (rule.on ?? dutySteps[rule.then]).map(stepGroup).join(', ');
+    builder.add(`sod.${rule.id}`, builtIn(rule.because),
+      `forbid (principal, action in [${steps}], resource)\nwhen { ${change} && ${heldBy[rule.first]} };`);
+  }
   builder.add('sod.orderer-approves', builtIn('whoever ordered a change the system filed for them (an offboarding\'s revocations) never approves or rejects it'),
-    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource has orderedBy && resource.orderedBy == principal.ref };`);
-  builder.add('sod.approver-executes', builtIn('an approver of a change never executes it'),
-    `forbid (principal, action in ${stepGroup('execute')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
-  builder.add('sod.approver-verifies', builtIn('an approver of a change never verifies it'),
-    `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
-  builder.add('sod.executor-verifies', builtIn('the executor of a change never verifies it'),
-    `forbid (principal, action in ${stepGroup('verify')}, resource)\nwhen { ${change} && resource has executor && resource.executor == principal.ref };`);
+    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource has orderedByPerson && resource.orderedByPerson == principal.person };`);
   builder.add('sod.executor-reviews', builtIn('whoever executed an emergency change never reviews it'),
-    `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executor == principal.ref };`);
-  builder.add('sod.approver-approves-once', builtIn('an approver counts once towards a quorum'),
-    `forbid (principal, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && resource.approvers.contains(principal.ref) };`);
+    `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executorPerson == principal.person };`);
   builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),
     `forbid (principal, action in ${actionList(['approve', 'reject', 'verify', 'invoke-playbook', 'complete-review', 'revoke-delegation', 'import', 'administer'])}, resource)\nwhen { principal.partner };`);
   builder.add('sod.partner-only-inside-delegation', builtIn('a partner requests, executes and cancels only what a live delegation allows, inside an open change window'),
     `forbid (principal, action in [${stepGroup('request')}, ${stepGroup('execute')}, ${stepGroup('cancel')}], resource)\nwhen { principal.partner && !context.delegatedHere };`);
   builder.add('sod.system-approves-only-pre-approved', builtIn('the system principal approves only what a policy pre-authorised'),
     `forbid (principal is ${cedarType(entityTypes.system)}, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && !resource.preApproved };`);
+  // A full token acts with its principal's authority: nobody else may make one (an organisation's own
+  // permit cannot reopen this), except for a service account or agent its owner, and `init`'s bootstrap.
+  builder.add('token.full-only-by-its-principal', { ...builtIn('a full token is made only by its principal itself, or by the owner of the service account or agent it is for'), source: 'built-in' },
+    `forbid (principal, action == ${cedarAction('create-token')}, resource)\nwhen { !resource.readOnly }\nunless { resource.principal == principal.ref || resource.owner == principal.ref || principal == ${cedarEntity(entityTypes.system, 'bootstrap')} };`);
   builder.add('sod.read-only-token', builtIn('a read-only token only reads'),
     `forbid (principal, action, resource)\nwhen { context.readOnly }\nunless { action == ${cedarAction('read')} };`);
 };

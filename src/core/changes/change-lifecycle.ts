@@ -90,3 +90,38 @@ export const revocationDueAt = (policy: ClassPolicy, trigger: RevocationReason |
   const parsed = parseDuration(text);
   return parsed.ok ? new Date(requestedAt.getTime() + parsed.ms) : null;
 };
+
+export type NewChange = {
+  id: string;
+  classId: string;
+  action: GovernedAction;
+  requester: string;
+  reason: string;
+  ticket?: string | null;
+  trigger?: RevocationReason | null;
+  /** The class's policy, for a revocation's due time. */
+  policy: ClassPolicy;
+  at: Date;
+  staleAt: Date;
+  governanceVersion: number;
+  approvalsNeeded: number;
+  preApprovedBy: string | null;
+  playbookId?: string | null;
+  orderedBy?: string | null;
+  spec?: ChangeSpec;
+  credentialIds: readonly string[];
+};
+
+/** A change as it is requested: the one place a change is made, for a request, an offboarding's or a playbook's. */
+export const newChange = (input: NewChange): Change => {
+  const trigger = input.action === 'revoke' ? input.trigger ?? null : null;
+  return {
+    id: input.id, classId: input.classId, action: input.action, status: 'requested', requester: input.requester, reason: input.reason,
+    ticket: input.ticket ?? null, trigger,
+    dueAt: input.action === 'revoke' ? revocationDueAt(input.policy, trigger, input.at)?.toISOString() ?? null : null,
+    requestedAt: input.at.toISOString(), staleAt: input.staleAt.toISOString(), updatedAt: input.at.toISOString(),
+    governanceVersion: input.governanceVersion, approvalsNeeded: input.approvalsNeeded, preApprovedBy: input.preApprovedBy,
+    approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: input.playbookId ?? null,
+    orderedBy: input.orderedBy ?? null, connector: null, spec: input.spec ?? {}, revision: 1, credentialIds: [...input.credentialIds],
+  };
+};

@@ -5,6 +5,8 @@ import { createGovernanceDirectory, referenceKindWords } from './governance-dire
 import type { GovernanceDirectory } from './governance-directory.ts';
 import type { Governance, Playbook } from './governance-model.ts';
 import { parsePrincipalRef } from './principal-ref.ts';
+import { createPersonBehind } from './person-behind.ts';
+import type { PersonBehind } from './person-behind.ts';
 
 /** One person, service account or agent, written as a reference: `person:kofi`. */
 export type Actor = string;
@@ -16,6 +18,8 @@ export type LintContext = {
   actorsOf: (ref: string) => readonly Actor[];
   /** The customer org, a customer's person, service account or agent, or a team with one of them among its members. */
   isCustomerPrincipal: (ref: string) => boolean;
+  /** The person behind an actor: a service account's or agent's owner; a person is themselves. */
+  personOf: PersonBehind;
   /** Playbooks that may revoke credentials of the class (they name it or "*", and allow revoke). */
   revokePlaybooks: (classId: string) => readonly Playbook[];
 };
@@ -78,5 +82,5 @@ export const createLintContext = (governance: Governance): LintContext => {
   const revokePlaybooks = (classId: string): readonly Playbook[] => governance.playbooks.filter((playbook) =>
     playbook.actions.includes('revoke') && (playbook.classes.includes('*') || playbook.classes.includes(classId)));
 
-  return { customerId, directory: createGovernanceDirectory(governance), actorsOf, isCustomerPrincipal, revokePlaybooks };
+  return { customerId, directory: createGovernanceDirectory(governance), actorsOf, isCustomerPrincipal, personOf: createPersonBehind(governance), revokePlaybooks };
 };

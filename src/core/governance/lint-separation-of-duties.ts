@@ -1,6 +1,9 @@
-// Separation of duties (DESIGN.md) can be satisfied: for every decision right there is an assignment in
-// which `approvals` distinct people approve, someone else executes and a third verifies. The system
-// approves a pre-approved standard change, so then only executor and verifier must differ.
+// Separation of duties (DESIGN.md; the rules in core/changes/separation-of-duties.ts) can be satisfied: for
+// every decision right there is an assignment in which `approvals` distinct people approve, someone else
+// executes and a third verifies. People, not principals: a service account or agent counts as its owner, so
+// a responsible service account owned by the only approver leaves nobody to execute. The system approves a
+// pre-approved standard change, so then only executor and verifier must differ. Requesters are not a
+// duty the lint gives out: anyone else the decision rights name may request.
 import type { Actor } from './lint-context.ts';
 import { describeActor } from './lint-context.ts';
 import { actionError, listNames, rightPath } from './lint-finding.ts';
@@ -98,11 +101,12 @@ export const dutiesCanBeSeparated: ActionLintRule = (scope, context) => {
   const { right, credentialClass, classIndex } = scope;
   if (right === undefined) return [];
   const verifierRef = right.verifier ?? credentialClass.verifier;
+  const people = (refs: readonly string[]): Actor[] => unique(refs.flatMap(context.actorsOf).map(context.personOf));
   const duties: Duties = {
-    approvers: right.preApproved ? [] : unique([right.accountable, ...right.approvers].flatMap(context.actorsOf)),
+    approvers: right.preApproved ? [] : people([right.accountable, ...right.approvers]),
     quorum: right.preApproved ? 0 : right.approvals,
-    executors: unique(right.responsible.flatMap(context.actorsOf)),
-    verifiers: verifierRef === undefined ? null : unique(context.actorsOf(verifierRef)),
+    executors: people(right.responsible),
+    verifiers: verifierRef === undefined ? null : people([verifierRef]),
   };
   if (canSeparateDuties(duties)) return [];
   const { key, message, fix } = explain(scope, right, verifierRef ?? '', duties);

@@ -223,7 +223,8 @@ describe('posture', () => {
       offboarding: { formal: 2, triggered: 3, medianMs: 3_600_000, p95Ms: 4 * day },
     }), at);
     const duties = metricOf(posture, 'M15');
-    assert.deepEqual([duties.numerator, duties.denominator, duties.value], [3, 6, 0.5]);
+    assert.deepEqual([duties.numerator, duties.denominator, duties.value], [5, 6, 5 / 6], 'the rules as enforced: a requester may execute');
+    assert.equal(duties.detail.allFourDistinctPrincipals, 3);
     assert.equal(duties.detail.executedWithVerificationShare, 6 / 8);
     const sla = metricOf(posture, 'M16');
     assert.deepEqual([sla.numerator, sla.denominator, sla.value], [3, 4, 0.75]);

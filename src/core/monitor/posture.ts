@@ -108,9 +108,9 @@ export type ChangeCounts = {
   executedVerified: number;
   /** Changes that reached the verify step (passed or failed): all four roles are filled. */
   verified: number;
-  /** Of those, requester, every approver, executor and verifier are different principals. */
+  /** Of those, requester, every approver, executor and verifier are different principals (stricter than the rules: a requester may execute). */
   allDistinct: number;
-  /** Of those, separation as Trustplane enforces it: no approver requested, executed or verified, and the executor did not verify (the requester may execute). */
+  /** Of those, the ones that break no rule of separation-of-duties.ts, comparing the people behind principals. */
   separatedAsEnforced: number;
   /** Revocations for key compromise, against revocationWindowsMs.keyCompromise from request to verification. */
   keyCompromise: DeadlineCounts;
@@ -355,10 +355,10 @@ const thirdPartyExposure = (view: View): PostureMetric => {
 const separationOfDuties = (view: View): PostureMetric => {
   const { changes } = view.inputs;
   return metric({
-    id: 'M15', title: 'Separation of duties', better: 'higher', numerator: changes.allDistinct, denominator: changes.verified,
-    definition: 'changes that reached verification whose requester, approvers, executor and verifier are all different principals, over those changes',
+    id: 'M15', title: 'Separation of duties', better: 'higher', numerator: changes.separatedAsEnforced, denominator: changes.verified,
+    definition: 'changes that reached verification in which nobody held two duties the rules keep apart (requester and approver, requester and verifier, approver and executor, approver and verifier, executor and verifier, two approvals of one quorum), comparing the people behind service accounts and agents, over those changes; the evidence pack judges each change by the same rules',
     detail: {
-      separatedAsEnforced: changes.separatedAsEnforced,
+      allFourDistinctPrincipals: changes.allDistinct,
       executed: changes.executed,
       executedWithVerification: changes.executedVerified,
       executedWithVerificationShare: ratio(changes.executedVerified, changes.executed),

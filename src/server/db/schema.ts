@@ -132,6 +132,8 @@ export type ChangeEventTable = {
   seq: number;
   at: IsoTime;
   actor: string;
+  /** The person behind the actor when the step was taken (a service account's owner); null: the actor itself. */
+  person: string | null;
   step: string;
   governance_version: number;
   /** JSON: the Cedar policies that decided the step. */

@@ -14,7 +14,7 @@ import { idSchema, isoTimeSchema, listEnvelope, opaqueIdSchema } from './schemas
 export const actorFrom = (request: FastifyRequest): Actor => actorOf(requirePrincipal(request), request.id);
 
 export const changeEventSchema = z.object({
-  seq: z.number(), at: isoTimeSchema, actor: z.string(), step: z.string(), governanceVersion: z.number(),
+  seq: z.number(), at: isoTimeSchema, actor: z.string(), person: z.string().optional(), step: z.string(), governanceVersion: z.number(),
   policies: z.array(z.string()).readonly(), details: z.record(z.string(), z.unknown()),
 });
 

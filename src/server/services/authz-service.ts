@@ -8,6 +8,7 @@ import type { AuthzQuery, DelegationRevocation } from '../../core/authz/authz-mo
 import { describeResource } from '../../core/authz/explain-decision.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Governance } from '../../core/governance/index.ts';
+import type { PersonBehind } from '../../core/governance/person-behind.ts';
 import { compileGovernance, decide } from '../auth/cedar-engine.ts';
 import type { CompiledGovernance } from '../auth/cedar-engine.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
@@ -27,6 +28,8 @@ export type AuthzSnapshot = {
   /** When the governance in force was applied: when its pre-authorisations were given. */
   appliedAt: string | null;
   governance: Governance | null;
+  /** The person behind a principal under the governance in force (a service account's owner). */
+  personOf: PersonBehind;
   decide(query: AuthzQuery): AuthzOutcome;
 };
 
@@ -50,13 +53,14 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
 
   const snapshot = async (tx: UnitOfWorkContext): Promise<AuthzSnapshot> => {
     const current = await tx.governance.currentVersion();
-    if (current === null) return { version: null, appliedAt: null, governance: null, decide: noGovernance };
+    if (current === null) return { version: null, appliedAt: null, governance: null, personOf: (ref) => ref, decide: noGovernance };
     const compiled = await compiledFor(tx, current.version);
     const revoked: ReadonlyMap<string, DelegationRevocation> = await tx.authz.revocations();
     return {
       version: current.version,
       appliedAt: current.appliedAt,
       governance: compiled.model.governance,
+      personOf: compiled.model.personOf,
       decide: (query) => explainDecision(compiled.model, query, decide(compiled, query, revoked), revoked),
     };
   };

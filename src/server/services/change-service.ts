@@ -3,7 +3,7 @@
 // actor, time, governance version and deciding policies, and audited in the same transaction. Refusals
 // are recorded as denied attempts. Execution runs outside any transaction: one transaction claims the
 // change (approved → executing), the connector runs, a second records the outcome.
-import { approvalsNeeded, revocationDueAt, transitionProblem } from '../../core/changes/change-lifecycle.ts';
+import { approvalsNeeded, newChange, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
 import { certificateRequestProblems, changeSpecProblems, specDetails } from '../../core/changes/change-spec.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
@@ -186,9 +186,6 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     return classId;
   };
 
-  const dueAtFor = (credentialClass: CredentialClass, trigger: RevocationReason | null, at: Date): string | null =>
-    revocationDueAt(credentialClass.policy, trigger, at)?.toISOString() ?? null;
-
   /** Reject or cancel: a final status, nothing executed. */
   const close = async (actor: Actor, id: string, name: 'reject' | 'cancel', status: 'rejected' | 'cancelled', details: Record<string, unknown>): Promise<ChangeDetail> => {
     await step(actor, async (tx, decide, snapshot) => {
@@ -199,7 +196,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       requireTransition(change, name);
       const updated = next(change, { status });
       await tx.changes.update(updated);
-      await record(tx, actor, updated, name, version, decided, details);
+      await record(tx, actor, updated, name, version, decided, details, snapshot.personOf);
       await notify(tx, updated, status, [updated.requester]);
       return null;
     });
@@ -229,17 +226,14 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       throw new TrustplaneError('CONFLICT', `credential ${open[0]?.credentialId} already has change ${open[0]?.changeId} in progress; finish or cancel it first`);
     }
     const now = clock.now();
-    let change: Change = {
-      id: randomId(random, 'ch'), classId, action: input.action, status: 'requested', requester: actor.ref, reason: input.reason,
-      ticket: input.ticket ?? null, trigger: input.trigger ?? null,
-      dueAt: input.action === 'revoke' ? dueAtFor(credentialClass, input.trigger ?? null, now) : null,
-      requestedAt: now.toISOString(), staleAt: new Date(now.getTime() + deps.staleAfterMs).toISOString(), updatedAt: now.toISOString(),
+    let change = newChange({
+      id: randomId(random, 'ch'), classId, action: input.action, requester: actor.ref, reason: input.reason, ticket: input.ticket ?? null,
+      trigger: input.trigger ?? null, policy: credentialClass.policy, at: now, staleAt: new Date(now.getTime() + deps.staleAfterMs),
       governanceVersion: version, approvalsNeeded: approvalsNeeded(right), preApprovedBy: right.preApproved ? right.accountable : null,
-      approvals: [], executor: null, executedAt: null, verifier: null, verifiedAt: null, playbookId: null, orderedBy: input.orderedBy ?? null, connector: null, spec, revision: 1,
-      credentialIds: [...input.credentialIds],
-    };
+      orderedBy: input.orderedBy ?? null, spec, credentialIds: input.credentialIds,
+    });
     await tx.changes.insert(change);
-    await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt, ...specDetails(spec) });
+    await record(tx, actor, change, 'request', version, decided, { reason: input.reason, ticket: input.ticket ?? null, trigger: input.trigger ?? null, dueAt: change.dueAt, ...specDetails(spec) }, snapshot.personOf);
     // A pre-approved standard change: the system principal approves, under the pre-authorisation of
     // the accountable person, and Cedar decides that too. Should Cedar refuse (an organisation's own
     // forbid, say), the change waits for its approvers like any other, and they are told.
@@ -306,7 +300,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         const approvals = [...change.approvals, actor.ref];
         const updated = next(change, { approvals, status: approvals.length >= change.approvalsNeeded ? 'approved' : 'requested' });
         await tx.changes.update(updated);
-        await record(tx, actor, updated, 'approve', version, decided, { note: note ?? null, approvals: approvals.length, needed: change.approvalsNeeded });
+        await record(tx, actor, updated, 'approve', version, decided, { note: note ?? null, approvals: approvals.length, needed: change.approvalsNeeded }, snapshot.personOf);
         const right = governance.classes.find((entry) => entry.id === change.classId)?.decisionRights[change.action];
         await notify(tx, updated, updated.status === 'approved' ? 'approved' : 'approval_recorded', right?.consulted ?? []);
         return null;
@@ -350,7 +344,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         // fails the change so that its credentials are free again, for a playbook above all.
         const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id, staleAt: new Date(clock.now().getTime() + executionLeaseMs).toISOString() });
         await tx.changes.update(updated);
-        await record(tx, actor, updated, 'execute', version, decided, { connector: connector.id });
+        await record(tx, actor, updated, 'execute', version, decided, { connector: connector.id }, snapshot.personOf);
         return { change: updated, credentials: await loadCredentials(tx, updated.credentialIds), evidence, connector, governance };
       });
       await service.finishExecution(actor, claimed);
@@ -421,7 +415,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
         }
         const updated = next(change, { status: outcome === 'passed' ? 'verified' : 'verification_failed', verifier: actor.ref, verifiedAt: clock.now().toISOString() });
         await tx.changes.update(updated);
-        await record(tx, actor, updated, 'verify', version, decided, { outcome, checks: input.checks, probes, note: input.note ?? null });
+        await record(tx, actor, updated, 'verify', version, decided, { outcome, checks: input.checks, probes, note: input.note ?? null }, snapshot.personOf);
         await notify(tx, updated, updated.status, [updated.requester, ...(updated.executor === null ? [] : [updated.executor])]);
         return null;
       });

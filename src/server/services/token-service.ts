@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
 import { parsePrincipalRef, principalEntityKind } from '../auth/principal.ts';
 import type { Principal, TokenScope } from '../auth/principal.ts';
-import type { UnitOfWork } from '../db/unit-of-work.ts';
+import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import type { ApiTokenRecord } from '../stores/token-store.ts';
 import { randomId } from '../platform.ts';
 import type { Clock, RandomSource } from '../platform.ts';
@@ -15,7 +15,17 @@ const lastUsedResolutionMs = 60_000;
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-export type TokenServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; random: RandomSource };
+/** A token about to be made (or already made), as authorization sees it: for whom, that principal's owner, its scope. */
+export type TokenGrant = { type: 'token'; principal: string; owner: string | null; readOnly: boolean };
+
+/**
+ * Whether the governance in force still lets `minter` make `grant`: a token made under a policy that no
+ * longer allows it stops working (the owner of a service account changed, an administrator was removed).
+ * Null when no governance is applied yet (only `init`'s bootstrap tokens exist then).
+ */
+export type MintingCheck = (tx: UnitOfWorkContext, minter: string, grant: TokenGrant) => Promise<{ allowed: boolean; reason: string; version: number } | null>;
+
+export type TokenServiceDeps = { unitOfWork: UnitOfWork; clock: Clock; random: RandomSource; mintingAllowed?: MintingCheck };
 
 export type CreateTokenInput = {
   principal: string;
@@ -26,7 +36,18 @@ export type CreateTokenInput = {
   requestId?: string;
 };
 
-export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDeps) => {
+export const createTokenService = ({ unitOfWork, clock, random, mintingAllowed }: TokenServiceDeps) => {
+  // Tokens found still allowed, by governance version: one Cedar decision per token and version.
+  const stillAllowed = new Map<string, number>();
+
+  const grantIn = async (tx: UnitOfWorkContext, principal: string, scope: TokenScope): Promise<TokenGrant> => {
+    const ref = parsePrincipalRef(principal);
+    const entityKind = ref === null ? null : principalEntityKind(ref.kind);
+    const declared = ref === null || entityKind === null ? null : await tx.governance.findEntity(entityKind, ref.id);
+    const owner = (declared?.spec as { owner?: unknown } | undefined)?.owner;
+    return { type: 'token', principal, owner: typeof owner === 'string' ? owner : null, readOnly: scope === 'read-only' };
+  };
+
   const issue = async (input: CreateTokenInput, checkPrincipal: boolean): Promise<{ token: string; record: ApiTokenRecord }> => {
     const ref = parsePrincipalRef(input.principal);
     if (ref === null) {
@@ -70,30 +91,30 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
     create: (input: CreateTokenInput) => issue(input, true),
 
     /** The token about to be created, as authorization sees it: for whom, that principal's owner, its scope. */
-    async grantFor(principal: string, scope: TokenScope): Promise<{ type: 'token'; principal: string; owner: string | null; readOnly: boolean }> {
-      const ref = parsePrincipalRef(principal);
-      const entityKind = ref === null ? null : principalEntityKind(ref.kind);
-      const declared = ref === null || entityKind === null ? null : await unitOfWork((tx) => tx.governance.findEntity(entityKind, ref.id));
-      const owner = (declared?.spec as { owner?: unknown } | undefined)?.owner;
-      return { type: 'token', principal, owner: typeof owner === 'string' ? owner : null, readOnly: scope === 'read-only' };
-    },
+    grantFor: (principal: string, scope: TokenScope): Promise<TokenGrant> => unitOfWork((tx) => grantIn(tx, principal, scope)),
 
     /** The first administrator token, made by `init` before any governance exists. */
     createBootstrap: (input: Omit<CreateTokenInput, 'principal' | 'scope'>) => issue({ ...input, principal: 'system:bootstrap', scope: 'full' }, false),
 
     async authenticate(token: string): Promise<Principal> {
       const now = clock.now();
-      const { record, declared } = await unitOfWork(async (tx) => {
+      const { record, declared, minting } = await unitOfWork(async (tx) => {
         const found = await tx.tokens.findByHash(hashToken(token));
-        if (found === null || found.revokedAt !== null || found.expiresAt <= now.toISOString()) return { record: found, declared: false };
+        if (found === null || found.revokedAt !== null || found.expiresAt <= now.toISOString()) return { record: found, declared: false, minting: null };
         // A token is only as good as its principal: someone removed from governance is no longer let in.
         const ref = parsePrincipalRef(found.principal);
         const entityKind = ref === null ? null : principalEntityKind(ref.kind);
         const stillDeclared = ref !== null && (entityKind === null || await tx.governance.findEntity(entityKind, ref.id) !== null);
-        if (stillDeclared && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {
+        // ...and only as good as the policy it was made under. Trustplane's own tokens (`init`'s bootstrap
+        // token, the demo's personas) were made by the system, under no one's right.
+        const version = (await tx.governance.currentVersion())?.version ?? null;
+        const minting = !stillDeclared || mintingAllowed === undefined || version === null || found.createdBy.startsWith('system:') || stillAllowed.get(found.id) === version
+          ? null
+          : await mintingAllowed(tx, found.createdBy, await grantIn(tx, found.principal, found.scope === 'full' ? 'full' : 'read-only'));
+        if (stillDeclared && minting?.allowed !== false && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {
           await tx.tokens.markUsed(found.id, now.toISOString());
         }
-        return { record: found, declared: stillDeclared };
+        return { record: found, declared: stillDeclared, minting };
       });
       if (record === null) throw new TrustplaneError('UNAUTHENTICATED', 'the bearer token is not known; create one with `trustplane tokens create`');
       if (record.revokedAt !== null) throw new TrustplaneError('TOKEN_REVOKED', `token ${record.id} was revoked at ${record.revokedAt}`);
@@ -101,6 +122,14 @@ export const createTokenService = ({ unitOfWork, clock, random }: TokenServiceDe
       const ref = parsePrincipalRef(record.principal);
       if (ref === null) throw new TrustplaneError('INTERNAL', `token ${record.id} names an unreadable principal`);
       if (!declared) throw new TrustplaneError('UNAUTHENTICATED', `token ${record.id} belongs to ${record.principal}, who is no longer declared in governance`);
+      if (minting !== null) {
+        if (!minting.allowed) {
+          stillAllowed.delete(record.id);
+          throw new TrustplaneError('UNAUTHENTICATED', `token ${record.id} was made by ${record.createdBy}, whom governance version ${minting.version} no longer allows to make it (${minting.reason.replace(/^denied: /, '')}); ask for a new token`);
+        }
+        if (stillAllowed.size > 100_000) stillAllowed.clear();
+        stillAllowed.set(record.id, minting.version);
+      }
       return { ...ref, ref: record.principal, scope: record.scope === 'full' ? 'full' : 'read-only', tokenId: record.id };
     },
 

@@ -13,6 +13,8 @@ export type ChangeEvent = {
   seq: number;
   at: string;
   actor: string;
+  /** The person behind the actor when it is not a person itself: the owner of a service account or agent. */
+  person?: string;
   step: string;
   governanceVersion: number;
   /** Ids of the Cedar policies that decided the step. */
@@ -171,7 +173,7 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
     async appendEvent(changeId: string, event: Omit<ChangeEvent, 'seq'>): Promise<void> {
       const last = await trx.selectFrom('change_events').select((eb) => eb.fn.max('seq').as('seq')).where('change_id', '=', changeId).executeTakeFirst();
       await trx.insertInto('change_events').values({
-        change_id: changeId, seq: Number(last?.seq ?? 0) + 1, at: event.at, actor: event.actor, step: event.step,
+        change_id: changeId, seq: Number(last?.seq ?? 0) + 1, at: event.at, actor: event.actor, person: event.person ?? null, step: event.step,
         governance_version: event.governanceVersion, policies: JSON.stringify(event.policies), details: JSON.stringify(event.details),
       }).execute();
     },
@@ -179,7 +181,7 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
     async events(changeId: string): Promise<ChangeEvent[]> {
       const rows = await trx.selectFrom('change_events').selectAll().where('change_id', '=', changeId).orderBy('seq').execute();
       return rows.map((row) => ({
-        seq: Number(row.seq), at: row.at, actor: row.actor, step: row.step, governanceVersion: Number(row.governance_version),
+        seq: Number(row.seq), at: row.at, actor: row.actor, ...(row.person === null ? {} : { person: row.person }), step: row.step, governanceVersion: Number(row.governance_version),
         policies: JSON.parse(row.policies) as string[], details: JSON.parse(row.details) as Record<string, unknown>,
       }));
     },

@@ -66,7 +66,7 @@ const credentials: CredentialTable[] = [
   credential({ id: 'c16', kind: 'x509_certificate', class_id: 'internal-mtls', status: 'active', not_before: ago(40 * day), not_after: ago(-200 * day), managed_storage: 1 }),
 ];
 
-type Step = [step: string, actor: string];
+type Step = [step: string, actor: string, person?: string];
 type ChangeFixture = Partial<ChangeTable> & Pick<ChangeTable, 'id' | 'action' | 'status' | 'requester' | 'requested_at'> & { credentials?: string[]; steps: Step[] };
 
 const changes: ChangeFixture[] = [
@@ -94,6 +94,10 @@ const changes: ChangeFixture[] = [
   { id: 'ch7', action: 'revoke', status: 'verified', trigger: 'policy_violation', requester: 'person:alice', requested_at: ago(10 * day), due_at: ago(8 * day),
     executor: 'person:bob', executed_at: ago(7 * day), verifier: 'person:victor', verified_at: ago(6 * day),
     steps: [['request', 'person:alice'], ['approve', 'person:carol'], ['execute', 'person:bob'], ['executed', 'person:bob'], ['verify', 'person:victor']] },
+  // Carol approved, then executed through a service account she owns: separation is judged by the person behind it.
+  { id: 'ch9', action: 'rotate', status: 'verified', requester: 'person:alice', requested_at: ago(10 * day), executor: 'service-account:bot', executed_at: ago(9 * day),
+    verifier: 'person:victor', verified_at: ago(8 * day),
+    steps: [['request', 'person:alice'], ['approve', 'person:carol'], ['execute', 'service-account:bot', 'person:carol'], ['executed', 'service-account:bot'], ['verify', 'person:victor']] },
   // Rejected: neither met nor missed.
   { id: 'ch8', action: 'revoke', status: 'rejected', trigger: 'key_compromise', requester: 'person:alice', requested_at: ago(72 * hour), due_at: ago(71 * hour),
     steps: [['request', 'person:alice'], ['reject', 'person:carol']] },
@@ -105,8 +109,8 @@ const changeRow = ({ credentials: _credentials, steps: _steps, ...fields }: Chan
   playbook_id: null, ordered_by: null, connector: null, spec: '{}', revision: 1, ...fields,
 });
 
-const eventRows = (change: ChangeFixture): ChangeEventTable[] => change.steps.map(([step, actor], index) => ({
-  change_id: change.id, seq: index + 1, at: change.requested_at, actor, step, governance_version: 1, policies: '[]', details: '{}',
+const eventRows = (change: ChangeFixture): ChangeEventTable[] => change.steps.map(([step, actor, person], index) => ({
+  change_id: change.id, seq: index + 1, at: change.requested_at, actor, person: person ?? null, step, governance_version: 1, policies: '[]', details: '{}',
 }));
 
 const metricOf = (metrics: readonly PostureMetric[], id: string): PostureMetric => {
@@ -224,7 +228,7 @@ for (const target of databaseTargets) {
 
     test('changes: separation of duties, verification, and deadlines met, missed and open', () => {
       assert.deepEqual(inputs.changes, {
-        executed: 6, executedVerified: 5, verified: 5, allDistinct: 3, separatedAsEnforced: 4,
+        executed: 7, executedVerified: 6, verified: 6, allDistinct: 4, separatedAsEnforced: 4,
         keyCompromise: { settled: 2, met: 1, open: 1 },
         otherTriggers: { settled: 1, met: 1, open: 1 },
         classSla: { settled: 3, met: 1, open: 1 },
@@ -239,7 +243,7 @@ for (const target of databaseTargets) {
       const posture = computePosture(inputs, at);
       const values = Object.fromEntries(posture.metrics.map((entry) => [entry.id, [entry.numerator, entry.denominator]]));
       assert.deepEqual(values, {
-        M02: [5, 12], M03: [5, 12], M04: [3, 5], M05: [4, 12], M06: [1, 3], M07: [2, 5], M09: [2, 12], M15: [3, 5], M16: [1, 2], M19: [5, 5],
+        M02: [5, 12], M03: [5, 12], M04: [3, 5], M05: [4, 12], M06: [1, 3], M07: [2, 5], M09: [2, 12], M15: [4, 6], M16: [1, 2], M19: [5, 5],
       });
       assert.deepEqual(metricOf(posture.metrics, 'M03').detail, { ownerDepartedStillLive: 3, departedOwnerCredentials: 5, departedOwnerStillLiveShare: 0.6 });
       assert.equal(metricOf(posture.metrics, 'M04').detail.medianAgeDays, 45);

@@ -13,6 +13,8 @@
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
+import { dutySteps, separationRules } from '../../core/changes/separation-of-duties.ts';
+import type { Duty } from '../../core/changes/separation-of-duties.ts';
 import {
   ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
 } from '../../core/monitor/posture.ts';
@@ -64,6 +66,19 @@ const doubledDays = (): RawBuilder<number> =>
   sql<number>`(2 * (${dayNumber('not_after')} - ${dayNumber('not_before')}) + case when substr(not_after, 12) > substr(not_before, 12) then 1 else 0 end)`;
 
 /** A count of the rows for which `condition` holds. */
+/**
+ * Whether a change broke a rule of separation-of-duties.ts, as posture reads its recorded steps: for each
+ * rule, some step of its first duty and some later step of its second were taken by the same person (a
+ * step's recorded person, or its actor when it stood for itself). Written from the rules, so that M15 and
+ * the evidence pack judge by the same definition.
+ */
+const separationBroken = sql.join(separationRules.map((rule) => {
+  const steps = (duty: Duty) => sql.join(dutySteps[duty].map((step) => sql.lit(step)));
+  return sql`exists (select 1 from change_events d1 join change_events d2 on d2.change_id = d1.change_id
+    where d1.change_id = changes.id and d1.step in (${steps(rule.first)}) and d2.step in (${sql.join((rule.on ?? dutySteps[rule.then]).map((step) => sql.lit(step)))})
+    and d1.seq < d2.seq and coalesce(d1.person, d1.actor) = coalesce(d2.person, d2.actor))`;
+}), sql` or `);
+
 const countWhere = (condition: RawBuilder<unknown>) => sql<number | string | null>`sum(case when ${condition} then 1 else 0 end)`;
 
 /**
@@ -249,6 +264,7 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       .select(['action', 'status', 'trigger', 'due_at', 'requested_at', 'executed_at', 'requester', 'executor', 'verifier', 'verified_at'])
       .select([
         sql<number>`case when verifier is not null and exists (select 1 from change_events e where e.change_id = changes.id and e.step = 'approve' and e.actor in (changes.requester, changes.executor, changes.verifier)) then 1 else 0 end`.as('approver_doubled'),
+        sql<number>`case when verifier is not null and ${separationBroken} then 1 else 0 end`.as('separation_broken'),
         sql<number | null>`case when action = 'revoke' and status = 'verified' then ${instantMs('verified_at')} - ${instantMs('requested_at')} end`.as('verified_after'),
       ])
       .limit(noLimit)
@@ -265,7 +281,7 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       countWhere(sql`executed_at is not null and verifier is not null`).as('executed_verified'),
       countWhere(sql`verifier is not null`).as('verified'),
       countWhere(sql`verifier is not null and requester <> executor and requester <> verifier and executor <> verifier and approver_doubled = 0`).as('all_distinct'),
-      countWhere(sql`verifier is not null and executor <> verifier and approver_doubled = 0`).as('as_enforced'),
+      countWhere(sql`verifier is not null and separation_broken = 0`).as('as_enforced'),
       ...deadline('key_compromise', revocation(sql`trigger = 'key_compromise'`),
         sql`verified_after <= ${sql.lit(revocationWindowsMs.keyCompromise)}`, windowPassed(revocationWindowsMs.keyCompromise)),
       ...deadline('other_triggers', revocation(sql`trigger is not null and trigger <> 'key_compromise'`),
