@@ -87,6 +87,16 @@ test('one-person-approves-and-executes: the only one responsible is also the onl
   assert.equal(lintDecisionRights(parse(exampleText)).filter((finding) => finding.severity === 'error').length, 0, 'team:security executes instead');
 });
 
+test('one-person-approves-and-executes: a service account counts as its owner', () => {
+  // renewal-bot is dave's: dave would approve the rotation and execute it through his account.
+  const throughBot = edit(exampleText, ['rotate: { responsible: [team:platform], accountable: person:dave }', 'rotate: { responsible: [service-account:renewal-bot], accountable: person:dave }']);
+  assert.deepEqual(lintDecisionRights(parse(throughBot)).filter((finding) => finding.severity === 'error').map((finding) => finding.message), [
+    'class "internal-mtls", rotate: person "dave" alone would have to approve and execute it: the only one responsible is also the only approver',
+  ]);
+  const ciDeployer = edit(exampleText, ['rotate: { responsible: [team:platform], accountable: person:dave }', 'rotate: { responsible: [service-account:ci-deployer], accountable: person:dave }']);
+  assert.equal(lintDecisionRights(parse(ciDeployer)).filter((finding) => finding.severity === 'error').length, 0, "ci-deployer is ivan's");
+});
+
 test('one-person-approves-and-executes: an executor who is an approver is fine while the quorum can do without them', () => {
   const frankExecutes = (approvals: number) => edit(exampleText,
     ['        responsible: [team:payments]\n        accountable: person:frank', '        responsible: [person:frank]\n        accountable: person:frank'],

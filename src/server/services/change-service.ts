@@ -243,12 +243,11 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       : null;
     if (approval?.allowed === true) {
       change = next(change, { status: 'approved', approvals: [system] });
-      await tx.changes.appendEvent(change.id, {
-        at: now.toISOString(), actor: system, step: 'approve', governanceVersion: version, policies: approval.policies.map((policy) => policy.id),
-        details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`, note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)` },
-      });
       await tx.changes.update(change);
-      await tx.audit.append({ at: now, actor: system, action: 'change.approve', target: `change:${change.id}`, governanceVersion: version, details: { preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, policies: approval.policies.map((policy) => policy.id) } });
+      await record(tx, { ref: system }, change, 'approve', version, approval, {
+        preAuthorisedBy: right.accountable, preAuthorisedAt: snapshot.appliedAt, preAuthorisedIn: `governance version ${version}`,
+        note: `pre-approved standard change (${classId}.decisionRights.${input.action}.preApproved)`,
+      });
     } else {
       if (approval !== null) await tx.audit.append({ at: now, actor: system, action: 'authz.denied', target: `change:${change.id}`, governanceVersion: version, details: { action: stepAction('approve', input.action), code: approval.code, reason: approval.reason, policies: approval.policies.map((policy) => policy.id) } });
       await notify(tx, change, 'approval_needed', [right.accountable, ...right.approvers]);
