@@ -87,6 +87,3 @@ export const separationViolations = (participants: ChangeParticipants): Separati
   return violations;
 };
 
-/** Whether a later duty may go to `person`, given who holds the earlier ones: the rule it would break, or null. */
-export const ruleAgainst = (participants: ChangeParticipants, duty: Duty, person: string): SeparationRule | null =>
-  separationRules.find((rule) => rule.then === duty && holders(participants, rule.first).some((held) => held.person === person)) ?? null;
