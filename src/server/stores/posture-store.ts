@@ -14,7 +14,6 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
 import { dutySteps, separationRules } from '../../core/changes/separation-of-duties.ts';
-import type { Duty } from '../../core/changes/separation-of-duties.ts';
 import {
   ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
 } from '../../core/monitor/posture.ts';
@@ -65,20 +64,19 @@ const instantMs = (column: string): RawBuilder<number> =>
 const doubledDays = (): RawBuilder<number> =>
   sql<number>`(2 * (${dayNumber('not_after')} - ${dayNumber('not_before')}) + case when substr(not_after, 12) > substr(not_before, 12) then 1 else 0 end)`;
 
-/** A count of the rows for which `condition` holds. */
 /**
  * Whether a change broke a rule of separation-of-duties.ts, as posture reads its recorded steps: for each
  * rule, some step of its first duty and some later step of its second were taken by the same person (a
  * step's recorded person, or its actor when it stood for itself). Written from the rules, so that M15 and
  * the evidence pack judge by the same definition.
  */
-const separationBroken = sql.join(separationRules.map((rule) => {
-  const steps = (duty: Duty) => sql.join(dutySteps[duty].map((step) => sql.lit(step)));
-  return sql`exists (select 1 from change_events d1 join change_events d2 on d2.change_id = d1.change_id
-    where d1.change_id = changes.id and d1.step in (${steps(rule.first)}) and d2.step in (${sql.join((rule.on ?? dutySteps[rule.then]).map((step) => sql.lit(step)))})
-    and d1.seq < d2.seq and coalesce(d1.person, d1.actor) = coalesce(d2.person, d2.actor))`;
-}), sql` or `);
+const stepList = (steps: readonly string[]) => sql.join(steps.map((step) => sql.lit(step)));
+const separationBroken = sql`exists (select 1 from change_events d1 join change_events d2
+  on d2.change_id = d1.change_id and d1.seq < d2.seq and coalesce(d1.person, d1.actor) = coalesce(d2.person, d2.actor)
+  where d1.change_id = changes.id and (${sql.join(separationRules.map((rule) =>
+    sql`(d1.step in (${stepList(dutySteps[rule.first])}) and d2.step in (${stepList(rule.on ?? dutySteps[rule.then])}))`), sql` or `)}))`;
 
+/** A count of the rows for which `condition` holds. */
 const countWhere = (condition: RawBuilder<unknown>) => sql<number | string | null>`sum(case when ${condition} then 1 else 0 end)`;
 
 /**
