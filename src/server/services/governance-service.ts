@@ -77,7 +77,7 @@ const strandedCredentials = async (tx: UnitOfWorkContext, current: Governance | 
     const count = await tx.credentials.countInClass(before.id, dropped);
     if (count === 0) continue;
     lines.push(after === undefined
-      ? `class "${before.id}" is removed but still governs ${count} credential${count === 1 ? '' : 's'}; import them into another class (credentials import --class) or keep the class`
+      ? `class "${before.id}" is removed but still governs ${count} credential${count === 1 ? '' : 's'}; keep the class: an import does not move classified credentials to another class`
       : `class "${before.id}" no longer lists ${dropped?.join(', ')} but holds ${count} credential${count === 1 ? '' : 's'} of ${dropped?.length === 1 ? 'that kind' : 'those kinds'}; move them first or keep the kind`);
   }
   return lines;
