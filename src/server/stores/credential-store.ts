@@ -15,6 +15,9 @@ export type RecordedCredentialIdentity = { fingerprint: string; kind: string; na
 
 export type UpsertOutcome = { created: string[]; updated: CredentialUpdate[]; unchanged: string[] };
 
+/** What class match rules read of an unclassified credential. */
+export type UnclassifiedCredential = { id: string; kind: string; name: string; subject: string | null; issuer: string | null; sans: string[]; sourceId: string | null };
+
 export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBindParameters, isUniqueViolation }: Pick<DatabaseCapabilities, 'maxBindParameters' | 'isUniqueViolation'>) => {
   const workloadsOf = async (ids: readonly string[]): Promise<Map<string, string[]>> => {
     const byCredential = new Map<string, string[]>();
@@ -189,6 +192,30 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
         }
       }
       await linkWorkloads(credentials, []);
+    },
+
+    /**
+     * The next page of credentials without a class, of the kinds given, after `afterId` in id order, with
+     * the facts class match rules read. Walks the primary key, so a whole inventory is read once in pages.
+     */
+    async unclassifiedPage(afterId: string, kinds: readonly string[], limit: number): Promise<UnclassifiedCredential[]> {
+      if (kinds.length === 0) return [];
+      const rows = await trx.selectFrom('credentials').select(['id', 'kind', 'name', 'subject', 'issuer', 'sans', 'source_id'])
+        .where('id', '>', afterId).where('class_id', 'is', null).where('kind', 'in', [...kinds])
+        .orderBy('id').limit(limit).execute();
+      return rows.map((row) => ({ id: row.id, kind: row.kind, name: row.name, subject: row.subject, issuer: row.issuer, sans: JSON.parse(row.sans) as string[], sourceId: row.source_id }));
+    },
+
+    /** Puts credentials that have no class into `classId`; one that has a class by now keeps it. Returns how many moved. */
+    async classify(ids: readonly string[], classId: string, now: string): Promise<number> {
+      let moved = 0;
+      const chunk = Math.min(5000, maxBindParameters - 2);
+      for (let start = 0; start < ids.length; start += chunk) {
+        const result = await trx.updateTable('credentials').set({ class_id: classId, updated_at: now })
+          .where('class_id', 'is', null).where('id', 'in', ids.slice(start, start + chunk)).executeTakeFirst();
+        moved += Number(result.numUpdatedRows);
+      }
+      return moved;
     },
 
     /** Sets the stored status of credentials, as an executed change does (revoked, retired, superseded). */
