@@ -7,15 +7,19 @@
 //           into the fingerprint), so nothing of it is applied: the entry is skipped;
 //   class:  a stated class other than the recorded one is held back (an unclassified credential may be
 //           given its first class: that adds a fact, it moves nothing);
-//   status: a stated status other than the one in effect is held back;
+//   status: never written for a known credential; a stated status other than the stored one or the one
+//           in effect is held back (an export that says "expired" of a lapsed certificate asks nothing);
 //   name:   a certificate's name is read from its subject, so only an entry that carries the subject
 //           names it; an entry without one keeps the recorded name.
 
 /** What an entry says about the credential's identity and trust state; null means "not stated". */
 export type StatedIdentity = { kind: string; name: string; subject: string | null; classId: string | null; status: string | null };
 
-/** The credential on record; `status` is the one in effect (an active certificate past not-after is expired). */
-export type RecordedIdentity = { kind: string; name: string; classId: string | null; status: string };
+/**
+ * The credential on record: `status` as stored, `statusInEffect` as readers see it (an active certificate
+ * past its not-after is expired). An entry that states either one asks for nothing.
+ */
+export type RecordedIdentity = { kind: string; name: string; classId: string | null; status: string; statusInEffect: string };
 
 export type HeldBackField = 'kind' | 'class' | 'status' | 'name';
 
@@ -43,7 +47,9 @@ export const restateKnownCredential = (stated: StatedIdentity, recorded: Recorde
   if (stated.classId !== null && recorded.classId !== null && stated.classId !== recorded.classId) {
     heldBack.push(held('class', stated.classId, recorded.classId));
   }
-  if (stated.status !== null && stated.status !== recorded.status) heldBack.push(held('status', stated.status, recorded.status));
+  if (stated.status !== null && stated.status !== recorded.status && stated.status !== recorded.statusInEffect) {
+    heldBack.push(held('status', stated.status, recorded.statusInEffect));
+  }
   if (recorded.kind === 'x509_certificate' && stated.subject === null && stated.name !== recorded.name) {
     heldBack.push(held('name', stated.name, recorded.name));
   }

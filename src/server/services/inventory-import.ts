@@ -29,11 +29,12 @@ export const restateEntries = (entries: readonly { entry: ImportedEntry; upsert:
     }
     if (restatement.heldBack.length > 0) result.heldBack += 1;
     const held = new Set(restatement.heldBack.map((entry) => entry.field));
-    // A null states nothing, so the store keeps what is recorded (mergeWithRecorded).
+    // A null states nothing, so the store keeps what is recorded (mergeWithRecorded). The status of a
+    // known credential is never written: one the rules let through equals what is recorded or in effect.
     result.upserts.push({
       ...upsert,
       classId: held.has('class') ? null : upsert.classId,
-      status: held.has('status') ? null : upsert.status,
+      status: null,
       name: held.has('name') ? known.name : upsert.name,
     });
     if (known.classId === null && upsert.classId === null && upsert.classifiedAs === null) result.unclassified += 1;

@@ -11,7 +11,7 @@ import { changesBetween, effectiveStatus, mergeWithRecorded, toRecord, toRow } f
 import type { CredentialRecord, CredentialUpdate, CredentialUpsert } from './credential-rows.ts';
 
 /** What an import reads of a known credential before it restates it. */
-export type RecordedCredentialIdentity = { fingerprint: string; kind: string; name: string; classId: string | null; status: string };
+export type RecordedCredentialIdentity = { fingerprint: string; kind: string; name: string; classId: string | null; status: string; statusInEffect: string };
 
 export type UpsertOutcome = { created: string[]; updated: CredentialUpdate[]; unchanged: string[] };
 
@@ -91,8 +91,8 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
 
   return {
     /**
-     * The identity and trust state of the credentials on record among `ids` (status as in effect at `now`),
-     * for an import to check what it restates before it writes.
+     * The identity and trust state of the credentials on record among `ids` (status as stored and as in
+     * effect at `now`), for an import to check what it restates before it writes.
      */
     async identitiesOf(ids: readonly string[], now: string): Promise<Map<string, RecordedCredentialIdentity>> {
       const found = new Map<string, RecordedCredentialIdentity>();
@@ -100,7 +100,9 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
         const rows = await trx.selectFrom('credentials').select(['id', 'fingerprint', 'kind', 'name', 'class_id', 'status', 'not_after'])
           .where('id', 'in', ids.slice(start, start + batchSize)).execute();
         for (const row of rows) {
-          found.set(row.id, { fingerprint: row.fingerprint, kind: row.kind, name: row.name, classId: row.class_id, status: effectiveStatus(row.status, row.not_after, now) });
+          found.set(row.id, {
+            fingerprint: row.fingerprint, kind: row.kind, name: row.name, classId: row.class_id, status: row.status, statusInEffect: effectiveStatus(row.status, row.not_after, now),
+          });
         }
       }
       return found;
