@@ -42,13 +42,13 @@ export const restateEntries = (entries: readonly { entry: ImportedEntry; upsert:
   return result;
 };
 
-// A request holds up to 20,000 entries (the CLI sends 10,000 a batch). Ids of created credentials are
-// short and listed up to 2,000 (about 55 kB); updates carry their changes and notices their reasons, so
-// fewer are listed. Counts are always exact; what is left out is counted, never dropped silently.
-export const auditListLimits = { created: 2000, updated: 500, notices: 500 } as const;
+// A request holds up to 20,000 entries (the CLI sends 10,000 a batch), and one update can carry thousands
+// of SANs. So that the audit entry stays a reasonable size (about 150 kB at most), each list stops at a
+// budget of bytes, and a value longer than 256 characters is shortened and says so. Counts are always
+// exact; what is left out of a list is counted, never dropped silently.
+export const auditListBudgets = { created: 56 * 1024, updated: 64 * 1024, heldBack: 32 * 1024 } as const;
 
-/** Long values (a SAN list of thousands) are shortened in the audit entry, and say so. */
-const maxValueLength = 512;
+const maxValueLength = 256;
 
 const bounded = (value: unknown): unknown => {
   const text = JSON.stringify(value) ?? 'null';
@@ -60,8 +60,24 @@ const boundedUpdate = (update: CredentialUpdate): CredentialUpdate => ({
   changes: Object.fromEntries(Object.entries(update.changes).map(([fact, change]) => [fact, { from: bounded(change.from), to: bounded(change.to) }])),
 });
 
-const listed = <T>(items: readonly T[], limit: number): { count: number; listed: T[]; leftOut: number } =>
-  ({ count: items.length, listed: items.slice(0, limit), leftOut: Math.max(0, items.length - limit) });
+/** The first items that fit in `budget` bytes of JSON, with the count of all and of those left out. */
+const listed = <T>(items: readonly T[], budget: number, shorten: (item: T) => unknown = (item) => item): { count: number; listed: unknown[]; leftOut: number } => {
+  const kept: unknown[] = [];
+  let used = 0;
+  for (const item of items) {
+    const entry = shorten(item);
+    used += (JSON.stringify(entry) ?? '').length + 1;
+    if (used > budget) break;
+    kept.push(entry);
+  }
+  return { count: items.length, listed: kept, leftOut: items.length - kept.length };
+};
+
+// The reason of a held-back field is the same for every entry (import-restatement.ts), so it is left out.
+const auditedNotice = (notice: ImportNotice) => ({
+  file: notice.file, entry: notice.entry, credentialId: notice.credentialId, outcome: notice.outcome,
+  heldBack: notice.heldBack.map((held) => ({ field: held.field, asked: bounded(held.asked), stands: bounded(held.stands) })),
+});
 
 export const importAuditDetails = (input: { files: string[]; credentials: number; defaults: ImportDefaults; written: UpsertOutcome; notices: readonly ImportNotice[] }): Record<string, unknown> => {
   const { files, credentials, defaults, written, notices } = input;
@@ -69,9 +85,9 @@ export const importAuditDetails = (input: { files: string[]; credentials: number
     files,
     credentials,
     defaults,
-    created: listed(written.created, auditListLimits.created),
-    updated: listed(written.updated.map(boundedUpdate), auditListLimits.updated),
+    created: listed(written.created, auditListBudgets.created),
+    updated: listed(written.updated, auditListBudgets.updated, boundedUpdate),
     unchanged: written.unchanged.length,
-    heldBack: listed(notices, auditListLimits.notices),
+    heldBack: listed(notices, auditListBudgets.heldBack, auditedNotice),
   };
 };
