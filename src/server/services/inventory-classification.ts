@@ -10,8 +10,8 @@ import type { UnitOfWorkContext } from '../db/unit-of-work.ts';
 
 const pageSize = 5000;
 
-/** Ids listed per class in the apply's audit entry (about 14 kB a class); the count is always exact. */
-export const auditedIdsPerClass = 500;
+/** Ids listed in the apply's audit entry, over all classes (about 56 kB); the counts are always exact. */
+export const auditedIds = 2000;
 
 export type InventoryClassification = {
   plan: ClassificationPlan;
@@ -26,6 +26,7 @@ export type InventoryClassification = {
 export const classifyInventory = async (tx: UnitOfWorkContext, classes: readonly CredentialClass[], options: { write: boolean; now: string }): Promise<InventoryClassification> => {
   const kinds = [...new Set(classes.filter((entry) => entry.match !== undefined).flatMap((entry) => entry.kinds as readonly string[]))];
   const byClass = new Map<string, { count: number; listed: string[] }>();
+  let listable = auditedIds;
   let after = '';
   for (;;) {
     const page = await tx.credentials.unclassifiedPage(after, kinds, pageSize);
@@ -48,7 +49,9 @@ export const classifyInventory = async (tx: UnitOfWorkContext, classes: readonly
       const moved = options.write ? await tx.credentials.classify(ids, classId, options.now) : ids.length;
       const entry = byClass.get(classId) ?? { count: 0, listed: [] };
       entry.count += moved;
-      entry.listed.push(...ids.slice(0, auditedIdsPerClass - entry.listed.length));
+      const listing = ids.slice(0, listable);
+      entry.listed.push(...listing);
+      listable -= listing.length;
       byClass.set(classId, entry);
     }
     if (page.length < pageSize) break;
