@@ -1,8 +1,8 @@
 // After classes are added or their match rules change, the unclassified credentials already in the
 // inventory that the rules now claim are classified, as an import of them would be. Only unclassified
 // ones: moving a credential that has a class changes which decision rights govern it, which takes more
-// than an apply. The inventory may hold a million credentials, so it is read in pages along the primary
-// key and written a page at a time; only the counts and a bounded list of ids are kept.
+// than an apply. The inventory may hold a million credentials, so it is read in windows along the primary
+// key and written a window at a time; only the counts and a bounded list of ids are kept.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { classifyCredential } from '../../core/governance/index.ts';
 import type { ClassificationPlan, CredentialClass } from '../../core/governance/index.ts';
@@ -25,15 +25,15 @@ export type InventoryClassification = {
  */
 export const classifyInventory = async (tx: UnitOfWorkContext, classes: readonly CredentialClass[], options: { write: boolean; now: string }): Promise<InventoryClassification> => {
   const kinds = [...new Set(classes.filter((entry) => entry.match !== undefined).flatMap((entry) => entry.kinds as readonly string[]))];
+  if (kinds.length === 0) return { plan: [], audit: [] };
   const byClass = new Map<string, { count: number; listed: string[] }>();
   let listable = auditedIds;
-  let after = '';
-  for (;;) {
+  let after: string | null = '';
+  while (after !== null) {
     const page = await tx.credentials.unclassifiedPage(after, kinds, pageSize);
-    if (page.length === 0) break;
-    after = page.at(-1)!.id;
+    after = page.next;
     const claimed = new Map<string, string[]>();
-    for (const credential of page) {
+    for (const credential of page.credentials) {
       const classId = classifyCredential(classes, {
         kind: credential.kind, name: credential.name, sans: credential.sans,
         ...(credential.subject === null ? {} : { subject: credential.subject }),
@@ -54,9 +54,8 @@ export const classifyInventory = async (tx: UnitOfWorkContext, classes: readonly
       listable -= listing.length;
       byClass.set(classId, entry);
     }
-    if (page.length < pageSize) break;
     // A large inventory takes seconds; let the server answer other requests between pages.
-    await yieldToEventLoop();
+    if (after !== null) await yieldToEventLoop();
   }
   const ordered = classes.filter((entry) => byClass.has(entry.id)).map((entry) => ({ classId: entry.id, ...byClass.get(entry.id)! }));
   return {

@@ -197,15 +197,24 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
     },
 
     /**
-     * The next page of credentials without a class, of the kinds given, after `afterId` in id order, with
-     * the facts class match rules read. Walks the primary key, so a whole inventory is read once in pages.
+     * The credentials without a class, of the kinds given, among the next `window` credentials after
+     * `afterId` in id order, with the facts class match rules read; `next` is where the following window
+     * starts, or null after the last. The window walks the primary key, so a whole inventory is read once:
+     * filtered on `class_id` instead, both databases would use the class index and sort every remaining
+     * unclassified credential for each page.
      */
-    async unclassifiedPage(afterId: string, kinds: readonly string[], limit: number): Promise<UnclassifiedCredential[]> {
-      if (kinds.length === 0) return [];
-      const rows = await trx.selectFrom('credentials').select(['id', 'kind', 'name', 'subject', 'issuer', 'sans', 'source_id'])
-        .where('id', '>', afterId).where('class_id', 'is', null).where('kind', 'in', [...kinds])
-        .orderBy('id').limit(limit).execute();
-      return rows.map((row) => ({ id: row.id, kind: row.kind, name: row.name, subject: row.subject, issuer: row.issuer, sans: JSON.parse(row.sans) as string[], sourceId: row.source_id }));
+    async unclassifiedPage(afterId: string, kinds: readonly string[], window: number): Promise<{ credentials: UnclassifiedCredential[]; next: string | null }> {
+      const rows = await trx.selectFrom('credentials').select(['id', 'class_id', 'kind']).where('id', '>', afterId).orderBy('id').limit(window).execute();
+      const next = rows.length < window ? null : rows.at(-1)?.id ?? null;
+      const wanted = rows.filter((row) => row.class_id === null && kinds.includes(row.kind)).map((row) => row.id);
+      const credentials: UnclassifiedCredential[] = [];
+      const chunk = Math.min(5000, maxBindParameters);
+      for (let start = 0; start < wanted.length; start += chunk) {
+        const facts = await trx.selectFrom('credentials').select(['id', 'kind', 'name', 'subject', 'issuer', 'sans', 'source_id'])
+          .where('id', 'in', wanted.slice(start, start + chunk)).where('class_id', 'is', null).orderBy('id').execute();
+        credentials.push(...facts.map((row) => ({ id: row.id, kind: row.kind, name: row.name, subject: row.subject, issuer: row.issuer, sans: JSON.parse(row.sans) as string[], sourceId: row.source_id })));
+      }
+      return { credentials, next };
     },
 
     /** Puts credentials that have no class into `classId`; one that has a class by now keeps it. Returns how many moved. */
