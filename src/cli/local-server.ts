@@ -160,7 +160,7 @@ export const setUpDemo = async (options: { dataDir?: string; host?: string; port
     let credentials = 0;
     for (const demoImport of await generateDemoInventory(new Date())) {
       const summary = await services.inventory.importFiles([{ name: demoImport.name, bytes: Buffer.from(demoImport.content) }], demoImport.defaults, 'system:bootstrap');
-      credentials += summary.created + summary.updated;
+      credentials += summary.created + summary.updated + summary.unchanged;
     }
     // A little history: Globex issued a certificate through the built-in CA inside its maintenance window,
     // approved by Dave, so that the demo's audit log, evidence pack and offboarding have a partner's work.

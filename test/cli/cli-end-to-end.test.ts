@@ -5,10 +5,26 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseTrustMaterial } from '../../src/core/inventory/index.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { databaseEnvFor, runCli, startCliServer } from '../support/cli-runner.ts';
 
 const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
+const legacyClass = `  - id: legacy-tls
+    name: Legacy TLS
+    kinds: [x509_certificate]
+    businessOwner: person:carol
+    technicalOwner: person:ivan
+    policy:
+      revocationSla: { key_compromise: 1h, default: 24h }
+    match:
+      issuers: ["Acme Test"]
+    decisionRights:
+      revoke: { responsible: [team:security], accountable: person:carol }
+    verifier: team:security
+
+  - id: ssh-access
+`;
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 
 for (const target of databaseTargets) {
@@ -111,6 +127,39 @@ for (const target of databaseTargets) {
       assert.match(shown.stdout, /workloads\s+payments-api/);
       const classShown = await runCli(['classes', 'show', 'internal-mtls'], env);
       assert.match(classShown.stdout, /technical owner\s+person:dave/);
+    });
+
+    test('an import that asks to re-kind a certificate is skipped and says why; an apply classifies what a new class claims', async () => {
+      const chain = parseTrustMaterial({ name: 'chain.pem', bytes: readFileSync(fixture('chain.pem')) });
+      assert.ok(chain.ok);
+      const leaf = chain.credentials[0]!.facts;
+      const rows = join(empty.dataDir, 'keys-export.json');
+      writeFileSync(rows, JSON.stringify({ credentials: [{ kind: 'private_key', fingerprint: leaf.fingerprint, name: 'renamed' }] }));
+      const imported = await runCli(['credentials', 'import', rows], env);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /^keys-export\.json\s+1\s+0\s+0\s+0\s+1\s+0\s+1$/m, 'FILE CREDENTIALS NEW UPDATED UNCHANGED SKIPPED HELD BACK UNCLASSIFIED');
+      assert.match(imported.stdout, /1 entry asked for what an import does not change \(1 skipped whole, 0 applied without it\)/);
+      assert.match(imported.stdout, new RegExp(`keys-export\\.json: credentials\\[0\\]: credential cr_${leaf.fingerprint.slice(0, 20)} skipped; kind "private_key" asked, "x509_certificate" stands`));
+      const asJson = JSON.parse((await runCli(['credentials', 'import', rows, '--json'], env)).stdout);
+      assert.deepEqual({ skipped: asJson.skipped, outcome: asJson.notices[0].outcome, field: asJson.notices[0].heldBack[0].field }, { skipped: 1, outcome: 'skipped', field: 'kind' });
+      const shown = JSON.parse((await runCli(['credentials', 'show', leaf.fingerprint, '--json'], env)).stdout);
+      assert.deepEqual({ kind: shown.credential.kind, name: shown.credential.name }, { kind: 'x509_certificate', name: 'api.acme.example' });
+
+      // The tour's edit: give the legacy certificates (here, the test chain's) a class.
+      const withClass = join(empty.dataDir, 'with-legacy-class.yaml');
+      writeFileSync(withClass, readFileSync(examplePath, 'utf8').replace('  - id: ssh-access\n', legacyClass));
+      const dry = await runCli(['apply', '-f', withClass, '--dry-run'], env);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /^\+ classes\/legacy-tls$/m);
+      assert.match(dry.stdout, /^> 3 unclassified credentials into classes\/legacy-tls$/m);
+      assert.match(dry.stdout, /Plan: 1 to add, 0 to change, 0 to remove; 3 unclassified credentials to classify\./);
+      const applied = await runCli(['apply', '-f', withClass, '--json'], env);
+      assert.deepEqual(JSON.parse(applied.stdout).plan.classifies, [{ classId: 'legacy-tls', credentials: 3 }]);
+      const listed = JSON.parse((await runCli(['credentials', 'list', '--class', 'legacy-tls', '--json'], env)).stdout);
+      assert.equal(listed.total, 3);
+      const restored = await runCli(['apply', '-f', examplePath], env);
+      assert.equal(restored.code, 1, 'the class now holds credentials, so it stays');
+      assert.match(restored.stderr, /class "legacy-tls" is removed but still governs 3 credentials; keep the class/);
     });
 
     test('a second server on the same port is refused with the reason', async () => {

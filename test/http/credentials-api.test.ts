@@ -29,7 +29,7 @@ for (const target of databaseTargets) {
     });
     const list = (query: string) => server.app.inject({ method: 'GET', url: `/api/v1/credentials?${query}`, headers: bearer(server.adminToken) });
 
-    test('imports a certificate chain with the facts openssl reports, and a re-import updates without duplicating', async () => {
+    test('imports a certificate chain with the facts openssl reports, and a re-import of the same material changes nothing', async () => {
       const first = await importFiles([asFile('chain.pem')], { source: 'internal-ca', workloads: ['payments-api'] });
       assert.equal(first.statusCode, 200, first.body);
       assert.deepEqual({ created: first.json().created, updated: first.json().updated }, { created: 3, updated: 0 });
@@ -47,7 +47,7 @@ for (const target of databaseTargets) {
       assert.equal(credential.sourceId, 'internal-ca');
 
       const again = await importFiles([asFile('chain.pem')]);
-      assert.deepEqual({ created: again.json().created, updated: again.json().updated }, { created: 0, updated: 3 });
+      assert.deepEqual({ created: again.json().created, updated: again.json().updated, unchanged: again.json().unchanged }, { created: 0, updated: 0, unchanged: 3 });
       assert.equal((await list('q=acme%20test')).json().total, 3);
     });
 

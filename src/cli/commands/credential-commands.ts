@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { TrustplaneError } from '../../core/errors.ts';
-import { checkImportReferences, formatParseFailure, parseTrustMaterial, summariseImport, wireProblem } from '../../core/inventory/index.ts';
-import type { FileImportSummary, ImportedEntry, ImportSummary } from '../../core/inventory/index.ts';
+import { checkImportReferences, formatImportNotice, formatParseFailure, maxImportNotices, parseTrustMaterial, summariseImport, wireProblem } from '../../core/inventory/index.ts';
+import type { FileImportSummary, ImportedEntry, ImportNotice, ImportSummary } from '../../core/inventory/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { ApiError } from '../api-client.ts';
 import { action } from '../run-command.ts';
@@ -227,6 +227,8 @@ export const registerCredentialCommands = (program: Command): void => {
       const bar = showProgress ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} credentials · {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       bar?.start(entries.length, 0);
       const reports: FileImportSummary[] = [];
+      const notices: ImportNotice[] = [];
+      let noticesLeftOut = 0;
       let sent = 0;
       try {
         for (const batch of batchesOf(entries)) {
@@ -239,6 +241,8 @@ export const registerCredentialCommands = (program: Command): void => {
             ...(defaults.managedStorage === undefined ? {} : { managedStorage: defaults.managedStorage }),
           });
           reports.push(...summary.files);
+          notices.push(...summary.notices);
+          noticesLeftOut += summary.noticesLeftOut;
           sent += batch.length;
           bar?.update(sent);
         }
@@ -251,13 +255,19 @@ export const registerCredentialCommands = (program: Command): void => {
       } finally {
         bar?.stop();
       }
-      const summary = summariseImport(reports);
+      const summary = summariseImport(reports, notices, noticesLeftOut);
       output.result(summary, () => {
         if (summary.files.length > 0) {
-          output.table(summary.files.map((file) => [file.file, String(file.credentials), String(file.created), String(file.updated), String(file.unclassified)]),
-            ['FILE', 'CREDENTIALS', 'NEW', 'UPDATED', 'UNCLASSIFIED']);
+          output.table(summary.files.map((file) => [file.file, ...[file.credentials, file.created, file.updated, file.unchanged, file.skipped, file.heldBack, file.unclassified].map(String)]),
+            ['FILE', 'CREDENTIALS', 'NEW', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'HELD BACK', 'UNCLASSIFIED']);
         }
-        output.line(`Imported ${summary.created + summary.updated} credential${summary.created + summary.updated === 1 ? '' : 's'}: ${summary.created} new, ${summary.updated} updated, ${summary.unclassified} unclassified.`);
+        const recorded = summary.created + summary.updated + summary.unchanged;
+        output.line(`Imported ${recorded} credential${recorded === 1 ? '' : 's'}: ${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.unclassified} unclassified.`);
+        const notHonoured = summary.notices.length + summary.noticesLeftOut;
+        if (notHonoured === 0) return;
+        output.line(`${notHonoured} entr${notHonoured === 1 ? 'y' : 'ies'} asked for what an import does not change (${summary.skipped} skipped whole, ${summary.heldBack} applied without it); a status changes only through a change (trustplane changes request):`);
+        for (const notice of summary.notices) output.line(`  ${formatImportNotice(notice)}`);
+        if (summary.noticesLeftOut > 0) output.line(`  … and ${summary.noticesLeftOut} more (--json lists the first ${maxImportNotices})`);
       });
     }));
 };

@@ -55,3 +55,16 @@ test('Globex works weekday nights, Berlin time; Initech Tuesday and Thursday day
   assert.equal(isWindowOpen(initechWindow, new Date('2026-12-02T10:00:00Z')), false, 'Wednesday');
   assert.equal(isWindowOpen(initechWindow, new Date('2027-07-01T07:30:00Z')), true, 'Thursday 08:30 BST');
 });
+
+test("the README tour's edit, a class for the legacy certificates, applies to the example and claims them", () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const snippet = /```yaml\n( {2}- id: legacy-tls\n[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet !== undefined, 'the README shows the class to add');
+  const edited = parseGovernance(text.replace('  - id: ssh-access\n', `${snippet}\n  - id: ssh-access\n`), 'governance.yaml', { now: new Date('2026-11-22T00:00:00Z') });
+  assert.deepEqual(edited.ok ? edited.findings.filter((finding) => finding.severity === 'error') : edited.issues.map(formatGovernanceIssue), []);
+  assert.ok(edited.ok && parsed.ok);
+  // As the demo makes them (src/server/demo/demo-inventory.ts): issued by "Legacy Vendor CA".
+  const legacy = { kind: 'x509_certificate', name: 'app3.legacy.acme.example', subject: 'CN=app3.legacy.acme.example', issuer: 'CN=Legacy Vendor CA, O=Old Integrator Ltd', sans: ['dns:app3.legacy.acme.example'] };
+  assert.equal(classifyCredential(parsed.governance.classes, legacy), null, 'unclassified before the edit');
+  assert.equal(classifyCredential(edited.governance.classes, legacy), 'legacy-tls');
+});

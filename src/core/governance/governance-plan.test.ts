@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { formatGovernanceIssue } from './governance-issue.ts';
 import type { Governance } from './governance-model.ts';
-import { formatPlan, planGovernance } from './governance-plan.ts';
+import { changesClasses, formatPlan, planGovernance } from './governance-plan.ts';
 import { designExample, edit, fixtureNow } from './governance-test-fixture.ts';
 import { parseGovernance } from './parse-governance.ts';
 
@@ -81,4 +81,14 @@ test('reordering classes is a change, because the first class that matches takes
   assert.deepEqual(plan.sections.classes.changed.sort(), ['all-tls', 'internal-mtls']);
   const people = { ...current, people: current.people.toReversed() };
   assert.equal(planGovernance(current, people).hasChanges, false, 'the order of people is only layout');
+});
+
+test('a plan that adds or changes classes says how many unclassified credentials each class takes', () => {
+  const next = model(edit(designExample, ['allowedNames: ["*.svc.acme.internal"]', 'allowedNames: ["*.svc.acme.internal", "*.svc.acme.test"]']));
+  const plan = planGovernance(current, next);
+  assert.ok(changesClasses(plan));
+  assert.ok(!changesClasses(planGovernance(current, current)));
+  const text = formatPlan({ ...plan, classifies: [{ classId: 'internal-mtls', credentials: 1 }, { classId: 'legacy', credentials: 41 }] });
+  assert.match(text, /^> 1 unclassified credential into classes\/internal-mtls\n> 41 unclassified credentials into classes\/legacy\n\nPlan: 0 to add, 1 to change, 0 to remove; 42 unclassified credentials to classify\.$/m);
+  assert.match(formatPlan({ ...plan, classifies: [] }), /Plan: 0 to add, 1 to change, 0 to remove\.$/);
 });

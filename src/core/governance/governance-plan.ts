@@ -7,11 +7,19 @@ import type { GovernanceSectionKey } from './governance-sections.ts';
 
 export type SectionPlan = { added: string[]; changed: string[]; removed: string[] };
 
+/** Unclassified credentials that the new class match rules put into a class, per class in file order. */
+export type ClassificationPlan = { classId: string; credentials: number }[];
+
 export type GovernancePlan = {
   sections: Record<GovernanceSectionKey, SectionPlan>;
   summary: { toAdd: number; toChange: number; toRemove: number };
   hasChanges: boolean;
+  /** Counted against the inventory by the service when classes are added or changed; absent otherwise. */
+  classifies?: ClassificationPlan;
 };
+
+/** Whether the plan adds or changes classes, so that unclassified credentials may now match one. */
+export const changesClasses = (plan: GovernancePlan): boolean => plan.sections.classes.added.length + plan.sections.classes.changed.length > 0;
 
 /** Entries kept in both whose place among the kept ones moved. */
 const movedIds = (current: Map<string, unknown>, next: Map<string, unknown>): Set<string> => {
@@ -56,6 +64,14 @@ export const formatPlan = (plan: GovernancePlan): string => {
     const { added, changed, removed } = plan.sections[key];
     return [...added.map((id) => `+ ${key}/${id}`), ...changed.map((id) => `~ ${key}/${id}`), ...removed.map((id) => `- ${key}/${id}`)];
   });
+  const classifies = plan.classifies ?? [];
+  const classified = classifies.reduce((sum, entry) => sum + entry.credentials, 0);
+  const plural = (count: number) => `${count} unclassified credential${count === 1 ? '' : 's'}`;
   const { toAdd, toChange, toRemove } = plan.summary;
-  return [...lines, '', `Plan: ${toAdd} to add, ${toChange} to change, ${toRemove} to remove.`].join('\n');
+  return [
+    ...lines,
+    ...classifies.map((entry) => `> ${plural(entry.credentials)} into classes/${entry.classId}`),
+    '',
+    `Plan: ${toAdd} to add, ${toChange} to change, ${toRemove} to remove${classified === 0 ? '' : `; ${plural(classified)} to classify`}.`,
+  ].join('\n');
 };

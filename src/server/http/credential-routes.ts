@@ -41,11 +41,19 @@ const credentialSchema = z.object({
   workloads: z.array(z.string()),
 });
 
+const importCounts = { created: z.number(), updated: z.number(), unchanged: z.number(), skipped: z.number(), heldBack: z.number(), unclassified: z.number() };
+
 const importSummarySchema = z.object({
-  files: z.array(z.object({ file: z.string(), credentials: z.number(), created: z.number(), updated: z.number(), unclassified: z.number() })),
-  created: z.number(),
-  updated: z.number(),
-  unclassified: z.number(),
+  files: z.array(z.object({ file: z.string(), credentials: z.number(), ...importCounts })),
+  ...importCounts,
+  notices: z.array(z.object({
+    file: z.string(),
+    entry: z.string(),
+    credentialId: z.string(),
+    outcome: z.enum(['skipped', 'refreshed']).describe('skipped: nothing of the entry was applied; refreshed: its facts were, but for the fields held back'),
+    heldBack: z.array(z.object({ field: z.enum(['kind', 'class', 'status', 'name']), asked: z.string(), stands: z.string(), reason: z.string() })),
+  })).describe('entries the import did not apply in full, at most 100'),
+  noticesLeftOut: z.number(),
 });
 
 const boolText = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -110,6 +118,7 @@ export const credentialRoutes = (inventory: InventoryService) => (app: FastifyIn
     schema: {
       tags: ['credentials'],
       summary: 'Import trust material: files (PEM, DER, OpenSSH, JSON, CSV; base64) or facts parsed by a client. All or nothing.',
+      description: 'Adds credentials and refreshes the facts of known ones; never changes the kind, class or status of a credential on record (that takes a change). Entries that asked for such a change are listed in notices.',
       body: z.object({
         files: z.array(z.object({ name: z.string().min(1).max(255), content: z.base64().max(importBodyLimit) })).max(1000).optional(),
         entries: z.array(z.object({ file: z.string().min(1).max(255), entry: z.string().max(200), facts: credentialFactsWireSchema })).max(20_000).optional(),

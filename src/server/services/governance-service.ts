@@ -2,7 +2,7 @@
 // validation happen before the transaction; the apply, its version and its audit entry commit together.
 import { createHash } from 'node:crypto';
 import { TrustplaneError } from '../../core/errors.ts';
-import { exportGovernance, formatGovernanceIssue, formatGovernancePath, governanceSections, lintDecisionRights, parseGovernance, planGovernance } from '../../core/governance/index.ts';
+import { changesClasses, exportGovernance, formatGovernanceIssue, formatGovernancePath, governanceSections, lintDecisionRights, parseGovernance, planGovernance } from '../../core/governance/index.ts';
 import type { Governance, GovernancePlan, LocatedFinding } from '../../core/governance/index.ts';
 import { checkGovernancePolicies } from '../auth/cedar-engine.ts';
 import type { PolicySetProblem } from '../auth/cedar-engine.ts';
@@ -10,6 +10,7 @@ import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { governanceFromRows } from '../stores/governance-store.ts';
 import type { GovernanceEntityRow } from '../stores/governance-store.ts';
 import type { Clock } from '../platform.ts';
+import { classifyInventory } from './inventory-classification.ts';
 
 export type GovernanceServiceDeps = {
   unitOfWork: UnitOfWork;
@@ -77,7 +78,7 @@ const strandedCredentials = async (tx: UnitOfWorkContext, current: Governance | 
     const count = await tx.credentials.countInClass(before.id, dropped);
     if (count === 0) continue;
     lines.push(after === undefined
-      ? `class "${before.id}" is removed but still governs ${count} credential${count === 1 ? '' : 's'}; import them into another class (credentials import --class) or keep the class`
+      ? `class "${before.id}" is removed but still governs ${count} credential${count === 1 ? '' : 's'}; keep the class: an import does not move classified credentials to another class`
       : `class "${before.id}" no longer lists ${dropped?.join(', ')} but holds ${count} credential${count === 1 ? '' : 's'} of ${dropped?.length === 1 ? 'that kind' : 'those kinds'}; move them first or keep the kind`);
   }
   return lines;
@@ -114,14 +115,19 @@ export const createGovernanceService = ({ unitOfWork, clock, onApplied }: Govern
         if (applied?.version !== before?.version) {
           throw new TrustplaneError('CONFLICT', `governance version ${applied?.version} was applied while ${input.fileName} was being checked; run the apply again to see its plan against it`);
         }
-        const plan = planGovernance(applied?.governance ?? null, next);
-        if (input.dryRun || !plan.hasChanges) {
-          return { plan, applied: false, dryRun: input.dryRun, version: applied?.version ?? null, warnings };
+        const sectionsPlan = planGovernance(applied?.governance ?? null, next);
+        if (!sectionsPlan.hasChanges) return { plan: sectionsPlan, applied: false, dryRun: input.dryRun, version: applied?.version ?? null, warnings };
+        const write = !input.dryRun;
+        if (write) {
+          const stranded = await strandedCredentials(tx, applied?.governance ?? null, next);
+          if (stranded.length > 0) {
+            throw new TrustplaneError('CONFLICT', `${input.fileName} would leave credentials without a class that governs them; nothing was applied`, stranded);
+          }
         }
-        const stranded = await strandedCredentials(tx, applied?.governance ?? null, next);
-        if (stranded.length > 0) {
-          throw new TrustplaneError('CONFLICT', `${input.fileName} would leave credentials without a class that governs them; nothing was applied`, stranded);
-        }
+        // Counted on a dry run too, so the plan says how many credentials the apply will classify.
+        const classification = changesClasses(sectionsPlan) ? await classifyInventory(tx, next.classes, { write, now: now.toISOString() }) : null;
+        const plan = classification === null ? sectionsPlan : { ...sectionsPlan, classifies: classification.plan };
+        if (!write) return { plan, applied: false, dryRun: true, version: applied?.version ?? null, warnings };
         const version = (applied?.version ?? 0) + 1;
         const previous = new Map(rows.map((row) => [`${row.kind}/${row.id}`, row]));
         await tx.governance.replaceAll(
@@ -132,7 +138,7 @@ export const createGovernanceService = ({ unitOfWork, clock, onApplied }: Govern
           at: now, actor: input.actor, action: 'governance.apply', target: 'governance',
           governanceVersion: version,
           ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
-          details: { fileName: input.fileName, documentSha256, plan: plan.summary },
+          details: { fileName: input.fileName, documentSha256, plan: plan.summary, ...(classification === null ? {} : { classified: classification.audit }) },
         });
         return { plan, applied: true, dryRun: false, version, warnings };
       });

@@ -5,10 +5,12 @@ import { parseDuration } from '../../core/duration.ts';
 import { classifyCredential } from '../../core/governance/index.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import { checkImportReferences, credentialIdFor, formatParseFailure, parseTrustMaterial, summariseImport } from '../../core/inventory/index.ts';
-import type { FileImportSummary, ImportDefaults, ImportedEntry, ImportSummary } from '../../core/inventory/index.ts';
+import type { FileImportSummary, ImportDefaults, ImportedEntry, ImportNotice, ImportSummary } from '../../core/inventory/index.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { CredentialFilter, CredentialSortKey } from '../stores/credential-query.ts';
 import type { CredentialRecord, CredentialUpsert } from '../stores/credential-rows.ts';
+import type { UpsertOutcome } from '../stores/credential-store.ts';
+import { importAuditDetails, restateEntries } from './inventory-import.ts';
 import type { Clock } from '../platform.ts';
 import type { GovernanceService } from './governance-service.ts';
 
@@ -97,26 +99,38 @@ export const createInventoryService = ({ unitOfWork, clock, governance }: Invent
     if (problems.length > 0) {
       throw new TrustplaneError('IMPORT_INVALID', `the import refers to what governance does not declare (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was imported`, problems);
     }
-    const upserts = entries.map((entry) => toUpsert(entry, defaults, current));
-    const now = clock.now();
-    const byFile = new Map<string, CredentialUpsert[]>();
-    for (const upsert of upserts) {
-      const file = upsert.importedFrom ?? '';
-      const list = byFile.get(file);
-      if (list === undefined) byFile.set(file, [upsert]);
-      else list.push(upsert);
+    const byFile = new Map<string, { entry: ImportedEntry; upsert: CredentialUpsert }[]>();
+    for (const entry of entries) {
+      const list = byFile.get(entry.file) ?? [];
+      list.push({ entry, upsert: toUpsert(entry, defaults, current) });
+      byFile.set(entry.file, list);
     }
+    const now = clock.now();
+    const at = now.toISOString();
     const summary = await unitOfWork(async (tx) => {
       const files: FileImportSummary[] = [];
-      for (const [file, fileUpserts] of byFile) {
-        const { created, updated } = await tx.credentials.upsert(fileUpserts, now.toISOString());
-        files.push({ file, credentials: fileUpserts.length, created, updated, unclassified: fileUpserts.filter((upsert) => upsert.classId === null && upsert.classifiedAs === null).length });
+      const notices: ImportNotice[] = [];
+      const written: UpsertOutcome = { created: [], updated: [], unchanged: [] };
+      // File by file, so that an entry restating what an earlier file of the same import recorded is held
+      // to the same rules as one restating what was on record before.
+      for (const [file, fileEntries] of byFile) {
+        const recorded = await tx.credentials.identitiesOf([...new Set(fileEntries.map(({ upsert }) => upsert.id))], at);
+        const restated = restateEntries(fileEntries, recorded);
+        notices.push(...restated.notices);
+        const outcome = await tx.credentials.upsert(restated.upserts, at);
+        written.created.push(...outcome.created);
+        written.updated.push(...outcome.updated);
+        written.unchanged.push(...outcome.unchanged);
+        files.push({
+          file, credentials: fileEntries.length, created: outcome.created.length, updated: outcome.updated.length, unchanged: outcome.unchanged.length,
+          skipped: restated.skipped, heldBack: restated.heldBack, unclassified: restated.unclassified,
+        });
       }
-      const totals = summariseImport(files);
+      const totals = summariseImport(files, notices);
       await tx.audit.append({
         at: now, actor, action: 'credentials.import', target: 'inventory',
         ...(requestId === undefined ? {} : { requestId }),
-        details: { files: files.map((file) => file.file), credentials: upserts.length, created: totals.created, updated: totals.updated, defaults },
+        details: importAuditDetails({ files: files.map((entry) => entry.file), credentials: entries.length, defaults, written, notices }),
       });
       return totals;
     });

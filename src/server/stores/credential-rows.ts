@@ -29,10 +29,11 @@ type CredentialFields = {
 };
 
 /**
- * A credential as an import states it. Every null means "not stated": a new credential gets the default
- * (status `active`, no SANs, not a CA) and a known one keeps what is recorded. The kind of a known
- * credential never changes. Its class is, in order: the one the import states (`classId`), the one
- * recorded, the one the class match rules chose (`classifiedAs`).
+ * A credential as an import or a change's result states it. Every null means "not stated": a new
+ * credential gets the default (status `active`, no SANs, not a CA) and a known one keeps what is recorded.
+ * The kind of a known credential never changes. Its class is, in order: the one stated (`classId`), the
+ * one recorded, the one the class match rules chose (`classifiedAs`). An import states a class or status
+ * for a known credential only where core/inventory/import-restatement.ts allows it.
  */
 export type CredentialUpsert = CredentialFields & {
   classifiedAs: string | null;
@@ -65,7 +66,7 @@ export const searchTextOf = (credential: CredentialUpsert): string =>
 const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
 
 
-/** What a known credential becomes when an import restates it (see CredentialUpsert). */
+/** What a known credential becomes when an import or a change's result restates it (see CredentialUpsert). */
 export const mergeWithRecorded = (incoming: CredentialUpsert, recorded: CredentialTable): CredentialUpsert => ({
   ...incoming,
   kind: recorded.kind,
@@ -90,6 +91,38 @@ export const mergeWithRecorded = (incoming: CredentialUpsert, recorded: Credenti
   lastRotatedAt: incoming.lastRotatedAt ?? recorded.last_rotated_at,
   importedFrom: incoming.importedFrom ?? recorded.imported_from,
 });
+
+/** One fact of a known credential that a write changed: what was recorded, and what is now. */
+export type FieldChange = { from: unknown; to: unknown };
+export type CredentialUpdate = { id: string; changes: Record<string, FieldChange> };
+
+const bit = (value: number | string | null): boolean | null => (value === null ? null : Number(value) === 1);
+
+// The facts a person reads on `credentials show`, as they read them. Provenance (imported from) and the
+// timestamps are bookkeeping, not facts, and the search text follows from the rest.
+const comparedFacts: readonly (readonly [string, (row: CredentialTable) => unknown])[] = [
+  ['kind', (row) => row.kind], ['name', (row) => row.name], ['classId', (row) => row.class_id], ['sourceId', (row) => row.source_id],
+  ['status', (row) => row.status], ['subject', (row) => row.subject], ['issuer', (row) => row.issuer], ['serial', (row) => row.serial],
+  ['sans', (row) => JSON.parse(row.sans) as unknown], ['notBefore', (row) => row.not_before], ['notAfter', (row) => row.not_after],
+  ['keyAlgorithm', (row) => row.key_algorithm], ['keySize', (row) => (row.key_size === null ? null : Number(row.key_size))],
+  ['isCa', (row) => bit(row.is_ca)], ['signatureAlgorithm', (row) => row.signature_algorithm], ['externalId', (row) => row.external_id],
+  ['storageLocation', (row) => row.storage_location], ['managedStorage', (row) => bit(row.managed_storage)],
+  ['exposedTo', (row) => JSON.parse(row.exposed_to) as unknown], ['lastRotatedAt', (row) => row.last_rotated_at],
+];
+
+/** The facts that differ between a recorded row and the row that replaces it; workloads when restated. */
+export const changesBetween = (before: CredentialTable, after: CredentialTable, workloadsBefore: readonly string[], workloadsAfter: readonly string[] | null): Record<string, FieldChange> => {
+  const changes: Record<string, FieldChange> = {};
+  for (const [fact, read] of comparedFacts) {
+    const [from, to] = [read(before), read(after)];
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[fact] = { from, to };
+  }
+  if (workloadsAfter !== null) {
+    const [from, to] = [[...new Set(workloadsBefore)].sort(), [...new Set(workloadsAfter)].sort()];
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.workloads = { from, to };
+  }
+  return changes;
+};
 
 export const toRow = (credential: CredentialUpsert, now: string): CredentialTable => ({
   id: credential.id,

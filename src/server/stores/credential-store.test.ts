@@ -45,9 +45,9 @@ for (const target of databaseTargets) {
     test('an upsert of a known fingerprint updates and never duplicates', async () => {
       const unitOfWork = createUnitOfWork(database.database);
       const first = await unitOfWork((tx) => tx.credentials.upsert([credential(1), credential(2)], now));
-      assert.deepEqual(first, { created: 2, updated: 0 });
+      assert.deepEqual(first, { created: [credential(1).id, credential(2).id], updated: [], unchanged: [] });
       const second = await unitOfWork((tx) => tx.credentials.upsert([credential(2, { name: 'renamed', classId: null, workloads: null }), credential(3)], now));
-      assert.deepEqual(second, { created: 1, updated: 1 });
+      assert.deepEqual(second, { created: [credential(3).id], updated: [{ id: credential(2).id, changes: { name: { from: credential(2).name, to: 'renamed' } } }], unchanged: [] });
       const found = await unitOfWork((tx) => tx.credentials.findById(credential(2).id, now));
       assert.equal(found?.name, 'renamed');
       assert.equal(found?.classId, 'internal-mtls', 'an import without a class keeps the class already recorded');
@@ -78,7 +78,9 @@ for (const target of databaseTargets) {
       assert.equal((await unitOfWork((tx) => tx.credentials.findById(credential(40).id, now)))?.name, credential(40).name, 'the record is not merged');
     });
 
-    test('a re-import keeps what it does not state; the class it states wins, a rule\'s guess does not', async () => {
+    // What an import may state at all is decided before the store (import-restatement.ts); a change's
+    // result may state a class.
+    test('a restatement keeps what it does not state; the class it states wins, a rule\'s guess does not', async () => {
       const unitOfWork = createUnitOfWork(database.database);
       const original = credential(60, { workloads: ['payments-api', 'payments-api'] });
       await unitOfWork((tx) => tx.credentials.upsert([original], now));

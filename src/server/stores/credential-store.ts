@@ -7,8 +7,16 @@ import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { CredentialTable, DatabaseSchema } from '../db/schema.ts';
 import { branchesOf, filterOf, maxMergedWindow, mergeableSorts, sortColumns } from './credential-query.ts';
 import type { CredentialFilter, CredentialQuery } from './credential-query.ts';
-import { mergeWithRecorded, toRecord, toRow } from './credential-rows.ts';
-import type { CredentialRecord, CredentialUpsert } from './credential-rows.ts';
+import { changesBetween, effectiveStatus, mergeWithRecorded, toRecord, toRow } from './credential-rows.ts';
+import type { CredentialRecord, CredentialUpdate, CredentialUpsert } from './credential-rows.ts';
+
+/** What an import reads of a known credential before it restates it. */
+export type RecordedCredentialIdentity = { fingerprint: string; kind: string; name: string; classId: string | null; status: string; statusInEffect: string };
+
+export type UpsertOutcome = { created: string[]; updated: CredentialUpdate[]; unchanged: string[] };
+
+/** What class match rules read of an unclassified credential. */
+export type UnclassifiedCredential = { id: string; kind: string; name: string; subject: string | null; issuer: string | null; sans: string[]; sourceId: string | null };
 
 export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBindParameters, isUniqueViolation }: Pick<DatabaseCapabilities, 'maxBindParameters' | 'isUniqueViolation'>) => {
   const workloadsOf = async (ids: readonly string[]): Promise<Map<string, string[]>> => {
@@ -82,10 +90,30 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
   };
 
   return {
-    /** Inserts new credentials and updates known ones (by fingerprint); returns how many of each. */
-    async upsert(credentials: readonly CredentialUpsert[], now: string): Promise<{ created: number; updated: number }> {
-      let created = 0;
-      let updated = 0;
+    /**
+     * The identity and trust state of the credentials on record among `ids` (status as stored and as in
+     * effect at `now`), for an import to check what it restates before it writes.
+     */
+    async identitiesOf(ids: readonly string[], now: string): Promise<Map<string, RecordedCredentialIdentity>> {
+      const found = new Map<string, RecordedCredentialIdentity>();
+      for (let start = 0; start < ids.length; start += batchSize) {
+        const rows = await trx.selectFrom('credentials').select(['id', 'fingerprint', 'kind', 'name', 'class_id', 'status', 'not_after'])
+          .where('id', 'in', ids.slice(start, start + batchSize)).execute();
+        for (const row of rows) {
+          found.set(row.id, {
+            fingerprint: row.fingerprint, kind: row.kind, name: row.name, classId: row.class_id, status: row.status, statusInEffect: effectiveStatus(row.status, row.not_after, now),
+          });
+        }
+      }
+      return found;
+    },
+
+    /**
+     * Inserts new credentials and updates known ones (by fingerprint, see mergeWithRecorded); returns the
+     * ids created, the known ones whose recorded facts changed (with each change), and those left as they were.
+     */
+    async upsert(credentials: readonly CredentialUpsert[], now: string): Promise<UpsertOutcome> {
+      const outcome: UpsertOutcome = { created: [], updated: [], unchanged: [] };
       for (let start = 0; start < credentials.length; start += batchSize) {
         // Inputs repeat a fingerprint at times (a bundle listing a certificate twice): the last wins.
         const byId = new Map(credentials.slice(start, start + batchSize).map((c) => [c.id, c]));
@@ -99,14 +127,21 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
             throw new TrustplaneError('CONFLICT', `fingerprint ${incoming.fingerprint} shares its id ${row.id} with credential ${row.fingerprint}; nothing was imported`);
           }
         }
-        updated += recorded.size;
-        created += batch.length - recorded.size;
+        const relinked = batch.filter((c) => c.workloads !== null && recorded.has(c.id)).map((c) => c.id);
+        const linkedBefore = await workloadsOf(relinked);
         const rows = batch.map((c) => {
           const known = recorded.get(c.id);
-          return toRow(known === undefined ? c : mergeWithRecorded(c, known), now);
+          if (known === undefined) {
+            outcome.created.push(c.id);
+            return toRow(c, now);
+          }
+          const merged = mergeWithRecorded(c, known);
+          const row = toRow(merged, now);
+          const changes = changesBetween(known, row, linkedBefore.get(c.id) ?? [], merged.workloads);
+          if (Object.keys(changes).length === 0) outcome.unchanged.push(c.id);
+          else outcome.updated.push({ id: c.id, changes });
+          return row;
         });
-        // Every column of a known row was merged above, so the conflict takes the new row whole, but for
-        // when it was first recorded.
         await trx.insertInto('credentials').values(rows)
           .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
             kind: eb.ref('excluded.kind'),
@@ -135,9 +170,9 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
             updated_at: eb.ref('excluded.updated_at'),
           })))
           .execute();
-        await linkWorkloads(batch, batch.filter((c) => c.workloads !== null && recorded.has(c.id)).map((c) => c.id));
+        await linkWorkloads(batch, relinked);
       }
-      return { created, updated };
+      return outcome;
     },
 
     /**
@@ -159,6 +194,39 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
         }
       }
       await linkWorkloads(credentials, []);
+    },
+
+    /**
+     * The credentials without a class, of the kinds given, among the next `window` credentials after
+     * `afterId` in id order, with the facts class match rules read; `next` is where the following window
+     * starts, or null after the last. The window walks the primary key, so a whole inventory is read once:
+     * filtered on `class_id` instead, both databases would use the class index and sort every remaining
+     * unclassified credential for each page.
+     */
+    async unclassifiedPage(afterId: string, kinds: readonly string[], window: number): Promise<{ credentials: UnclassifiedCredential[]; next: string | null }> {
+      const rows = await trx.selectFrom('credentials').select(['id', 'class_id', 'kind']).where('id', '>', afterId).orderBy('id').limit(window).execute();
+      const next = rows.length < window ? null : rows.at(-1)?.id ?? null;
+      const wanted = rows.filter((row) => row.class_id === null && kinds.includes(row.kind)).map((row) => row.id);
+      const credentials: UnclassifiedCredential[] = [];
+      const chunk = Math.min(5000, maxBindParameters);
+      for (let start = 0; start < wanted.length; start += chunk) {
+        const facts = await trx.selectFrom('credentials').select(['id', 'kind', 'name', 'subject', 'issuer', 'sans', 'source_id'])
+          .where('id', 'in', wanted.slice(start, start + chunk)).where('class_id', 'is', null).orderBy('id').execute();
+        credentials.push(...facts.map((row) => ({ id: row.id, kind: row.kind, name: row.name, subject: row.subject, issuer: row.issuer, sans: JSON.parse(row.sans) as string[], sourceId: row.source_id })));
+      }
+      return { credentials, next };
+    },
+
+    /** Puts credentials that have no class into `classId`; one that has a class by now keeps it. Returns how many moved. */
+    async classify(ids: readonly string[], classId: string, now: string): Promise<number> {
+      let moved = 0;
+      const chunk = Math.min(5000, maxBindParameters - 2);
+      for (let start = 0; start < ids.length; start += chunk) {
+        const result = await trx.updateTable('credentials').set({ class_id: classId, updated_at: now })
+          .where('class_id', 'is', null).where('id', 'in', ids.slice(start, start + chunk)).executeTakeFirst();
+        moved += Number(result.numUpdatedRows);
+      }
+      return moved;
     },
 
     /** Sets the stored status of credentials, as an executed change does (revoked, retired, superseded). */
