@@ -98,13 +98,13 @@ export const initDataDir = async (dataDir: string, databaseEnv: NodeJS.ProcessEn
 /**
  * An empty test database and a data directory that `trustplane init` made for it, as an operator starts:
  * the environment that points the CLI at the database, the data directory, a directory beside it for
- * the test's own files, and `drop` to remove them all.
+ * the test's own files, the bootstrap token, and `drop` to remove them all.
  */
-export const initialisedDataDir = async (target: DatabaseTarget): Promise<{ databaseEnv: NodeJS.ProcessEnv; dataDir: string; scratchDir: string; drop(): Promise<void> }> => {
+export const initialisedDataDir = async (target: DatabaseTarget): Promise<{ databaseEnv: NodeJS.ProcessEnv; dataDir: string; scratchDir: string; token: string; drop(): Promise<void> }> => {
   const empty = await target.createEmpty();
   const databaseEnv = databaseEnvFor(empty.location);
   const dataDir = join(empty.dataDir, 'data');
-  await initDataDir(dataDir, databaseEnv);
-  return { databaseEnv, dataDir, scratchDir: empty.dataDir, drop: () => empty.drop() };
+  const token = await initDataDir(dataDir, databaseEnv);
+  return { databaseEnv, dataDir, scratchDir: empty.dataDir, token, drop: () => empty.drop() };
 };
 
