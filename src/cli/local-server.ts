@@ -24,6 +24,8 @@ type DataDirFile = { format: 1; createdAt: string; database: string };
 
 export type Initialised = {
   dataDir: string; database: string; token: string; tokenId: string; expiresAt: string;
+  /** The base URL the CA certificates carry (CRL and CA certificate URLs under it). */
+  publicUrl: string;
   masterKey: { origin: 'environment' | 'file'; path?: string };
   ca: { id: string; root: string; algorithm: CaKeyAlgorithm; backend: 'software' | 'pkcs11'; certificateUrl: string } | null;
 };
@@ -78,7 +80,7 @@ export const initialiseIn = async (
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
   chmodSync(markerPath, 0o600);
   return {
-    dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt, masterKey: local.masterKey,
+    dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt, masterKey: local.masterKey, publicUrl: services.publicUrl(),
     ca: created === null || initialCa === null ? null : {
       id: created.issuing.id, root: created.root.id, algorithm: initialCa.algorithm, backend: initialCa.backend,
       certificateUrl: `${services.publicUrl()}/pki/ca/${created.root.id}.crt`,

@@ -36,6 +36,7 @@ import type { Pkcs11Settings } from './signers/pkcs11-signer.ts';
 import { createCaService } from './services/ca-service.ts';
 import { createRevocationService } from './services/revocation-service.ts';
 import { crlPublishHandler, crlPublishTopic, publishAfterCommit } from './services/crl-publication.ts';
+import { publicUrlMismatch } from './services/public-url-check.ts';
 import { createAuthzService } from './services/authz-service.ts';
 import { createChangeService } from './services/change-service.ts';
 import { createDecisionExplainer } from './services/decision-explainer.ts';
@@ -249,7 +250,12 @@ const startScheduler = (database: Database, services: Services, config: Config, 
   return scheduler;
 };
 
-export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
+export type RunningServer = {
+  app: FastifyInstance; url: string; database: Database;
+  /** What the operator should hear once at start: a public URL other than the one the CA certificates carry. */
+  warnings: readonly string[];
+  close(): Promise<void>;
+};
 
 /**
  * The keys the server may use: the master key (TRUSTPLANE_MASTER_KEY, else <data dir>/master.key, which
@@ -319,11 +325,13 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   publicUrl = publicUrlOf(config, port);
+  const mismatch = publicUrlMismatch(await services.ca.list(), publicUrl);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
     url: `http://${host}:${port}`,
     database,
+    warnings: mismatch === null ? [] : [mismatch],
     close: async () => {
       clearInterval(sweep);
       await scheduler.stop();

@@ -21,13 +21,14 @@ export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 
-/** Starts `trustplane serve` on a free port and resolves with its URL once it listens. */
-export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> =>
+/** Starts `trustplane serve` on a free port and resolves with its URL once it listens; `stderr` is what it has written there so far. */
+export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0): Promise<{ url: string; process: ChildProcess; stderr(): string; stop(): Promise<void> }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', String(port), '--log-level', 'silent'], {
       env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let stderr = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /serving at (http:\/\/\S+?) /.exec(output);
@@ -36,6 +37,7 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0
         resolve({
           url: match[1] as string,
           process: child,
+          stderr: () => stderr,
           stop: () => new Promise((done) => {
             child.on('close', () => done());
             child.kill('SIGTERM');
@@ -44,7 +46,10 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      stderr += chunk.toString();
+    });
     child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
   });
 

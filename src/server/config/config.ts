@@ -77,7 +77,7 @@ const shortDurationSetting = (name: string, text: string): number => {
   return match === null ? durationSetting(name, text) : Number(match[1]);
 };
 
-export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string };
+export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string; publicUrl?: string };
 
 export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackDataDir = 'trustplane-data'): Config => {
   const input = {
@@ -87,7 +87,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
     changeStaleAfterMs: durationSetting('TRUSTPLANE_CHANGE_STALE_AFTER', env.TRUSTPLANE_CHANGE_STALE_AFTER ?? '7d'),
-    publicUrl: env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL,
+    publicUrl: flags.publicUrl ?? (env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL),
     auditWitness: env.TRUSTPLANE_AUDIT_WITNESS === '' ? undefined : env.TRUSTPLANE_AUDIT_WITNESS,
     auditCheckpointEntries: Number(env.TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES ?? 1000),
     auditCheckpointEveryMs: durationSetting('TRUSTPLANE_AUDIT_CHECKPOINT_EVERY', env.TRUSTPLANE_AUDIT_CHECKPOINT_EVERY ?? '5m'),
