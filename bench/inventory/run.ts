@@ -6,7 +6,6 @@
 //   queries ← a primary-key lookup of one credential through the same service layer
 //
 //   node bench/inventory/run.ts [--sizes 100000,1000000] [--databases sqlite,postgresql]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type SqliteDatabase from 'better-sqlite3';
@@ -18,6 +17,7 @@ import { credentialIdFor } from '../../src/core/inventory/index.ts';
 import { neverExpires } from '../../src/server/stores/credential-rows.ts';
 import { formatMs, formatRate, latencies, percentile, timed } from '../support/stats.ts';
 import { generateBatch } from './generate.ts';
+import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,7 @@ const wanted = values.databases.split(',');
 const queryRuns = Number(values.queries);
 const batchSize = 10_000;
 const now = new Date();
-const governance = readFileSync(new URL('../../examples/governance.yaml', import.meta.url), 'utf8');
+const governance = exampleGovernanceAt(new Date());
 
 const columns = ['id', 'fingerprint', 'kind', 'name', 'class_id', 'source_id', 'status', 'subject', 'issuer', 'serial', 'sans', 'not_before', 'not_after',
   'expiry_order', 'key_algorithm', 'key_size', 'is_ca', 'signature_algorithm', 'external_id', 'storage_location', 'managed_storage', 'exposed_to',

@@ -11,7 +11,6 @@
 //   node bench/pki/issuance.ts [--quick] [--databases sqlite,postgresql] [--seconds 6] [--in-flight 8] [--revoked 1000000] [--only caPath,http]
 //   (--quick records 10,000 revoked certificates instead of a million)
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -33,6 +32,7 @@ import { pemToDer, toPem } from '../../src/server/services/ca-service.ts';
 import type { ChangeDetail } from '../../src/server/services/change-service.ts';
 import { toUpsert } from '../../src/server/services/inventory-service.ts';
 import { formatMs } from '../support/stats.ts';
+import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ const caId = 'internal-ca';
 const classId = 'internal-mtls';
 /** The goals of the built-in CA's issue: issuance in-process ≥ 25% of raw signing; ≥ 5k OCSP answers/s on one core; a revocation answered within 1 s; a CRL over 1M in ≤ 10 s. */
 const goals = { issuanceShareOfRawSigning: 0.25, ocspPerSecond: 5_000, revocationAnsweredMs: 1_000, crlMillionMs: 10_000 };
-const governance = readFileSync(new URL('../../examples/governance.yaml', import.meta.url), 'utf8');
+const governance = exampleGovernanceAt(new Date());
 const ivan = { ref: 'person:ivan', readOnly: false };
 const dave = { ref: 'person:dave', readOnly: false };
 const carol = { ref: 'person:carol', readOnly: false };

@@ -13,6 +13,8 @@ import { createServices } from '../server/main.ts';
 import { loadMasterKey } from '../server/keys/master-key.ts';
 import { pkcs11SettingsFromEnv } from '../server/signers/pkcs11-signer.ts';
 import type { CaKeyAlgorithm } from '../core/pki/signer.ts';
+import { systemClock } from '../server/platform.ts';
+import type { Clock } from '../server/platform.ts';
 import type { RunningServer, Services } from '../server/main.ts';
 import { demoPersonas } from './demo-personas.ts';
 
@@ -24,6 +26,8 @@ type DataDirFile = { format: 1; createdAt: string; database: string };
 
 export type Initialised = {
   dataDir: string; database: string; token: string; tokenId: string; expiresAt: string;
+  /** The base URL the CA certificates carry (CRL and CA certificate URLs under it). */
+  publicUrl: string;
   masterKey: { origin: 'environment' | 'file'; path?: string };
   ca: { id: string; root: string; algorithm: CaKeyAlgorithm; backend: 'software' | 'pkcs11'; certificateUrl: string } | null;
 };
@@ -37,9 +41,9 @@ export const defaultInitialCa: InitialCa = { source: 'internal-ca', name: 'Trust
  * Services for init and the demo: the master key is made now if there is none (<data dir>/master.key,
  * mode 0600, unless TRUSTPLANE_MASTER_KEY is set), and CA certificates point at where `serve` will listen.
  */
-export const localServices = (config: Config, database: Database, env: NodeJS.ProcessEnv) => {
+export const localServices = (config: Config, database: Database, env: NodeJS.ProcessEnv, clock: Clock = systemClock) => {
   const masterKey = loadMasterKey({ env, dataDir: config.dataDir, create: true });
-  const services = createServices(database, { masterKey: masterKey.kek, pkcs11: pkcs11SettingsFromEnv(env), publicUrl: () => publicUrlOf(config, config.port) });
+  const services = createServices(database, { clock, masterKey: masterKey.kek, pkcs11: pkcs11SettingsFromEnv(env), publicUrl: () => publicUrlOf(config, config.port) });
   return { services, masterKey: { origin: masterKey.origin, ...(masterKey.path === undefined ? {} : { path: masterKey.path }) } };
 };
 
@@ -78,7 +82,7 @@ export const initialiseIn = async (
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
   chmodSync(markerPath, 0o600);
   return {
-    dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt, masterKey: local.masterKey,
+    dataDir: config.dataDir, database: describeLocation(database.location), token, tokenId: record.id, expiresAt: record.expiresAt, masterKey: local.masterKey, publicUrl: services.publicUrl(),
     ca: created === null || initialCa === null ? null : {
       id: created.issuing.id, root: created.root.id, algorithm: initialCa.algorithm, backend: initialCa.backend,
       certificateUrl: `${services.publicUrl()}/pki/ca/${created.root.id}.crt`,
@@ -134,7 +138,9 @@ const prepareDataDir = (dataDir: string): void => {
 
 export type DemoSetup = { dataDir: string; database: string; tokens: { principal: string; scope: string; who: string; token: string }[]; adminToken: string; credentials: number };
 
-export const setUpDemo = async (options: { dataDir?: string; host?: string; port?: string; env: NodeJS.ProcessEnv }): Promise<DemoSetup> => {
+/** Sets up the demo; `clock` is for tests that try it at other hours (the windows are set from its time). */
+export const setUpDemo = async (options: { dataDir?: string; host?: string; port?: string; env: NodeJS.ProcessEnv; clock?: Clock }): Promise<DemoSetup> => {
+  const clock = options.clock ?? systemClock;
   // Host and port matter already: the demo CA's certificates point at where the demo will serve.
   const config = loadConfig({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
@@ -144,21 +150,21 @@ export const setUpDemo = async (options: { dataDir?: string; host?: string; port
   prepareDataDir(config.dataDir);
   const database = await openFreshDataDir(config);
   try {
-    const local = localServices(config, database, options.env);
+    const local = localServices(config, database, options.env, clock);
     const { services } = local;
     if (await services.governance.current() !== null) {
       throw new TrustplaneError('CONFLICT', 'the PostgreSQL database already holds governance; the demo needs an empty database');
     }
     const initialised = await initialiseIn(config, database, local, { ...defaultInitialCa, name: 'Acme Internal CA' });
     writeFileSync(join(config.dataDir, demoMarker), 'made by `trustplane demo`; the next demo run deletes this directory\n');
-    await services.governance.apply({ document: demoGovernance(new Date()), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
+    await services.governance.apply({ document: demoGovernance(clock.now()), fileName: 'governance.yaml', dryRun: false, actor: 'system:bootstrap' });
     const tokens = [];
     for (const persona of demoPersonas) {
       const { token } = await services.tokens.create({ principal: persona.principal, scope: persona.scope, name: 'demo persona', expiresInMs: 30 * 86_400_000, actor: 'system:bootstrap' });
       tokens.push({ ...persona, token });
     }
     let credentials = 0;
-    for (const demoImport of await generateDemoInventory(new Date())) {
+    for (const demoImport of await generateDemoInventory(clock.now())) {
       const summary = await services.inventory.importFiles([{ name: demoImport.name, bytes: Buffer.from(demoImport.content) }], demoImport.defaults, 'system:bootstrap');
       credentials += summary.created + summary.updated + summary.unchanged;
     }

@@ -35,6 +35,8 @@ import { loadMasterKey, masterKeyFileName } from './keys/master-key.ts';
 import type { Pkcs11Settings } from './signers/pkcs11-signer.ts';
 import { createCaService } from './services/ca-service.ts';
 import { createRevocationService } from './services/revocation-service.ts';
+import { crlPublishHandler, crlPublishTopic, publishAfterCommit } from './services/crl-publication.ts';
+import { publicUrlMismatch } from './services/public-url-check.ts';
 import { createAuthzService } from './services/authz-service.ts';
 import { createChangeService } from './services/change-service.ts';
 import { createDecisionExplainer } from './services/decision-explainer.ts';
@@ -95,7 +97,16 @@ export type ServiceOptions = {
   nodeId?: string;
   /** How long one outbox delivery may take before another node may try it. */
   outboxLeaseMs?: number;
+  /**
+   * For tests only (TRUSTPLANE_TEST_ONLY_HOLD_CRL_PUBLICATION): the CRL publication right after a
+   * revocation commits never starts, so a test can kill the process at that point and see the outbox
+   * publish the CRL after a restart.
+   */
+  testOnlyHoldCrlPublication?: boolean;
 };
+
+/** What the test hook above puts in place of the publication after commit: it never finishes. */
+const holdForever = (): Promise<void> => new Promise(() => undefined);
 
 /** The monitoring defaults, as the configuration's (config.ts). */
 export const defaultMonitorSettings: Omit<MonitorSettings, 'channels'> = {
@@ -141,7 +152,8 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   });
   const connectors = createConnectorRegistry();
   // The CA first: a certificate whose key it generated also has a sealed secret, but the CA holds it.
-  connectors.register(createBuiltinCaConnector({ ca, publishCrls: (caIds) => revocation.publishAll(caIds), masterKey, probes }));
+  const publishCrls = options.testOnlyHoldCrlPublication === true ? holdForever : publishAfterCommit({ unitOfWork, revocation });
+  connectors.register(createBuiltinCaConnector({ ca, publishCrls, masterKey, probes }));
   connectors.register(createSecretStoreConnector({ masterKey, random, unitOfWork }));
   const changes = createChangeService({
     unitOfWork, clock, random, authz, connectors, staleAfterMs: options.changeStaleAfterMs ?? defaultChangeStaleAfterMs,
@@ -160,7 +172,9 @@ export const createServices = (database: Database, options: ServiceOptions = {})
   });
   const outbox = createOutboxDispatcher({
     database, clock, ...(options.outboxLeaseMs === undefined ? {} : { leaseMs: options.outboxLeaseMs }),
-    handlers: new Map([...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), ...notifications.handlers]),
+    handlers: new Map([
+      ...(witness === null ? [] : [['audit.witness', auditWitnessHandler(witness)] as const]), [crlPublishTopic, crlPublishHandler(revocation)] as const, ...notifications.handlers,
+    ]),
   });
   const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${random.bytes(3).toString('hex')}`;
   const alerts = createAlertService({
@@ -244,7 +258,12 @@ const startScheduler = (database: Database, services: Services, config: Config, 
   return scheduler;
 };
 
-export type RunningServer = { app: FastifyInstance; url: string; database: Database; close(): Promise<void> };
+export type RunningServer = {
+  app: FastifyInstance; url: string; database: Database;
+  /** What the operator should hear once at start: a public URL other than the one the CA certificates carry. */
+  warnings: readonly string[];
+  close(): Promise<void>;
+};
 
 /**
  * The keys the server may use: the master key (TRUSTPLANE_MASTER_KEY, else <data dir>/master.key, which
@@ -273,7 +292,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const services = createServices(database, {
     changeStaleAfterMs: config.changeStaleAfterMs, ...keys, publicUrl: () => publicUrl, onSideEffectError: (error, context) => log(error, context),
     auditWitness: config.auditWitness ?? null,
-    notifications: notificationSettingsFromEnv(process.env), outboxLeaseMs: config.outboxLeaseMs,
+    notifications: notificationSettingsFromEnv(process.env), outboxLeaseMs: config.outboxLeaseMs, testOnlyHoldCrlPublication: config.testOnlyHoldCrlPublication,
     monitor: { leadTimesMs: config.alertLeadTimesMs, escalateAfterMs: config.alertEscalateAfterMs, notifyMinSeverity: config.notifyMinSeverity },
   });
   await services.authz.warm();
@@ -295,6 +314,7 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
     throw error;
   }
   log = (error, context) => app.log.error({ err: error }, `${context} failed`);
+  if (config.testOnlyHoldCrlPublication) app.log.warn('TRUSTPLANE_TEST_ONLY_HOLD_CRL_PUBLICATION is set: CRLs are published only by the outbox after a revocation; this is a hook for tests, never set it in service');
   if (keys.masterKey === undefined && keys.pkcs11 === null) app.log.warn(`no master key (TRUSTPLANE_MASTER_KEY or ${masterKeyFileName} in the data directory): the built-in CA and the secret store answer NOT_READY`);
   // Changes that waited past their stale time expire; every node may sweep, as each expiry is a
   // compare-and-set on the change's revision and only one of them wins.
@@ -313,11 +333,13 @@ export const startServer = async (config: Config, options: { logTo?: NodeJS.Writ
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   publicUrl = publicUrlOf(config, port);
+  const mismatch = publicUrlMismatch(await services.ca.list(), publicUrl);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
     url: `http://${host}:${port}`,
     database,
+    warnings: mismatch === null ? [] : [mismatch],
     close: async () => {
       clearInterval(sweep);
       await scheduler.stop();

@@ -2,14 +2,14 @@
 // real command line, on SQLite and on PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrustMaterial } from '../../src/core/inventory/index.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { databaseEnvFor, runCli, startCliServer } from '../support/cli-runner.ts';
+import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 
-const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
 const legacyClass = `  - id: legacy-tls
     name: Legacy TLS
     kinds: [x509_certificate]
@@ -32,9 +32,14 @@ for (const target of databaseTargets) {
     let empty: Awaited<ReturnType<typeof target.createEmpty>>;
     let server: Awaited<ReturnType<typeof startCliServer>>;
     let env: NodeJS.ProcessEnv;
+    /** examples/governance.yaml as a user would apply it today (see example-governance.ts). */
+    let examplePath: string;
 
     before(async () => {
       empty = await target.createEmpty();
+      mkdirSync(join(empty.dataDir, 'example'));
+      examplePath = join(empty.dataDir, 'example', 'governance.yaml');
+      writeFileSync(examplePath, exampleGovernanceAt(new Date()));
       const databaseEnv = databaseEnvFor(empty.location);
       const dataDir = join(empty.dataDir, 'data');
       const init = await runCli(['init', '--data-dir', dataDir, '--json'], databaseEnv);

@@ -5,21 +5,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { databaseTargets } from '../support/databases.ts';
 import { personaCommands, databaseEnvFor, fullTokensFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
 import type { CliResult } from '../support/cli-runner.ts';
+import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 
-const examplePath = fileURLToPath(new URL('../../examples/governance.yaml', import.meta.url));
 
 /** The example governance plus a delegation whose fixed window is open now, so Globex may rotate without a fake clock. */
 const governanceWithOpenWindow = (now: Date): string => {
   const from = new Date(now.getTime() - 3_600_000).toISOString();
   const to = new Date(now.getTime() + 86_400_000).toISOString();
   const entry = `  - { id: globex-now, to: org:globex, classes: [internal-mtls], actions: [rotate], windows: [{ from: "${from}", to: "${to}" }], until: ${now.getUTCFullYear() + 1}-12-31, grantedBy: person:dave }\n`;
-  return readFileSync(examplePath, 'utf8').replace('\nplaybooks:', `${entry}\nplaybooks:`);
+  return exampleGovernanceAt(now).replace('\nplaybooks:', `${entry}\nplaybooks:`);
 };
 
 /** A self-signed ECDSA P-256 certificate for `name`, as the internal-mtls policy wants. */
@@ -170,7 +169,7 @@ for (const target of databaseTargets) {
 
     test('lint names the rule of each finding and exits 1 on errors', async () => {
       const bad = join(empty.dataDir, 'bad.yaml');
-      writeFileSync(bad, readFileSync(examplePath, 'utf8').replace('rotate: { responsible: [team:platform], accountable: person:dave }', 'rotate: { responsible: [person:dave], accountable: person:dave }'));
+      writeFileSync(bad, exampleGovernanceAt(new Date()).replace('rotate: { responsible: [team:platform], accountable: person:dave }', 'rotate: { responsible: [person:dave], accountable: person:dave }'));
       const linted = await as('carol', ['lint', '-f', bad]);
       assert.equal(linted.code, 1);
       assert.match(linted.stdout, /^error +\[one-person-approves-and-executes\] bad\.yaml:\d+ classes\[1\]\.decisionRights\.rotate\.responsible: .*person "dave" alone would have to approve and execute it/m);

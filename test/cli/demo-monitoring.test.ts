@@ -214,7 +214,7 @@ for (const target of databaseTargets) {
       const dryRun = await json('carol', ['offboard', 'partner', 'globex', '--reason', 'contract ended', '--dry-run']) as { dryRun: boolean; plan: PlanView; offboarding: OffboardingView | null };
       assert.equal(dryRun.dryRun, true);
       assert.equal(dryRun.offboarding, null);
-      assert.deepEqual(dryRun.plan.delegations.map((delegation) => delegation.id).sort(), ['globex-maintenance', 'globex-night-renewals']);
+      assert.deepEqual(dryRun.plan.delegations.map((delegation) => delegation.id).sort(), ['globex-cutover', 'globex-maintenance', 'globex-night-renewals']);
       assert.ok(dryRun.plan.tokens.some((token) => token.principal === 'person:gina'), `Gina's token is in the plan: ${JSON.stringify(dryRun.plan.tokens)}`);
       const mtls = dryRun.plan.revocations.find((entry) => entry.classId === 'internal-mtls');
       assert.ok(mtls, `the plan revokes internal-mtls credentials: ${JSON.stringify(dryRun.plan.revocations)}`);
@@ -241,7 +241,7 @@ for (const target of databaseTargets) {
 
       const delegations = (await json('carol', ['delegations', 'list']) as { items: DelegationView[] }).items;
       const globex = delegations.filter((delegation) => delegation.to === 'org:globex');
-      assert.deepEqual(globex.map((delegation) => delegation.id).sort(), ['globex-maintenance', 'globex-night-renewals']);
+      assert.deepEqual(globex.map((delegation) => delegation.id).sort(), ['globex-cutover', 'globex-maintenance', 'globex-night-renewals']);
       for (const delegation of globex) {
         assert.equal(delegation.state, 'revoked', JSON.stringify(delegation));
         assert.equal(delegation.revocation?.revokedBy, 'person:erin');

@@ -237,6 +237,11 @@ for (const target of databaseTargets) {
       const revocation = invoked.json().changes[0];
       assert.equal(revocation.status, 'executed');
       assert.equal(revocation.connector, 'builtin-ca');
+      // The CRL was published right after the commit, and the outbox message written with the revocation
+      // (the fallback for a process that dies first) is marked delivered, so no node publishes it again.
+      const crlMessages = await tp.services.unitOfWork((tx) => tx.outbox.list({ topic: 'crl.publish', pendingOnly: false, limit: 100 }));
+      assert.ok(crlMessages.some((message) => message.payload.ca === 'internal-ca'), JSON.stringify(crlMessages));
+      assert.ok(crlMessages.every((message) => message.deliveredAt !== null), JSON.stringify(crlMessages));
 
       const files = await chainFiles(readFileSync(after, 'utf8'), 'gw');
       const crlUrl = /URI:(\S+\.crl)/.exec(openssl(['x509', '-in', files.leaf, '-noout', '-ext', 'crlDistributionPoints']).stdout)?.[1] as string;

@@ -21,13 +21,14 @@ export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 
-/** Starts `trustplane serve` on a free port and resolves with its URL once it listens. */
-export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> =>
+/** Starts `trustplane serve` on a free port and resolves with its URL once it listens; `stderr` is what it has written there so far. */
+export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0): Promise<{ url: string; process: ChildProcess; stderr(): string; stop(): Promise<void> }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, 'serve', '--data-dir', dataDir, '--port', String(port), '--log-level', 'silent'], {
       env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let stderr = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /serving at (http:\/\/\S+?) /.exec(output);
@@ -36,6 +37,7 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0
         resolve({
           url: match[1] as string,
           process: child,
+          stderr: () => stderr,
           stop: () => new Promise((done) => {
             child.on('close', () => done());
             child.kill('SIGTERM');
@@ -44,7 +46,10 @@ export const startCliServer = (dataDir: string, env: NodeJS.ProcessEnv, port = 0
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      stderr += chunk.toString();
+    });
     child.on('close', (code) => reject(new Error(`trustplane serve exited with ${code}: ${output}`)));
   });
 
@@ -98,13 +103,13 @@ export const initDataDir = async (dataDir: string, databaseEnv: NodeJS.ProcessEn
 /**
  * An empty test database and a data directory that `trustplane init` made for it, as an operator starts:
  * the environment that points the CLI at the database, the data directory, a directory beside it for
- * the test's own files, and `drop` to remove them all.
+ * the test's own files, the bootstrap token, and `drop` to remove them all.
  */
-export const initialisedDataDir = async (target: DatabaseTarget): Promise<{ databaseEnv: NodeJS.ProcessEnv; dataDir: string; scratchDir: string; drop(): Promise<void> }> => {
+export const initialisedDataDir = async (target: DatabaseTarget): Promise<{ databaseEnv: NodeJS.ProcessEnv; dataDir: string; scratchDir: string; token: string; drop(): Promise<void> }> => {
   const empty = await target.createEmpty();
   const databaseEnv = databaseEnvFor(empty.location);
   const dataDir = join(empty.dataDir, 'data');
-  await initDataDir(dataDir, databaseEnv);
-  return { databaseEnv, dataDir, scratchDir: empty.dataDir, drop: () => empty.drop() };
+  const token = await initDataDir(dataDir, databaseEnv);
+  return { databaseEnv, dataDir, scratchDir: empty.dataDir, token, drop: () => empty.drop() };
 };
 

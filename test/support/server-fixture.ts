@@ -1,13 +1,14 @@
 // An in-process Trustplane (services and Fastify app, no socket) on a test database, with the
 // example governance applied on request and an admin and a reader token.
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp, createServices } from '../../src/server/main.ts';
 import type { Services } from '../../src/server/main.ts';
+import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 import { systemClock } from '../../src/server/platform.ts';
 import type { DatabaseTarget, TestDatabase } from './databases.ts';
 
-export const exampleGovernance = readFileSync(new URL('../../examples/governance.yaml', import.meta.url), 'utf8');
+/** examples/governance.yaml, its delegations' ends moved so that none has ended today (see example-governance.ts). */
+export const exampleGovernance = exampleGovernanceAt(new Date());
 
 export type ServerFixture = {
   database: TestDatabase;

@@ -25,7 +25,7 @@ export const registerAuthzCommands = (program: Command): void => {
     .argument('<principal>', 'who acts, e.g. person:dave or service-account:renewal-bot')
     .argument('<action>', 'a step (request, approve, reject, execute, verify, cancel), invoke, complete, revoke-delegation, read, import or administer')
     .argument('<resource>', 'change:ID, class:ID, credential:ID, playbook:ID, review:ID, delegation:ID or governance')
-    .option('--at <time>', 'decide at this instant instead of now, e.g. 2027-03-01T23:00:00+01:00')
+    .option('--at <time>', 'decide at this instant instead of now, e.g. 2027-03-01T23:00:00+01:00, or relative to now: +9h, -2d')
     .option('--trigger <reason>', `for invoke: the trigger (${revocationReasons.join(', ')})`)
     .option('--lifecycle-action <action>', `for invoke: the action the playbook would take (${governedActions.join(', ')})`)
     .option('--credentials <n>', 'for invoke: how many credentials it would act on')

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { changeStatuses } from '../../core/changes/change-lifecycle.ts';
 import { TrustplaneError } from '../../core/errors.ts';
+import { parseDuration } from '../../core/duration.ts';
 import { parseInstant } from '../../core/governance/governance-time.ts';
 import { governedActions, policyKeyAlgorithms, revocationReasons } from '../../core/governance/governance-vocabulary.ts';
 import { ApiError } from '../api-client.ts';
@@ -48,8 +49,19 @@ export const wholeNumber = (flag: string, text: string, max: number, min = 1): n
   return value;
 };
 
-export const instantFlag = (flag: string, text: string): string => {
-  if (parseInstant(text) === null) throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${text.slice(0, 40)}" is not an instant with its offset, for example 2027-03-01T23:00:00Z`);
+/**
+ * An instant with its offset, or one relative to now on this machine's clock: `now`, `+31d` (from now),
+ * `-30d` (ago). Relative times keep examples and scripts true whenever they run.
+ */
+export const instantFlag = (flag: string, text: string, now: Date = new Date()): string => {
+  if (text === 'now') return now.toISOString();
+  const relative = /^([+-])(.+)$/.exec(text);
+  if (relative !== null) {
+    const duration = parseDuration(relative[2] as string);
+    if (!duration.ok) throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${text.slice(0, 40)}" is not a time relative to now: ${duration.message} (for example +31d or -12h)`);
+    return new Date(now.getTime() + (relative[1] === '-' ? -duration.ms : duration.ms)).toISOString();
+  }
+  if (parseInstant(text) === null) throw new TrustplaneError('VALIDATION_FAILED', `${flag} "${text.slice(0, 40)}" is not an instant with its offset (for example 2027-03-01T23:00:00Z), or a time relative to now (now, +31d, -12h)`);
   return text;
 };
 

@@ -98,7 +98,7 @@ export const registerEmergencyCommands = (program: Command): void => {
 
   delegations.command('list')
     .description('delegations and their state now (open, closed, expired, revoked), or at a given time')
-    .option('--at <time>', 'the instant to judge at, e.g. 2027-03-01T23:00:00+01:00')
+    .option('--at <time>', 'the instant to judge at, e.g. 2027-03-01T23:00:00+01:00, or relative to now: +9h')
     .action(action(async ({ client, output }, options: { at?: string }) => {
       const at = options.at === undefined ? undefined : instantFlag('--at', options.at);
       const result = await client().get<{ items: DelegationView[] }>('/api/v1/delegations', { at });

@@ -13,8 +13,8 @@ export const registerReportCommands = (program: Command): void => {
 
   report.command('evidence')
     .description('the evidence pack of a period: who requested, approved, executed and verified each change, revocations against their SLA, emergencies and reviews, denied attempts; every claim backed by audit entries with inclusion proofs')
-    .requiredOption('--from <time>', 'the start of the period (2026-11-01T00:00:00Z)')
-    .requiredOption('--to <time>', 'its end (exclusive)')
+    .requiredOption('--from <time>', 'the start of the period (2026-11-01T00:00:00Z, or relative to now: -30d)')
+    .requiredOption('--to <time>', 'its end (exclusive; now, +1d…)')
     .option('--class <id>', 'only changes of this class')
     .option('--format <format>', 'json or html', 'json')
     .option('--out <file>', 'write it to this file (it must not exist) instead of standard output')

@@ -43,6 +43,8 @@ const configSchema = z.object({
   outboxLeaseMs: z.number().int().min(1000, 'TRUSTPLANE_OUTBOX_LEASE must be at least 1s').max(3_600_000, 'TRUSTPLANE_OUTBOX_LEASE must be at most 1h'),
   /** How often each node checks whether it leads and what is due (TRUSTPLANE_SCHEDULER_TICK); a leader that stops is replaced after 3 ticks. */
   schedulerTickMs: z.number().int().min(200, 'TRUSTPLANE_SCHEDULER_TICK must be at least 200ms').max(600_000, 'TRUSTPLANE_SCHEDULER_TICK must be at most 10m'),
+  /** A hook for tests only (TRUSTPLANE_TEST_ONLY_HOLD_CRL_PUBLICATION=1); see ServiceOptions in main.ts. */
+  testOnlyHoldCrlPublication: z.boolean(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -75,7 +77,7 @@ const shortDurationSetting = (name: string, text: string): number => {
   return match === null ? durationSetting(name, text) : Number(match[1]);
 };
 
-export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string };
+export type ConfigFlags = { dataDir?: string; host?: string; port?: string | number; logLevel?: string; publicUrl?: string };
 
 export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackDataDir = 'trustplane-data'): Config => {
   const input = {
@@ -85,7 +87,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     port: Number(flags.port ?? env.TRUSTPLANE_PORT ?? defaultPort),
     logLevel: flags.logLevel ?? env.TRUSTPLANE_LOG_LEVEL ?? 'info',
     changeStaleAfterMs: durationSetting('TRUSTPLANE_CHANGE_STALE_AFTER', env.TRUSTPLANE_CHANGE_STALE_AFTER ?? '7d'),
-    publicUrl: env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL,
+    publicUrl: flags.publicUrl ?? (env.TRUSTPLANE_PUBLIC_URL === '' ? undefined : env.TRUSTPLANE_PUBLIC_URL),
     auditWitness: env.TRUSTPLANE_AUDIT_WITNESS === '' ? undefined : env.TRUSTPLANE_AUDIT_WITNESS,
     auditCheckpointEntries: Number(env.TRUSTPLANE_AUDIT_CHECKPOINT_ENTRIES ?? 1000),
     auditCheckpointEveryMs: durationSetting('TRUSTPLANE_AUDIT_CHECKPOINT_EVERY', env.TRUSTPLANE_AUDIT_CHECKPOINT_EVERY ?? '5m'),
@@ -96,6 +98,7 @@ export const loadConfig = (flags: ConfigFlags, env: NodeJS.ProcessEnv, fallbackD
     digestAtMinutes: timeOfDay('TRUSTPLANE_DIGEST_AT', env.TRUSTPLANE_DIGEST_AT ?? '08:00'),
     outboxLeaseMs: durationSetting('TRUSTPLANE_OUTBOX_LEASE', env.TRUSTPLANE_OUTBOX_LEASE ?? '1m'),
     schedulerTickMs: shortDurationSetting('TRUSTPLANE_SCHEDULER_TICK', env.TRUSTPLANE_SCHEDULER_TICK ?? '15s'),
+    testOnlyHoldCrlPublication: env.TRUSTPLANE_TEST_ONLY_HOLD_CRL_PUBLICATION === '1',
   };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

@@ -1,7 +1,7 @@
 // The builtin-ca connector executes changes on X.509 classes against Trustplane's own CA: issue (from
 // the requester's CSR, or with a key it generates and seals in the secret store for the executor to
 // reveal once), renew (same key, new validity), rotate (new key), revoke (with its reason code; a new
-// CRL is published once the revocation has committed) and retire. Signing happens here, outside any
+// CRL is published through the outbox once the revocation has committed) and retire. Signing happens here, outside any
 // transaction; what was issued or revoked is recorded in the transaction that records the outcome.
 import { createPublicKey, generateKeyPair } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -16,6 +16,7 @@ import { crlReasonForTrigger } from '../../core/pki/revocation-reasons.ts';
 import { seal } from '../keys/key-envelope.ts';
 import type { KeyEncryptionKey } from '../keys/key-envelope.ts';
 import type { CaService, Issued } from '../services/ca-service.ts';
+import { crlPublishHoldMs, crlPublishMessage } from '../services/crl-publication.ts';
 import type { UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { secretAad } from '../stores/secret-store.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
@@ -32,7 +33,7 @@ export const secretStoreLocation = 'trustplane-secret-store';
 
 export type BuiltinCaDeps = {
   ca: Pick<CaService, 'issueAll' | 'issuedFor'>;
-  /** Publishes fresh CRLs for these CAs (after a revocation commits). */
+  /** Publishes fresh CRLs for these CAs right after a revocation commits (its outbox messages are the fallback). */
   publishCrls(caIds: readonly string[]): Promise<void>;
   masterKey: () => KeyEncryptionKey;
   probes: CertificateProbes;
@@ -228,7 +229,11 @@ export const createBuiltinCaConnector = (deps: BuiltinCaDeps): Connector => {
             produced: [],
             credentialStatus: 'revoked',
             record: async (tx) => {
-              for (const [caId, serials] of byCa) await tx.ca.revoke(caId, serials, input.at.toISOString(), reason?.name ?? null);
+              for (const [caId, serials] of byCa) {
+                await tx.ca.revoke(caId, serials, input.at.toISOString(), reason?.name ?? null);
+                // Committed with the revocation, so a process that dies before publishing leaves it to the outbox.
+                await tx.outbox.add(crlPublishMessage(caId), { heldForMs: crlPublishHoldMs });
+              }
             },
             afterCommit: () => deps.publishCrls([...byCa.keys()]),
           };

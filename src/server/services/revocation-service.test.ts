@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { databaseTargets } from '../../../test/support/databases.ts';
 import type { TestDatabase } from '../../../test/support/databases.ts';
@@ -13,9 +12,10 @@ import { keyEncryptionKey } from '../keys/key-envelope.ts';
 import { createServices } from '../main.ts';
 import type { Services } from '../main.ts';
 import { crlPartBytes } from '../stores/ca-store.ts';
+import { exampleGovernanceAt } from '../demo/example-governance.ts';
 
 const caId = 'internal-ca';
-const governance = readFileSync(new URL('../../../examples/governance.yaml', import.meta.url), 'utf8');
+const governance = exampleGovernanceAt(new Date());
 
 for (const target of databaseTargets) {
   describe(`CRLs on ${target.name}`, () => {
