@@ -372,7 +372,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           return connector.execute({ change, credentials, evidence, governance, credentialClass, executor: actor.ref, at: clock.now() });
         })
         .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
-      const outcome = await outcomes.record(actor, change, result);
+      const outcome = await outcomes.record(actor, claimed, result);
       if (outcome.status === 'executed' && result.ok && result.afterCommit !== undefined) {
         await result.afterCommit().catch((error: unknown) => deps.onSideEffectError?.(error, `after executing change ${change.id}`));
       }
