@@ -132,7 +132,7 @@ const establishSource = (facts: PolicyFacts, input: ProducedPolicyInput, reporte
     const issuer = der === undefined ? '' : `its issuer (${reported.facts.issuer ?? 'unnamed'}) is no CA of a built-in source, and `;
     return { sourceId: null, problems: [`nothing establishes which source the ${reported.facts.kind.replace('_', ' ')} came from: ${issuer}the change names no source; policy.allowedSources allows ${allowed.join(', ')}, so request the change naming the one that issued it (spec.source)`] };
   }
-  const problems = isCertificate ? builtinCaProblems(facts, claimed, 'source') : [];
+  const problems = isCertificate ? builtinCaProblems(facts, claimed, null) : [];
   const declared = facts.governance.sources.find((source) => source.id === claimed);
   if (isCertificate && declared?.kind === 'builtin_ca' && problems.length === 0) {
     problems.push(`source ${claimed} is a built-in CA, but none of its CAs signed the certificate (its issuer is ${reported.facts.issuer ?? 'unnamed'})`);

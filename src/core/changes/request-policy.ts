@@ -23,12 +23,13 @@ export const workloadProblems = (facts: PolicyFacts, workload: string | undefine
   return [];
 };
 
-/** A built-in CA source without a CA can sign nothing. */
-export const builtinCaProblems = (facts: PolicyFacts, sourceId: string, where: string): string[] => {
+/** A built-in CA source without a CA can sign nothing; `where` says which field named the source, if one did. */
+export const builtinCaProblems = (facts: PolicyFacts, sourceId: string, where: string | null): string[] => {
+  const prefix = where === null ? '' : `${where}: `;
   const source = facts.governance.sources.find((entry) => entry.id === sourceId);
-  if (source === undefined) return [`${where} ${sourceId} is not a source declared in governance`];
+  if (source === undefined) return [`${prefix}source ${sourceId} is not a source declared in governance`];
   if (source.kind !== 'builtin_ca' || facts.sourcesWithCa.has(sourceId)) return [];
-  return [`${where} ${sourceId} is a built-in CA source that has no CA yet, so nothing can be signed by it; create its CA first (ca create ${sourceId})`];
+  return [`${prefix}source ${sourceId} is a built-in CA source that has no CA yet, so nothing can be signed by it; create its CA first (ca create ${sourceId})`];
 };
 
 /**
@@ -40,7 +41,7 @@ const drawnSources = (facts: PolicyFacts, action: GovernedAction, credentialClas
   if (action !== 'issue' || !credentialClass.kinds.includes('x509_certificate')) return [];
   const builtIn = (credentialClass.policy.allowedSources ?? [])
     .find((id) => facts.governance.sources.some((source) => source.id === id && source.kind === 'builtin_ca'));
-  return builtIn === undefined ? [] : [{ sourceId: builtIn, where: 'policy.allowedSources names source' }];
+  return builtIn === undefined ? [] : [{ sourceId: builtIn, where: 'policy.allowedSources' }];
 };
 
 export type RequestPolicyInput = {
