@@ -17,6 +17,8 @@ export type LeafOptions = {
 };
 
 export type ExternalCa = {
+  /** The CA's own certificate; PEM. */
+  certificate: string;
   /** A certificate the CA issues; PEM. */
   issue(options: LeafOptions): string;
   /** A certificate signed by its own key; PEM. */
@@ -40,6 +42,7 @@ export const createExternalCa = (name: string): ExternalCa => {
     return { key, csr, subject, sans, out: scratch.file(`leaf-${count}.pem`), days: String(options.days ?? 20), newkey: options.newkey ?? p256 };
   };
   return {
+    certificate: readFileSync(caCertificate, 'utf8'),
     issue(options) {
       const leaf = request(options);
       opensslOk(['req', '-new', '-newkey', ...leaf.newkey, '-nodes', '-keyout', leaf.key, '-subj', leaf.subject, '-addext', `subjectAltName=${leaf.sans}`, '-out', leaf.csr]);

@@ -147,7 +147,7 @@ const credentialProblems = (facts: PolicyFacts, input: ProducedPolicyInput, repo
   const { credentialClass } = input;
   const kind = reported.facts.kind;
   if (!(credentialClass.kinds as readonly string[]).includes(kind)) {
-    return { sourceId: null, problems: [`class ${credentialClass.id} holds ${credentialClass.kinds.join(', ')}, not a ${kind.replace('_', ' ')}`] };
+    return { sourceId: null, problems: [`class ${credentialClass.id} holds ${credentialClass.kinds.join(', ')}, but the connector reported a credential of kind ${kind}`] };
   }
   const source = establishSource(facts, input, reported);
   const { policy } = credentialClass;
