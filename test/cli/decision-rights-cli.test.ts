@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseTargets } from '../support/databases.ts';
+import { createExternalCa } from '../support/external-ca.ts';
 import { personaCommands, databaseEnvFor, fullTokensFor, initDataDir, runCli, startCliServer } from '../support/cli-runner.ts';
 import type { CliResult } from '../support/cli-runner.ts';
 import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
@@ -18,10 +19,11 @@ const governanceWithOpenWindow = (now: Date): string => {
   const from = new Date(now.getTime() - 3_600_000).toISOString();
   const to = new Date(now.getTime() + 86_400_000).toISOString();
   const entry = `  - { id: globex-now, to: org:globex, classes: [internal-mtls], actions: [rotate], windows: [{ from: "${from}", to: "${to}" }], until: ${now.getUTCFullYear() + 1}-12-31, grantedBy: person:dave }\n`;
-  return exampleGovernanceAt(now).replace('\nplaybooks:', `${entry}\nplaybooks:`);
+  // Globex's certificates for internal-mtls come from an external CA too, which a manual execution can show.
+  return exampleGovernanceAt(now).replace('\nplaybooks:', `${entry}\nplaybooks:`).replace('allowedSources: [internal-ca]\n', 'allowedSources: [internal-ca, letsencrypt]\n');
 };
 
-/** A self-signed ECDSA P-256 certificate for `name`, as the internal-mtls policy wants. */
+/** A self-signed ECDSA P-256 certificate for `name`, as an inventory import might hold. */
 const certificate = (dir: string, name: string): string => {
   const file = join(dir, `${name}.pem`);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${name}.key`),
@@ -40,6 +42,7 @@ for (const target of databaseTargets) {
     let applied: CliResult;
     const tokens = new Map<Person, string>();
     const credentials = new Map<string, string>();
+    const externalCa = createExternalCa("Let's Encrypt (test)");
 
     const { as, json } = personaCommands<Person>(() => env, tokens);
 
@@ -54,16 +57,18 @@ for (const target of databaseTargets) {
       writeFileSync(governanceFile, governanceWithOpenWindow(new Date()));
       applied = await runCli(['apply', '-f', governanceFile], env);
       assert.equal(applied.code, 0, applied.stderr);
-      const names = ['svc1', 'svc2', 'svc3', 'svc1-next'].map((service) => `${service}.svc.acme.internal`);
-      const files = names.slice(0, 3).map((name) => certificate(empty.dataDir, name));
-      certificate(empty.dataDir, names[3] as string);
-      const imported = await runCli(['credentials', 'import', ...files, '--class', 'internal-mtls', '--source', 'internal-ca'], env);
+      const names = ['svc1', 'svc2', 'svc3'].map((service) => `${service}.svc.acme.internal`);
+      const files = names.map((name) => certificate(empty.dataDir, name));
+      // The rotated svc1: a new key, the same name, from the CA the class allows.
+      writeFileSync(join(empty.dataDir, 'svc1-next.pem'), externalCa.issue({ names: ['svc1.svc.acme.internal'] }));
+      const imported = await runCli(['credentials', 'import', ...files, '--class', 'internal-mtls', '--source', 'letsencrypt'], env);
       assert.equal(imported.code, 0, imported.stderr);
       const listed = JSON.parse((await runCli(['credentials', 'list', '--class', 'internal-mtls', '--json'], env)).stdout);
       for (const item of listed.items as { id: string; name: string }[]) credentials.set(item.name.split('.')[0] as string, item.id);
       for (const [person, token] of await fullTokensFor(people, env)) tokens.set(person, token);
     });
     after(async () => {
+      externalCa.cleanUp();
       await server?.stop();
       await empty?.drop();
     });
@@ -84,7 +89,7 @@ for (const target of databaseTargets) {
       assert.equal(daveExecutes.code, 1);
       assert.match(daveExecutes.stderr, /error \[SOD_VIOLATION\]: .*an approver of a change never executes it/);
 
-      const executed = await json('gina', ['changes', 'execute', id, '--reference', 'OPS-7', '--pem-file', join(empty.dataDir, 'svc1-next.svc.acme.internal.pem')]);
+      const executed = await json('gina', ['changes', 'execute', id, '--reference', 'OPS-7', '--pem-file', join(empty.dataDir, 'svc1-next.pem')]);
       assert.equal(executed.status, 'executed');
       assert.equal(executed.executor, 'person:gina');
 

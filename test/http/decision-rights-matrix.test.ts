@@ -10,6 +10,11 @@ import type { ErrorCode } from '../../src/core/errors.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { instants, startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
 import type { DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
+import { governanceWithExternalMtls } from '../support/external-ca.ts';
+
+// Issues are done by hand at the external CA the class also allows: the fixture's built-in CA source has
+// no CA, so an issue drawing on it is refused at request.
+const byHand = { source: 'letsencrypt' };
 
 type LifecycleAction = 'issue' | 'renew' | 'rotate' | 'revoke';
 type Step = 'request' | 'approve' | 'reject' | 'execute' | 'verify' | 'cancel' | 'invoke-playbook' | 'complete-review';
@@ -136,7 +141,7 @@ const describeRow = (row: Row): string => {
 for (const target of databaseTargets) {
   describe(`decision rights matrix on ${target.name}`, () => {
     let tp: DecisionRightsFixture;
-    before(async () => { tp = await startDecisionRightsFixture(target, { credentials: 60 }); });
+    before(async () => { tp = await startDecisionRightsFixture(target, { credentials: 60, governance: governanceWithExternalMtls }); });
     after(() => tp.close());
 
     const ok = async (response: Promise<{ statusCode: number; body: string; json(): unknown }>, expected = 200) => {
@@ -151,7 +156,7 @@ for (const target of databaseTargets) {
       const { approver, executor } = preparers[action];
       const requester = requesterOverride ?? preparers[action].requester;
       const body = action === 'issue'
-        ? { action, class: mtls, reason: 'a new service' }
+        ? { action, class: mtls, reason: 'a new service', spec: byHand }
         : { action, credentials: [tp.freshCredential(mtls)], reason: 'routine', ...(action === 'revoke' ? { trigger: 'workload_decommissioned' } : {}) };
       const { id, status } = await ok(tp.as(requester, 'POST', '/api/v1/changes', body), 201);
       if (stage === 'requested') {
@@ -181,7 +186,7 @@ for (const target of databaseTargets) {
         const credentials = on.class === 'issue' ? [] : [tp.freshCredential(mtls)];
         return {
           url: '/api/v1/changes', changeId: null,
-          body: { action: on.class, credentials, reason: 'matrix', ...(on.class === 'issue' ? { class: mtls } : {}), ...(on.class === 'revoke' ? { trigger: 'superseded' } : {}) },
+          body: { action: on.class, credentials, reason: 'matrix', ...(on.class === 'issue' ? { class: mtls, spec: byHand } : {}), ...(on.class === 'revoke' ? { trigger: 'superseded' } : {}) },
         };
       }
       if ('playbook' in on) {

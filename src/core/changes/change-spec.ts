@@ -61,9 +61,15 @@ export const changeSpecProblems = (input: unknown): { spec: ChangeSpec; problems
  */
 export const certificateRequestProblems = (credentialClass: CredentialClass, spec: ChangeSpec, csr: CertificateRequestFacts | null, at: Date): string[] => {
   if (csr === null && spec.names === undefined && spec.keyAlgorithm === undefined && spec.lifetime === undefined) return [];
-  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.sans ?? [];
+  // The CA would take the names from spec.names if given; a CSR that asks for none is refused rather
+  // than issued as a certificate that names nobody a relying party checks.
+  if (csr !== null && csr.sans.length === 0 && spec.names === undefined) {
+    return ['the CSR asks for no subjectAltName; put the names it is for in its subjectAltName extension'];
+  }
+  // Without names or a CSR the names are not known yet: a renewal or rotation keeps those it replaces.
+  const sans = spec.names !== undefined ? spec.names.map((name) => `dns:${name}`) : csr?.sans ?? null;
   // A name the CA could not encode is refused now, not after approval.
-  const unencodable = sans.flatMap((san) => {
+  const unencodable = (sans ?? []).flatMap((san) => {
     try {
       generalNameOfSan(san);
       return [];
@@ -75,7 +81,7 @@ export const certificateRequestProblems = (credentialClass: CredentialClass, spe
   const keyAlgorithm = csr?.keyAlgorithm ?? spec.keyAlgorithm ?? credentialClass.policy.keyAlgorithms?.[0] ?? 'ECDSA-P256';
   const lifetime = parseDuration(spec.lifetime ?? credentialClass.policy.maxLifetime ?? '30d');
   const notAfter = new Date(at.getTime() + (lifetime.ok ? lifetime.ms : 0));
-  return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, notBefore: at, notAfter, sourceId: spec.source ?? '' })
+  return checkIssuancePolicy({ ...credentialClass.policy, allowedSources: undefined }, { keyAlgorithm, sans, commonName: csr?.commonName ?? null, notBefore: at, notAfter, sourceId: spec.source ?? '' })
     .concat(spec.source !== undefined && credentialClass.policy.allowedSources !== undefined && !credentialClass.policy.allowedSources.includes(spec.source)
       ? [`policy.allowedSources allows ${credentialClass.policy.allowedSources.join(', ')} but spec.source is ${spec.source}`] : []);
 };

@@ -23,7 +23,8 @@ export type ClassificationFacts = {
 const commonNamePattern = /(?:^|[,+/;]\s*)CN\s*=\s*((?:\\.|[^,+/;\\])*)/i;
 const sanTypePrefix = /^(dns|ip|email|uri|rid|othername):/i;
 
-const commonName = (subject: string | undefined): string | null => {
+/** The common name in an RFC 4514 DN ("CN=api.acme.example, O=Acme"), unescaped; null without one. */
+export const commonNameOf = (subject: string | undefined): string | null => {
   const value = subject === undefined ? undefined : commonNamePattern.exec(subject)?.[1];
   return value === undefined ? null : value.trim().replace(/\\(.)/g, '$1');
 };
@@ -42,7 +43,7 @@ const matches = (match: ClassMatch, facts: ClassificationFacts): boolean => {
     if (issuer === undefined || !match.issuers.some((needle) => issuer.includes(needle.toLowerCase()))) return false;
   }
   if (match.names !== undefined) {
-    const cn = commonName(facts.subject);
+    const cn = commonNameOf(facts.subject);
     const names = [...(cn === null ? [] : [cn]), ...dnsNames(facts.sans), facts.name];
     if (!match.names.some((pattern) => names.some((name) => globMatches(pattern, name)))) return false;
   }

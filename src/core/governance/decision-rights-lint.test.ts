@@ -197,3 +197,16 @@ test('examples/governance.yaml has no errors; its one warning is the passwords c
   assert.deepEqual(findings.filter((finding) => finding.severity === 'error'), []);
   assert.deepEqual(findings.map((finding) => `${finding.rule} ${finding.classId ?? ''}`), ['no-revocation-sla data-db-passwords']);
 });
+
+test('builtin-ca-without-ca: a built-in CA source without a CA, reported when the caller says which sources have one', () => {
+  const governance = parse(withErin);
+  assert.deepEqual(lintDecisionRights(governance), [], 'parsing knows no CA store, so the rule does not run');
+  const findings = lintDecisionRights(governance, { sourcesWithCa: new Set() });
+  assert.deepEqual(lines(findings), [
+    'warning builtin-ca-without-ca sources[0]: source "internal-ca" is a built-in CA but has no CA, so nothing can be issued from it: class "internal-mtls" cannot get certificates from it',
+  ]);
+  assert.equal(findings[0]?.fix, 'create the CA of source "internal-ca" (ca create internal-ca), or remove the source from governance');
+  assert.deepEqual(lintDecisionRights(governance, { sourcesWithCa: new Set(['internal-ca']) }), []);
+  const unused = parse(edit(withErin, ['      allowedSources: [internal-ca]\n', '']));
+  assert.match(lintDecisionRights(unused, { sourcesWithCa: new Set() })[0]?.message ?? '', /has no CA, so nothing can be issued from it: no class allows it yet$/);
+});

@@ -27,4 +27,4 @@ export type { ClassificationFacts } from './classify.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { untilInstant, parseInstant, formatInstant } from './governance-time.ts';
 export { lintDecisionRights } from './decision-rights-lint.ts';
-export type { DecisionRightsFinding, LintSeverity } from './decision-rights-lint.ts';
+export type { DecisionRightsFinding, LintFacts, LintSeverity } from './decision-rights-lint.ts';

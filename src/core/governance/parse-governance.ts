@@ -1,6 +1,7 @@
 // Reads governance.yaml into the model, or explains everything wrong with it at once, line by line:
 // YAML syntax first, then the shape (governance-schema.ts), then the rules (governance-rules.ts).
 import { lintDecisionRights } from './decision-rights-lint.ts';
+import type { LintFacts } from './decision-rights-lint.ts';
 import type { DecisionRightsFinding } from './decision-rights-lint.ts';
 import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import { formatGovernancePath, sortGovernanceIssues } from './governance-issue.ts';
@@ -19,7 +20,11 @@ export type LocatedFinding = DecisionRightsFinding & { file: string; line: numbe
 
 export type GovernanceParse = { ok: true; governance: Governance; findings: LocatedFinding[] } | { ok: false; issues: GovernanceIssue[] };
 
-export type ParseGovernanceOptions = { now: Date; current?: Governance | null; rules?: readonly GovernanceRule[] };
+export type ParseGovernanceOptions = {
+  now: Date; current?: Governance | null; rules?: readonly GovernanceRule[];
+  /** Facts from the stores for the lint (which sources have a CA); without them those rules do not run. */
+  lintFacts?: LintFacts;
+};
 
 export const maxGovernanceBytes = 5 * 1024 * 1024;
 const maxAliases = 100;
@@ -77,7 +82,7 @@ export const parseGovernance = (text: string, fileName: string, options: ParseGo
   // (and holding) millions of issues would exhaust the server.
   const found = (options.rules ?? governanceRules).flatMap((rule) => rule(shape.data, context));
   if (found.length === 0) {
-    const findings = lintDecisionRights(shape.data).map((finding) => ({ ...finding, file: fileName, line: lineOf(finding.path) }));
+    const findings = lintDecisionRights(shape.data, options.lintFacts).map((finding) => ({ ...finding, file: fileName, line: lineOf(finding.path) }));
     return { ok: true, governance: shape.data, findings };
   }
   const issues = sortGovernanceIssues(found.slice(0, maxIssues).map(({ path, message }) => located(path, message)));

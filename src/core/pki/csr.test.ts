@@ -73,7 +73,7 @@ describe('parseCsr', () => {
     assert.equal(csr.keyAlgorithm, 'RSA-1024');
     const problems = checkIssuancePolicy(
       { keyAlgorithms: ['RSA-2048', 'ECDSA-P256'], requireManagedStorage: false, allowThirdPartyExposure: false },
-      { keyAlgorithm: csr.keyAlgorithm, sans: csr.sans, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-02-01T00:00:00Z'), sourceId: 'api' },
+      { keyAlgorithm: csr.keyAlgorithm, sans: null, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-02-01T00:00:00Z'), sourceId: 'api' },
     );
     assert.deepEqual(problems, ['policy.keyAlgorithms allows RSA-2048, ECDSA-P256 but the key is RSA-1024']);
   });

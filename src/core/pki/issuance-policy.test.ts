@@ -86,4 +86,35 @@ describe('checkIssuancePolicy', () => {
     });
     assert.deepEqual(problems.map((problem) => /policy\.(\w+)/.exec(problem)?.[1]), ['maxLifetime', 'keyAlgorithms', 'allowedNames', 'allowedSources']);
   });
+  it('refuses a wildcard unless allowedNames lists that very wildcard: a glob over hosts never grants one', () => {
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, sans: ['dns:*.api.example.test'] }), [], 'listed itself');
+    const globbed: ClassPolicy = { ...policy, allowedNames: ['**.example.test'] };
+    assert.deepEqual(checkIssuancePolicy(globbed, { ...request, sans: ['dns:eu.api.example.test'] }), [], 'a host under the glob');
+    assert.deepEqual(checkIssuancePolicy(globbed, { ...request, sans: ['dns:*.api.example.test'] }), [
+      'dns:*.api.example.test is a wildcard name, which a class allows only explicitly: policy.allowedNames must list "*.api.example.test" itself (it lists **.example.test)',
+    ]);
+    const open: ClassPolicy = { requireManagedStorage: false, allowThirdPartyExposure: false };
+    assert.deepEqual(checkIssuancePolicy(open, { ...request, sans: ['dns:*.example.test'] }), [
+      'dns:*.example.test is a wildcard name, which a class allows only explicitly: policy.allowedNames must list "*.example.test" itself (it is not set)',
+    ]);
+    assert.deepEqual(checkIssuancePolicy(open, { ...request, sans: ['dns:a.*.example.test'] }), [
+      'dns:a.*.example.test has a "*" that is not the whole leftmost label; a wildcard name is written *.example.com',
+    ]);
+  });
+
+  it('refuses a certificate without SANs, a name twice (DNS names without case), and a common name outside the SANs', () => {
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, sans: [] }), ['the certificate would carry no subjectAltName; it must name at least one DNS name']);
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, sans: ['dns:api.example.test', 'dns:API.example.test'] }), [
+      'dns:API.example.test is asked for more than once; name each once',
+    ]);
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, commonName: 'API.example.test' }), [], 'the common name among the SANs, in another case');
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, commonName: 'www.example.test' }), [
+      'the common name "www.example.test" is not among the subjectAltNames (dns:api.example.test, dns:eu.api.example.test); add it to them, or leave it out of the subject',
+    ]);
+  });
+
+  it('checks only the other fields when the names are not known yet, or the credential has no key or validity', () => {
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, sans: null, commonName: 'anything' }), []);
+    assert.deepEqual(checkIssuancePolicy(policy, { ...request, sans: null, keyAlgorithm: null, notBefore: null, notAfter: null }), []);
+  });
 });

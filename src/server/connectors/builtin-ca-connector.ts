@@ -101,6 +101,7 @@ const keysFromCsrs = (csrs: readonly string[]): NewKey[] | { problem: string } =
 /** The inventory's facts of the certificate just issued, as the CA gives them, with where it came from. */
 const producedFrom = (issued: Extract<Issued, { ok: true }>, facts: { sourceId: string; workloads: readonly string[]; generated: boolean }): ProducedCredential => ({
   entry: `certificate ${issued.serial}`,
+  der: issued.der,
   facts: {
     ...issued.facts, source: facts.sourceId,
     ...(facts.workloads.length === 0 ? {} : { workloads: [...facts.workloads] }),

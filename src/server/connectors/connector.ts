@@ -28,8 +28,11 @@ export type ConnectorInput = {
   at: Date;
 };
 
-/** A new credential and what the connector keeps about it. */
-export type ProducedCredential = { entry: string; facts: CredentialFacts };
+/**
+ * A new credential and what the connector keeps about it. A certificate comes with its DER bytes, so
+ * that who signed it is verified before it is recorded (produced-credential-policy.ts).
+ */
+export type ProducedCredential = { entry: string; facts: CredentialFacts; der?: Uint8Array };
 
 /** What the change service applies to the inventory once execution is over, in the transaction that records it. */
 export type ConnectorResult =

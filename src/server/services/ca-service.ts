@@ -176,7 +176,7 @@ export const createCaService = (deps: CaServiceDeps) => {
     // Backdated a little for clocks that run behind, but never before the issuer's own validity.
     const notBefore = new Date(Math.max(input.at.getTime() - backdateMs, issuer.notBefore.getTime()));
     const notAfter = new Date(notBefore.getTime() + input.lifetimeMs);
-    const problems = checkIssuancePolicy(input.policy, { keyAlgorithm: input.keyAlgorithm, sans: input.sans, notBefore, notAfter, sourceId: input.sourceId });
+    const problems = checkIssuancePolicy(input.policy, { keyAlgorithm: input.keyAlgorithm, sans: input.sans, commonName: input.commonName, notBefore, notAfter, sourceId: input.sourceId });
     if (problems.length > 0) return { ok: false, problem: `the class policy refuses this certificate, so nothing was signed: ${problems.join('; ')}` };
     const firstName = input.sans.find((san) => san.startsWith('dns:'))?.slice('dns:'.length);
     const commonName = input.commonName ?? firstName;

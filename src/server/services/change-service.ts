@@ -5,7 +5,8 @@
 // change (approved → executing), the connector runs, a second records the outcome.
 import { approvalsNeeded, newChange, transitionProblem } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
-import { certificateRequestProblems, changeSpecProblems, specDetails } from '../../core/changes/change-spec.ts';
+import { changeSpecProblems, specDetails } from '../../core/changes/change-spec.ts';
+import { requestPolicyProblems } from '../../core/changes/request-policy.ts';
 import { parseCsr } from '../../core/pki/csr.ts';
 import type { CertificateRequestFacts } from '../../core/pki/csr.ts';
 import type { ChangeSpec } from '../../core/changes/change-spec.ts';
@@ -215,8 +216,8 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId }, ...(input.trigger === undefined ? {} : { trigger: input.trigger }) });
     if (isDenial(decided)) return decided;
     const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
-    const problems = csrs.flatMap((csr, index) => certificateRequestProblems(credentialClass, spec, csr, clock.now())
-      .map((problem) => (csrs.length > 1 ? `spec.csrs[${index}]: ${problem}` : problem)));
+    const sourcesWithCa = new Set(await tx.ca.issuingSources());
+    const problems = requestPolicyProblems({ governance, sourcesWithCa }, { action: input.action, credentialClass, spec, csrs, at: clock.now() });
     if (problems.length > 0) {
       const listed = `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`;
       throw new TrustplaneError('VALIDATION_FAILED', `the class policy refuses this request, so nothing was requested: ${listed}`, problems);
@@ -364,7 +365,7 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
           return connector.execute({ change, credentials, evidence, governance, credentialClass, executor: actor.ref, at: clock.now() });
         })
         .catch((error: unknown) => ({ ok: false as const, summary: `the connector failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} }));
-      const outcome = await outcomes.record(actor, change, result);
+      const outcome = await outcomes.record(actor, claimed, result);
       if (outcome.status === 'executed' && result.ok && result.afterCommit !== undefined) {
         await result.afterCommit().catch((error: unknown) => deps.onSideEffectError?.(error, `after executing change ${change.id}`));
       }

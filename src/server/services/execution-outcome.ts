@@ -1,16 +1,24 @@
-// Recording what a connector reported, once it has run outside any transaction: in one transaction, the
-// change moves to executed (with what it produced in the inventory and the connector's own records) or
-// to failed. If that transaction fails after the connector succeeded, the change fails in another, so
-// that it does not wait out its execution lease.
+// Recording what a connector reported, once it has run outside any transaction. What it made is first
+// held to the class policy (produced-credential-policy.ts); a refusal fails the change, saying why, and
+// records none of it. Then, in one transaction, the change moves to executed (with what it produced in
+// the inventory and the connector's own records) or to failed. If that transaction fails after the
+// connector succeeded, the change fails in another, so that it does not wait out its execution lease.
 import type { Change } from '../../core/changes/change-lifecycle.ts';
+import { producedCredentialProblems } from '../../core/changes/produced-credential-policy.ts';
 import { TrustplaneError } from '../../core/errors.ts';
+import type { Governance } from '../../core/governance/index.ts';
 import type { ConnectorResult } from '../connectors/connector.ts';
 import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import type { Clock } from '../platform.ts';
+import type { CredentialRecord } from '../stores/credential-rows.ts';
+import { pemToDer } from './ca-service.ts';
 import type { ChangeJournal } from './change-journal.ts';
 import { toUpsert } from './inventory-service.ts';
 
 type Executor = { ref: string; requestId?: string };
+
+/** The change as it was claimed: the credentials it acts on, and the governance it executes under. */
+export type ExecutedChange = { change: Change; credentials: readonly CredentialRecord[]; governance: Governance };
 
 export type ExecutionOutcomeDeps = {
   unitOfWork: UnitOfWork;
@@ -60,9 +68,44 @@ export const createExecutionOutcome = ({ unitOfWork, clock, journal, loadChange,
     }
   };
 
+  /**
+   * What the connector reported, with the source established for each credential it made; or, when the
+   * class policy refuses any of it, a failure that says why. The CAs' certificates are read first and
+   * signatures verified after, outside any transaction.
+   */
+  const withinPolicy = async ({ change, credentials, governance }: ExecutedChange, result: ConnectorResult): Promise<ConnectorResult> => {
+    if (!result.ok || result.produced.length === 0) return result;
+    const credentialClass = governance.classes.find((entry) => entry.id === change.classId);
+    if (credentialClass === undefined) return { ok: false, summary: `class ${change.classId} is no longer in governance, so nothing the connector reported was recorded`, evidence: result.evidence };
+    const certificates = result.produced.some((entry) => entry.facts.kind === 'x509_certificate');
+    const authorities = certificates ? await unitOfWork((tx) => tx.ca.authorities()) : [];
+    const verdict = producedCredentialProblems({ governance, sourcesWithCa: new Set(authorities.filter((ca) => ca.parentId !== null).map((ca) => ca.sourceId)) }, {
+      action: change.action, spec: change.spec, credentialClass,
+      replaced: credentials.map((credential) => ({ id: credential.id, subject: credential.subject, sans: credential.sans, sourceId: credential.sourceId })),
+      authorities: authorities.map((ca) => ({ sourceId: ca.sourceId, der: pemToDer(ca.certificatePem) })),
+      produced: result.produced,
+    });
+    if (verdict.problems.length > 0) {
+      return {
+        ok: false,
+        summary: `the class policy refuses what the connector reported (${result.summary}), so nothing was recorded: ${verdict.problems.join('; ')}`,
+        evidence: { ...result.evidence, policyProblems: verdict.problems },
+      };
+    }
+    return {
+      ...result,
+      produced: result.produced.map((entry, index) => {
+        const sourceId = verdict.sources[index] ?? null;
+        return sourceId === null || entry.facts.source !== undefined ? entry : { ...entry, facts: { ...entry.facts, source: sourceId } };
+      }),
+    };
+  };
+
   return {
     /** Records what the connector reported about an executing change; the change as it ends. */
-    async record(actor: Executor, change: Change, result: ConnectorResult): Promise<Change> {
+    async record(actor: Executor, executed: ExecutedChange, reported: ConnectorResult): Promise<Change> {
+      const { change } = executed;
+      const result = await withinPolicy(executed, reported);
       let lapsed = false;
       return unitOfWork(async (tx) => {
         const current = await loadChange(tx, change.id);

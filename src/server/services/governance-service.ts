@@ -151,17 +151,17 @@ export const createGovernanceService = ({ unitOfWork, clock, onApplied }: Govern
      * errors and invalid Cedar policies are thrown as GOVERNANCE_INVALID; lint errors are findings.
      */
     async lint(input: { document?: string; fileName?: string }): Promise<LintReport> {
-      const applied = await unitOfWork(async (tx) => (await loadCurrent(tx)).applied);
+      const { applied, sourcesWithCa } = await unitOfWork(async (tx) => ({ applied: (await loadCurrent(tx)).applied, sourcesWithCa: new Set(await tx.ca.issuingSources()) }));
       let findings: LocatedFinding[];
       let source: string;
       if (input.document === undefined) {
         if (applied === null) throw new TrustplaneError('NOT_FOUND', 'no governance has been applied yet; lint a file with `trustplane lint -f governance.yaml`');
         source = `governance version ${applied.version}`;
         // The governance in force has no file, so no lines: findings name the version and the path.
-        findings = lintDecisionRights(applied.governance).map((finding) => ({ ...finding, file: source, line: 0 }));
+        findings = lintDecisionRights(applied.governance, { sourcesWithCa }).map((finding) => ({ ...finding, file: source, line: 0 }));
       } else {
         source = input.fileName ?? 'governance.yaml';
-        const parsed = parseGovernance(input.document, source, { now: clock.now(), current: applied?.governance ?? null });
+        const parsed = parseGovernance(input.document, source, { now: clock.now(), current: applied?.governance ?? null, lintFacts: { sourcesWithCa } });
         if (!parsed.ok) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} does not parse; fix these first`, parsed.issues.map(formatGovernanceIssue));
         const policyProblems = checkGovernancePolicies(parsed.governance).map((problem) => formatPolicyProblem(source, problem));
         if (policyProblems.length > 0) throw new TrustplaneError('GOVERNANCE_INVALID', `${source} has Cedar policies that do not validate`, policyProblems);

@@ -119,6 +119,12 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
     return row === undefined ? null : toAuthority(row);
   },
 
+  /** The sources that have an issuing CA: a built-in CA source without one can sign nothing. */
+  async issuingSources(): Promise<string[]> {
+    const rows = await trx.selectFrom('certificate_authorities').select('source_id').where('parent_id', 'is not', null).distinct().orderBy('source_id').execute();
+    return rows.map((row) => row.source_id);
+  },
+
   /** Takes the next CRL number, as a compare-and-set: two publishers never sign the same number. */
   async takeCrlNumber(caId: string): Promise<number | null> {
     const row = await trx.selectFrom('certificate_authorities').select('crl_number').where('id', '=', caId).executeTakeFirst();
