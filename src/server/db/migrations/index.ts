@@ -9,6 +9,7 @@ import { monitoringMigration } from './0005-monitoring.ts';
 import { postureIndexesMigration } from './0006-posture-indexes.ts';
 import { offboardingReinstatementMigration } from './0007-offboarding-reinstatement.ts';
 import { crlPartsMigration } from './0008-crl-parts.ts';
+import { crlListingMigration } from './0009-crl-listing.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -21,6 +22,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0006-posture-indexes': postureIndexesMigration(),
       '0007-offboarding-reinstatement': offboardingReinstatementMigration(),
       '0008-crl-parts': crlPartsMigration(capabilities),
+      '0009-crl-listing': crlListingMigration(),
     };
   },
 });
