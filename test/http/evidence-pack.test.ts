@@ -24,7 +24,7 @@ for (const target of databaseTargets) {
   describe(`the evidence pack on ${target.name}`, () => {
     let tp: DecisionRightsFixture;
     let pack: EvidencePack;
-    const ids = { issue: '', revoke: '', manual: '', manualCredential: '', waiting: '' };
+    const ids = { issue: '', revoke: '', manual: '', manualCredential: '', waiting: '', waitingCredential: '' };
 
     const step = async (person: Person, path: string, body: Record<string, unknown>, status = 200) => {
       const answer = await tp.as(person, 'POST', path, body);
@@ -55,7 +55,8 @@ for (const target of databaseTargets) {
       // A CRL published after the hand revocation names none of its serials.
       await tp.services.revocation.publishAll((await tp.services.ca.list()).map((authority) => authority.id));
       await step('erin', `/api/v1/changes/${manual.id}/verify`, { outcome: 'passed', checks: ['the other CA lists it'] });
-      ids.waiting = (await step('ivan', '/api/v1/changes', { action: 'rotate', reason: 'due', credentials: [tp.freshCredential('internal-mtls')] }, 201)).id;
+      ids.waitingCredential = tp.freshCredential('internal-mtls');
+      ids.waiting = (await step('ivan', '/api/v1/changes', { action: 'rotate', reason: 'due', credentials: [ids.waitingCredential] }, 201)).id;
       const now = tp.clock.now().getTime();
       const answer = await tp.as('lena', 'GET', `/api/v1/reports/evidence?from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`);
       assert.equal(answer.statusCode, 200, answer.body);
@@ -112,6 +113,26 @@ for (const target of databaseTargets) {
       assert.deepEqual(pack.pending.reviews.map((review) => review.changeId), [ids.revoke]);
       assert.deepEqual([pack.summary.pendingChanges, pack.summary.pendingPublications, pack.summary.reviewsOpen], [1, 0, 1]);
       assert.ok(pack.frameworks.some((entry) => entry.id === 'PR.AA-05') && pack.frameworks.some((entry) => entry.id === 'NHI5:2025') && pack.frameworks.some((entry) => entry.id === 'GOVERN 3.2'));
+    });
+
+    test('audit entries about a change or a credential include the attempts refused on it, however they were recorded', async () => {
+      // Refused on the change (ivan requested it, so he may not approve it), and a request naming the credential refused on its class.
+      await step('ivan', `/api/v1/changes/${ids.waiting}/approve`, {}, 403);
+      await step('gina', '/api/v1/changes', { action: 'revoke', trigger: 'superseded', reason: 'tidy', credentials: [ids.waitingCredential] }, 403);
+      // As a refusal of a step was recorded before denials named their target: in the words of the decision.
+      await tp.services.unitOfWork((tx) => tx.audit.append({
+        at: tp.clock.now(), actor: 'person:kofi', action: 'authz.denied', target: `change ${ids.waiting} (rotate on internal-mtls)`,
+        details: { action: 'execute-rotate', classId: 'internal-mtls', code: 'FORBIDDEN', reason: 'denied: not responsible' },
+      }));
+      const refusals = async (target: string) => {
+        const answer = await tp.as('lena', 'GET', `/api/v1/audit/entries?target=${encodeURIComponent(target)}&limit=1000`);
+        assert.equal(answer.statusCode, 200, answer.body);
+        return (answer.json().items as { action: string; actor: string }[]).filter((entry) => entry.action === 'authz.denied').map((entry) => entry.actor).sort();
+      };
+      assert.deepEqual(await refusals(`change:${ids.waiting}`), ['person:ivan', 'person:kofi']);
+      assert.deepEqual(await refusals(`credential:${ids.waitingCredential}`), ['person:gina', 'person:ivan', 'person:kofi']);
+      assert.deepEqual(await refusals(`credential:${ids.manualCredential}`), [], 'nothing was refused on another credential');
+      assert.deepEqual(await refusals(`change:${ids.issue}`), ['person:ivan'], 'the refused approval of the issue, and only it');
     });
 
     test('verifies offline with the log key, and refuses a pack edited afterwards', async () => {

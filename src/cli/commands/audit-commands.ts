@@ -77,7 +77,7 @@ export const registerAuditCommands = (program: Command): void => {
 
   audit.command('entries')
     .description('list audit entries, newest first')
-    .option('--target <target>', 'only entries about this target (change:ch_…, token:…, source:…)')
+    .option('--target <target>', 'only entries about this target (change:ch_…, credential:…, token:…, source:…); for a change or a credential, the attempts refused on it too')
     .option('--actor <principal>', 'only entries by this principal (person:carol)')
     .option('--from <time>', 'only entries at or after this instant (2026-11-01T00:00:00Z)')
     .option('--to <time>', 'only entries before this instant')
