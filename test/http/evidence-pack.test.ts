@@ -205,5 +205,26 @@ for (const target of databaseTargets) {
         rmSync(directory, { recursive: true, force: true });
       }
     });
+
+    test('states the same key-compromise count as posture M16, beside the emergencies it does not count', async () => {
+      // A second key-compromise invocation, not yet verified: two emergencies, one settled revocation and one open.
+      const issued = await step('ivan', '/api/v1/changes', { action: 'issue', class: 'internal-mtls', reason: 'second gateway', spec: { names: ['gw2.svc.acme.internal'] } }, 201);
+      await step('dave', `/api/v1/changes/${issued.id}/approve`, {});
+      const executed = await step('ivan', `/api/v1/changes/${issued.id}/execute`, {});
+      const credential = (executed.events.find((event: { step: string }) => event.step === 'executed').details.produced as string[])[0];
+      const invoked = await step('erin', '/api/v1/playbooks/key-compromise/invoke', { credentials: [credential], trigger: 'key_compromise', reason: 'key seen in a log' });
+      const now = tp.clock.now().getTime();
+      const answer = await tp.as('lena', 'GET', `/api/v1/reports/evidence?from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`);
+      assert.equal(answer.statusCode, 200, answer.body);
+      const again: EvidencePack = answer.json();
+      const m16 = (await tp.services.posture.report()).posture.metrics.find((metric) => metric.id === 'M16');
+      assert.ok(m16 !== undefined);
+      assert.equal(again.summary.emergencies, 2);
+      assert.deepEqual(again.summary.revocationDeadlines.keyCompromise, { settled: 1, met: 1, open: 1 });
+      assert.deepEqual([m16.numerator, m16.denominator, m16.detail.keyCompromiseOpen], [1, 1, 1], 'posture says 1 of 1 and one open, as the pack does');
+      assert.match(renderEvidenceHtml(again), /<dd>1 of 1, 1 still open \(counted by trigger, as posture's M16 counts them\)<\/dd>\s*<dt>Emergency playbook invocations<\/dt><dd>2 /);
+      assert.deepEqual(again.pending.revocations, [], 'the new revocation is on a CRL already');
+      assert.deepEqual(again.pending.changes.filter((change) => change.waitingFor === 'verification').map((change) => change.changeId).sort(), [issued.id, invoked.changes[0].id].sort());
+    });
   });
 }
