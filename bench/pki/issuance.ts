@@ -174,7 +174,11 @@ const refillFresh = (count: number): void => {
 const bulkSerial = (index: number) => `4${createHash('md5').update(`revoked-${index}`).digest('hex').slice(1)}`;
 const bulkReasons = [null, 'keyCompromise', 'cessationOfOperation', 'affiliationChanged', 'superseded'];
 
-/** Records `total` revoked certificates of the CA straight into issued_certificates, each carrying a real certificate's PEM (realistic rows). */
+/**
+ * Records `total` revoked certificates of the CA straight into issued_certificates, each carrying a real
+ * certificate's PEM (realistic rows). They stand for revocations of the past, which earlier CRLs named
+ * (listed_in_crl 0), so the CRLs measured here list only what they add.
+ */
 const insertRevoked = async (database: TestDatabase, total: number, pem: string): Promise<void> => {
   const now = Date.now();
   const issuedAt = new Date(now - 20 * 86_400_000).toISOString();
@@ -186,8 +190,8 @@ const insertRevoked = async (database: TestDatabase, total: number, pem: string)
     const handle = new SqliteDatabase(database.location.file);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
-    const insert = handle.prepare(`insert into issued_certificates (ca_id, serial, credential_id, change_id, issued_at, not_after, certificate, revoked_at, revocation_reason)
-      values (?, ?, ?, null, ?, ?, ?, ?, ?)`);
+    const insert = handle.prepare(`insert into issued_certificates (ca_id, serial, credential_id, change_id, issued_at, not_after, certificate, revoked_at, revocation_reason, listed_in_crl)
+      values (?, ?, ?, null, ?, ?, ?, ?, ?, 0)`);
     const insertChunk = handle.transaction((from: number, to: number) => {
       for (let i = from; i < to; i += 1) insert.run(caId, bulkSerial(i), `cr_bench_${i}`, issuedAt, notAfter, pem, revokedAt[i % 30], bulkReasons[i % 5]);
     });
@@ -196,9 +200,9 @@ const insertRevoked = async (database: TestDatabase, total: number, pem: string)
   } else {
     // Made by the server itself: md5 gives the same serials as bulkSerial.
     for (let from = 0; from < total; from += chunk) {
-      await sql`insert into issued_certificates (ca_id, serial, credential_id, change_id, issued_at, not_after, certificate, revoked_at, revocation_reason)
+      await sql`insert into issued_certificates (ca_id, serial, credential_id, change_id, issued_at, not_after, certificate, revoked_at, revocation_reason, listed_in_crl)
         select ${caId}, '4' || substr(md5('revoked-' || i), 2), 'cr_bench_' || i, null, ${issuedAt}, ${notAfter}, ${pem},
-          (${revokedAt}::text[])[1 + i % 30], (${bulkReasons}::text[])[1 + i % 5]
+          (${revokedAt}::text[])[1 + i % 30], (${bulkReasons}::text[])[1 + i % 5], 0
         from generate_series(${from}::int, ${Math.min(total, from + chunk) - 1}::int) as i`.execute(database.database.db);
     }
     // What autovacuum does by itself after a large insert (PostgreSQL 13+): statistics and the visibility map.

@@ -140,6 +140,49 @@ for (const target of databaseTargets) {
       });
     });
 
+    test('verify refuses to run without --key, and with --trust-embedded-key says the key was not checked', async () => {
+      const { out } = await exportAndVerify();
+      const refused = await cli(['audit', 'verify', out]);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /no --key given; pass --key with the log's public key .* obtained out of band/);
+      const trusted = await cli(['audit', 'verify', out, '--trust-embedded-key']);
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.match(trusted.stdout, /^OK \(the key was NOT checked: it was taken from the file itself/);
+      assert.equal((await json(['audit', 'verify', out, '--trust-embedded-key'])).keyChecked, false);
+      assert.equal((await json(['audit', 'verify', out, '--key', key])).keyChecked, true);
+      const day = 86_400_000;
+      const pack = file(`evidence-key-${target.name}.json`);
+      await json(['report', 'evidence', '--from', new Date(Date.now() - day).toISOString(), '--to', new Date(Date.now() + day).toISOString(), '--format', 'json', '--out', pack]);
+      const packRefused = await cli(['audit', 'verify', '--evidence', pack]);
+      assert.notEqual(packRefused.code, 0);
+      assert.match(packRefused.stderr, /no --key given; pass --key/);
+      const packTrusted = await cli(['audit', 'verify', '--evidence', pack, '--trust-embedded-key']);
+      assert.equal(packTrusted.code, 0, packTrusted.stderr);
+      assert.match(packTrusted.stdout, /^OK \(the key was NOT checked/);
+    });
+
+    test('verify names a line of the export cut in half, and two lines swapped as reordered', async () => {
+      const { out } = await exportAndVerify();
+      const lines = readFileSync(out, 'utf8').split('\n');
+      const lineOf = (index: number) => lines.findIndex((line) => line.startsWith(`{"index":${index},`));
+      const cut = [...lines];
+      cut[lineOf(3)] = cut[lineOf(3)]!.slice(0, Math.floor(cut[lineOf(3)]!.length / 2));
+      writeFileSync(file('cut.ndjson'), cut.join('\n'));
+      const cutRun = await cli(['audit', 'verify', file('cut.ndjson'), '--key', key, '--json']);
+      assert.equal(cutRun.code, 1);
+      const cutReport = JSON.parse(cutRun.stdout);
+      assert.deepEqual([cutReport.problem.kind, cutReport.problem.index], ['malformed', 3], cutReport.problem.message);
+      assert.match(cutReport.problem.message, new RegExp(`line ${lineOf(3) + 1} of the export, entry 3, is not a whole record`));
+      const swapped = [...lines];
+      [swapped[lineOf(5)], swapped[lineOf(6)]] = [lines[lineOf(6)]!, lines[lineOf(5)]!];
+      writeFileSync(file('swapped.ndjson'), swapped.join('\n'));
+      const swapRun = await cli(['audit', 'verify', file('swapped.ndjson'), '--key', key, '--json']);
+      assert.equal(swapRun.code, 1);
+      const swapReport = JSON.parse(swapRun.stdout);
+      assert.deepEqual([swapReport.problem.kind, swapReport.problem.index], ['out-of-order', 5], swapReport.problem.message);
+      assert.match(swapReport.problem.message, /swapped, the log was reordered/);
+    });
+
     test('verify refuses a checkpoint forged with another key, and a log rewritten since a saved checkpoint', async () => {
       const latest = await json(['audit', 'checkpoint', '--latest']);
       const forger = generateKeyPairSync('ed25519');

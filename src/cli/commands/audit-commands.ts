@@ -1,6 +1,8 @@
 // The audit log from the command line. `export`, `proof`, `checkpoint`, `public-key` and `entries` ask
 // the server; `verify` runs offline on an exported file and trusts nothing in it but what the log's key
-// signed (the key comes from --key, or, with a warning, from the file's own header).
+// signed. The key comes from --key: a key read from the file itself proves only that the file agrees with
+// itself (a forger signs with a key of their own and puts it in the header), so that takes an explicit
+// --trust-embedded-key and the result says the key was not checked.
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -25,8 +27,15 @@ type EntryWithProof = { index: number; entry: string; leafHash: string; checkpoi
 const exportPage = 5000;
 const unbase64 = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'base64'));
 
+/** The refusal when no key was given: the key inside a file cannot vouch for that file. */
+const keyRequired = (file: string): TrustplaneError => new TrustplaneError('VALIDATION_FAILED',
+  `${file}: no --key given; pass --key with the log's public key (\`trustplane audit public-key\`) obtained out of band from the log's owner, `
+  + 'not from the file: a file signed with a forger\'s key carries that key. --trust-embedded-key checks the file against its own key, which proves only that it agrees with itself');
+
+const keyNotChecked = 'the key was NOT checked: it was taken from the file itself (--trust-embedded-key), so this shows only that the file agrees with itself';
+
 /** Feeds an export file to the verifier line by line, so a large log is never held whole. */
-const verifyFile = async (file: string, options: { key?: string; saved?: string }, warn: (text: string) => void): Promise<VerifyReport & { header: ExportHeader }> => {
+const verifyFile = async (file: string, options: { key?: string; saved?: string; trustEmbeddedKey: boolean }): Promise<VerifyReport & { header: ExportHeader }> => {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
   let header: ExportHeader | null = null;
   let verifier: ReturnType<typeof createLogVerifier> | null = null;
@@ -38,7 +47,10 @@ const verifyFile = async (file: string, options: { key?: string; saved?: string 
     try {
       record = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw new TrustplaneError('VALIDATION_FAILED', `${file}:${lineNumber}: not a JSON record; is this a file \`trustplane audit export\` wrote?`);
+      // Past the header, a line that is not JSON is an entry cut short or edited: the verifier names it.
+      if (verifier === null) throw new TrustplaneError('VALIDATION_FAILED', `${file}:${lineNumber}: not a JSON record; is this a file \`trustplane audit export\` wrote?`);
+      verifier.unreadable(lineNumber, line);
+      continue;
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new TrustplaneError('VALIDATION_FAILED', `${file}:${lineNumber}: not a record of an audit log export (a header, a checkpoint or an entry)`);
@@ -46,10 +58,9 @@ const verifyFile = async (file: string, options: { key?: string; saved?: string 
     if (header === null) {
       if (record.format !== exportFormat) throw new TrustplaneError('VALIDATION_FAILED', `${file}:1: not an audit log export (expected format ${exportFormat})`);
       header = record as unknown as ExportHeader;
+      if (options.key === undefined && !options.trustEmbeddedKey) throw keyRequired(file);
       if (options.key === undefined && typeof header.verifierKey !== 'string') throw new TrustplaneError('VALIDATION_FAILED', `${file}:1: the export names no verifier key; give the log's key with --key`);
-      const keyText = options.key ?? header.verifierKey;
-      if (options.key === undefined) warn(`no --key given: trusting the key in the file itself (${header.verifierKey}); an auditor should take the key from the log's owner, not from the export`);
-      const key = parseVerifierKey(keyText);
+      const key = parseVerifierKey(options.key ?? header.verifierKey);
       if ('problem' in key) throw new TrustplaneError('VALIDATION_FAILED', `--key: ${key.problem}`);
       verifier = createLogVerifier({ key, size: Number(header.size) || 0, ...(options.saved === undefined ? {} : { saved: options.saved }) });
       continue;
@@ -66,7 +77,7 @@ export const registerAuditCommands = (program: Command): void => {
 
   audit.command('entries')
     .description('list audit entries, newest first')
-    .option('--target <target>', 'only entries about this target (change:ch_…, token:…, source:…)')
+    .option('--target <target>', 'only entries about this target (change:ch_…, credential:…, token:…, source:…); for a change or a credential, the attempts refused on it too')
     .option('--actor <principal>', 'only entries by this principal (person:carol)')
     .option('--from <time>', 'only entries at or after this instant (2026-11-01T00:00:00Z)')
     .option('--to <time>', 'only entries before this instant')
@@ -172,8 +183,10 @@ export const registerAuditCommands = (program: Command): void => {
     .option('--key <verifier-key>', 'the log\'s verifier key (`trustplane audit public-key`), from a source you trust')
     .option('--checkpoint <file>', 'a checkpoint note saved earlier: the log must still agree with it')
     .option('--evidence <file>', 'verify an evidence pack (the .json or .html `trustplane report evidence` wrote) instead of an export')
-    .action(action(async ({ output }, file: string | undefined, options: { key?: string; checkpoint?: string; evidence?: string }) => {
-      const warn = (text: string) => process.stderr.write(`warning: ${text}\n`);
+    .option('--trust-embedded-key', 'without --key, check the file against the key written inside it; this does not check the key, so it proves only that the file agrees with itself')
+    .action(action(async ({ output }, file: string | undefined, options: { key?: string; checkpoint?: string; evidence?: string; trustEmbeddedKey?: boolean }) => {
+      const trustEmbeddedKey = options.key === undefined && options.trustEmbeddedKey === true;
+      if (trustEmbeddedKey) process.stderr.write(`warning: ${keyNotChecked}\n`);
       if (options.evidence !== undefined) {
         const text = readFileSync(options.evidence, 'utf8');
         const page = text.trimStart().startsWith('<');
@@ -191,12 +204,12 @@ export const registerAuditCommands = (program: Command): void => {
           process.exitCode = 1;
           return;
         }
-        if (options.key === undefined) warn(`no --key given: trusting the key in the pack itself (${pack.log.verifierKey}); an auditor should take the key from the log's owner`);
+        if (options.key === undefined && !trustEmbeddedKey) throw keyRequired(options.evidence);
         const key = parseVerifierKey(options.key ?? pack.log.verifierKey);
         if ('problem' in key) throw new TrustplaneError('VALIDATION_FAILED', `--key: ${key.problem}`);
-        const report = verifyEvidencePack(pack, key);
+        const report = { ...verifyEvidencePack(pack, key), keyChecked: !trustEmbeddedKey };
         output.result(report, () => {
-          if (report.ok) output.line(`OK: the pack's checkpoint (size ${report.checkpointSize}) is signed by ${key.name}; all ${report.entriesVerified} cited audit entries are in it; every change, revocation, emergency, denial and total the pack states is what those entries say.`);
+          if (report.ok) output.line(`OK${trustEmbeddedKey ? ` (${keyNotChecked})` : ''}: the pack's checkpoint (size ${report.checkpointSize}) is signed by ${key.name}; all ${report.entriesVerified} cited audit entries are in it; every change, revocation, emergency, denial and total the pack states is what those entries say.`);
           else for (const problem of report.problems.slice(0, 20)) output.line(`FAILED: ${problem}`);
         });
         if (!report.ok) process.exitCode = 1;
@@ -204,11 +217,11 @@ export const registerAuditCommands = (program: Command): void => {
       }
       if (file === undefined) throw new TrustplaneError('VALIDATION_FAILED', 'name the exported log to verify (or --evidence FILE)');
       const saved = options.checkpoint === undefined ? undefined : readFileSync(options.checkpoint, 'utf8');
-      const report = await verifyFile(file, { ...(options.key === undefined ? {} : { key: options.key }), ...(saved === undefined ? {} : { saved }) }, warn);
+      const report = { ...await verifyFile(file, { ...(options.key === undefined ? {} : { key: options.key }), ...(saved === undefined ? {} : { saved }), trustEmbeddedKey }), keyChecked: !trustEmbeddedKey };
       output.result(report, () => {
         const verified = report.checkpoints.filter((checkpoint) => checkpoint.verified).length;
         if (report.ok) {
-          output.line(`OK: ${report.size} entr${report.size === 1 ? 'y' : 'ies'}; ${verified} of ${report.checkpoints.length} signed checkpoint${report.checkpoints.length === 1 ? '' : 's'} match the rebuilt tree (root ${report.root})${report.saved === null ? '' : `; consistent with the saved checkpoint at size ${report.saved.size}`}.`);
+          output.line(`OK${trustEmbeddedKey ? ` (${keyNotChecked})` : ''}: ${report.size} entr${report.size === 1 ? 'y' : 'ies'}; ${verified} of ${report.checkpoints.length} signed checkpoint${report.checkpoints.length === 1 ? '' : 's'} match the rebuilt tree (root ${report.root})${report.saved === null ? '' : `; consistent with the saved checkpoint at size ${report.saved.size}`}.`);
         } else {
           output.line(`FAILED: ${report.problem?.message}`);
           if (report.problem?.index !== null && report.problem?.index !== undefined) output.line(`First bad entry: ${report.problem.index} (${report.problem.kind})`);

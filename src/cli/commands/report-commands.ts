@@ -33,8 +33,10 @@ export const registerReportCommands = (program: Command): void => {
       const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
       output.result({ file: options.out, format, summary }, () => output.line(
         `Wrote the evidence pack for ${pack.period.from} to ${pack.period.to} to ${options.out}: ${count(summary.changes, 'change', 'changes')} (${summary.separationOfDutiesMet} with separation of duties kept), `
-        + `${count(summary.revocations, 'revocation', 'revocations')} (${summary.slaMet} within SLA, ${summary.slaMissed} missed), ${count(summary.emergencies, 'emergency', 'emergencies')}, `
-        + `${count(summary.denied, 'denied attempt', 'denied attempts')}, ${count(pack.entries.length, 'audit entry', 'audit entries')} with proofs.`,
+        + `${count(summary.revocations, 'revocation', 'revocations')} (${summary.slaMet} within SLA, ${summary.slaMissed} missed, ${summary.published} published by Trustplane), `
+        + `${count(summary.emergencies, 'emergency playbook invocation', 'emergency playbook invocations')}, ${count(summary.denied, 'denied attempt', 'denied attempts')}; `
+        + `pending: ${summary.pendingChanges} changes not yet verified, ${summary.pendingPublications} revocations not yet published, ${summary.reviewsOpen} reviews open; `
+        + `${count(pack.entries.length, 'audit entry', 'audit entries')} with proofs.`,
       ));
     }));
 };

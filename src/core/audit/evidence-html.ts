@@ -16,12 +16,23 @@ const table = (header: readonly string[], rows: readonly (readonly string[])[], 
   : `<table><thead><tr>${header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${
     rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
 
-const slaWords: Record<string, string> = { met: 'met', missed: 'MISSED', open: 'still open' };
+const slaWords: Record<string, string> = { met: 'met', missed: 'MISSED', open: 'still open', withdrawn: 'withdrawn (rejected or cancelled)', no_sla: 'no SLA set' };
+
+/** Where a revocation stands on publication, in words: a time and the CRLs only when Trustplane published them. */
+const publishedWords = (publication: EvidencePack['revocations'][number]['publication']): string =>
+  (publication.state === 'published' ? `${when(publication.at)} (${publication.note})` : publication.note);
 
 export const evidenceMarker = 'trustplane-evidence';
 
 export const renderEvidenceHtml = (pack: EvidencePack): string => {
-  const { summary } = pack;
+  const { summary, pending } = pack;
+  const deadlines = summary.revocationDeadlines;
+  const names = new Map(pack.credentials.map((credential) => [credential.id, credential]));
+  /** Credentials by name and serial, not only ids. */
+  const named = (ids: readonly string[]): string => ids.map((id) => {
+    const credential = names.get(id);
+    return credential === undefined ? id : `${credential.name}${credential.serial === null ? '' : ` (serial ${credential.serial})`}`;
+  }).join('; ');
   const period = `${when(pack.period.from)} to ${when(pack.period.to)}`;
   // The pack for verify, with "<" escaped so no string inside it can close the script element.
   const embedded = JSON.stringify(pack).replaceAll('<', '\\u003c');
@@ -40,13 +51,24 @@ Every statement below rests on entries of Trustplane's tamper-evident audit log;
 <h2>Summary</h2>
 <dl>
 <dt>Changes</dt><dd>${Number(summary.changes)}, of which ${Number(summary.separationOfDutiesMet)} kept separation of duties (the requester did not approve; approval, execution and verification by different people)${summary.changes - summary.separationOfDutiesMet > 0 ? ` — <strong class="bad">${Number(summary.changes) - Number(summary.separationOfDutiesMet)} did not</strong>` : ''}</dd>
-<dt>Revocations</dt><dd>${Number(summary.revocations)}: ${Number(summary.slaMet)} within their SLA, ${summary.slaMissed > 0 ? `<strong class="bad">${Number(summary.slaMissed)} missed it</strong>` : 'none missed it'}, ${Number(summary.slaOpen)} still open</dd>
-<dt>Emergency invocations</dt><dd>${Number(summary.emergencies)}, ${Number(summary.reviewsOpen)} with their review still open</dd>
+<dt>Revocations</dt><dd>${Number(summary.revocations)}: ${Number(summary.slaMet)} verified within their class SLA, ${summary.slaMissed > 0 ? `<strong class="bad">${Number(summary.slaMissed)} missed it</strong>` : 'none missed it'}, ${Number(summary.slaOpen)} still open;
+${Number(summary.published)} published in a CRL Trustplane published, ${Number(summary.notPublishedByTrustplane)} revoked outside Trustplane's CAs (not published by Trustplane)</dd>
+<dt>Key-compromise revocations verified within 24 hours</dt><dd>${Number(deadlines.keyCompromise.met)} of ${Number(deadlines.keyCompromise.settled)}, ${Number(deadlines.keyCompromise.open)} still open (counted by trigger, as posture's M16 counts them)</dd>
+<dt>Emergency playbook invocations</dt><dd>${Number(summary.emergencies)} (one per class a playbook run touched, of any action and trigger), ${Number(summary.reviewsOpen)} with their review still open</dd>
 <dt>Denied attempts</dt><dd>${Number(summary.denied)}</dd>
+<dt>Still pending</dt><dd>${Number(summary.pendingChanges)} changes not yet verified, ${Number(summary.pendingPublications)} revocations not yet published, ${Number(summary.reviewsOpen)} reviews open</dd>
 </dl>
+<h2>Still pending</h2>
+${table(['What', 'Which', 'Waiting for'], [
+    ...pending.changes.map((change) => ['change not yet verified', `${change.changeId} (${change.action}, ${change.status})`, change.waitingFor]),
+    ...pending.revocations.map((revocation) => ['revocation not yet published', revocation.changeId, revocation.note]),
+    ...pending.reviews.map((review) => ['review open', `${review.reviewId} of change ${review.changeId}`, `${review.accountable}, due ${when(review.dueAt)}`]),
+  ], 'Nothing is pending: every change is verified, every revocation published, every review completed.')}
+<h2>Credentials</h2>
+${table(['Name', 'Serial', 'Class', 'Kind', 'Id'], pack.credentials.map((credential) => [credential.name, credential.serial ?? '—', credential.classId ?? '—', credential.kind, credential.id]), 'No credential is named by a change in this period.')}
 <h2>Changes and who made them</h2>
-${table(['Change', 'Class', 'Action', 'Requested', 'Approved', 'Executed', 'Verified', 'Separation of duties'], pack.changes.map((change) => [
-    change.id, change.classId, change.action,
+${table(['Change', 'Class', 'Action', 'Credentials', 'Requested', 'Approved', 'Executed', 'Verified', 'Separation of duties'], pack.changes.map((change) => [
+    change.id, change.classId, change.action, named(change.credentialIds),
     `${who(change.requester)}, ${when(change.requestedAt)}`,
     change.approvals.length === 0 ? (change.preApprovedBy === null ? '—' : `pre-approved by ${change.preApprovedBy}`) : `${change.approvals.join(', ')}, ${when(change.approvedAt)}`,
     `${who(change.executor)}, ${when(change.executedAt)}`,
@@ -54,13 +76,13 @@ ${table(['Change', 'Class', 'Action', 'Requested', 'Approved', 'Executed', 'Veri
     `${change.separationOfDuties.met ? 'kept' : 'BROKEN'}: ${change.separationOfDuties.detail}`,
   ]), 'No change was requested in this period.')}
 <h2>Revocations against their SLA</h2>
-${table(['Change', 'Trigger', 'Triggered', 'Revoked', 'Published (CRL)', 'Verified', 'Due', 'SLA'], pack.revocations.map((revocation) => [
-    revocation.changeId, revocation.trigger ?? '—', when(revocation.triggeredAt), when(revocation.revokedAt), when(revocation.publishedAt),
+${table(['Change', 'Credentials', 'Trigger', 'Triggered', 'Revoked', 'Published (CRL)', 'Verified', 'Due', 'SLA'], pack.revocations.map((revocation) => [
+    revocation.changeId, named(revocation.credentials), revocation.trigger ?? '—', when(revocation.triggeredAt), when(revocation.revokedAt), publishedWords(revocation.publication),
     when(revocation.verifiedAt), when(revocation.dueAt), slaWords[revocation.sla] ?? revocation.sla,
   ]), 'No revocation in this period.')}
 <h2>Emergency invocations and their reviews</h2>
-${table(['Change', 'Playbook', 'Invoked by', 'At', 'Review', 'Accountable', 'Reviewed', 'Note'], pack.emergencies.map((emergency) => [
-    emergency.changeId, emergency.playbookId, emergency.invokedBy, when(emergency.at),
+${table(['Change', 'Playbook', 'Action', 'Invoked by', 'At', 'Review', 'Accountable', 'Reviewed', 'Note'], pack.emergencies.map((emergency) => [
+    emergency.changeId, emergency.playbookId, `${emergency.action}${emergency.trigger === null ? '' : ` (${emergency.trigger})`}`, emergency.invokedBy, when(emergency.at),
     emergency.review === null ? '—' : `${emergency.review.status} (due ${when(emergency.review.dueAt)})`,
     emergency.review?.accountable ?? '—', emergency.review === null ? '—' : `${who(emergency.review.completedBy)}, ${when(emergency.review.completedAt)}`, emergency.review?.note ?? '',
   ]), 'No emergency playbook was invoked in this period.')}

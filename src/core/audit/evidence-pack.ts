@@ -10,6 +10,10 @@ import { entryLeafHash } from './audit-entry.ts';
 import { verifyInclusion } from './merkle.ts';
 import { separationViolations } from '../changes/separation-of-duties.ts';
 import type { Participant } from '../changes/separation-of-duties.ts';
+import { countRevocationDeadlines, revocationClock } from '../changes/revocation-clock.ts';
+import type { DeadlineJudgement, RevocationDeadlineCounts, SlaOutcome } from '../changes/revocation-clock.ts';
+import { indexCrlListings, revocationPublication } from '../changes/revocation-publication.ts';
+import type { CrlListing, Publication, RevokedCertificate } from '../changes/revocation-publication.ts';
 
 export const evidenceFormat = 'trustplane-evidence/v1';
 
@@ -27,10 +31,25 @@ export type ReviewRecord = { id: string; changeId: string; playbookId: string; a
 export type DenialRecord = { at: string; principal: string; action: string; resource: string; code: string; reason: string; entry: number };
 
 export type SeparationOfDuties = { met: boolean; detail: string };
+/** One revocation on the revocation clock (core/changes/revocation-clock.ts), with its publication. */
 export type RevocationEvidence = {
   changeId: string; classId: string; credentials: readonly string[]; trigger: string | null;
-  triggeredAt: string; revokedAt: string | null; publishedAt: string | null; verifiedAt: string | null; dueAt: string | null;
-  sla: 'met' | 'missed' | 'open';
+  triggeredAt: string; revokedAt: string | null;
+  /** When CRLs Trustplane published named every serial it revoked; null otherwise (see publication). */
+  publishedAt: string | null; publication: Publication;
+  verifiedAt: string | null; dueAt: string | null;
+  /** Against the class SLA; lateByMs when missed. */
+  sla: SlaOutcome; lateByMs: number | null;
+  /** Against CA/B BR §4.9.1.1 (24 hours for key compromise, 5 days otherwise), as posture's M16 judges it. */
+  benchmark: (DeadlineJudgement & { window: 'keyCompromise' | 'otherTriggers' }) | null;
+};
+/** A credential as the inventory names it when the pack is made: not an audit entry, so verify checks only that the list is the credentials the entries cite. */
+export type EvidenceCredential = { id: string; name: string; kind: string; classId: string | null; serial: string | null };
+/** What is not done yet at the time the log signed the pack's checkpoint. */
+export type PendingWork = {
+  changes: { changeId: string; action: string; status: string; waitingFor: string }[];
+  revocations: { changeId: string; state: Publication['state']; note: string }[];
+  reviews: { reviewId: string; changeId: string; accountable: string; dueAt: string }[];
 };
 
 export type EvidencePack = {
@@ -39,11 +58,21 @@ export type EvidencePack = {
   period: { from: string; to: string };
   classId: string | null;
   log: { origin: string; verifierKey: string; checkpoint: string };
-  summary: { changes: number; separationOfDutiesMet: number; revocations: number; slaMet: number; slaMissed: number; slaOpen: number; emergencies: number; reviewsOpen: number; denied: number };
+  summary: {
+    changes: number; separationOfDutiesMet: number; revocations: number; slaMet: number; slaMissed: number; slaOpen: number;
+    /** Emergency playbook invocations: one per class a playbook run touched, whatever its action and trigger. */
+    emergencies: number; reviewsOpen: number; denied: number;
+    /** The revocations of the pack by trigger against the CA/B windows and by class SLA: what posture's M16 counts, for this period. */
+    revocationDeadlines: RevocationDeadlineCounts;
+    published: number; notPublishedByTrustplane: number;
+    pendingChanges: number; pendingPublications: number;
+  };
+  credentials: EvidenceCredential[];
   changes: (ChangeRecord & { approvedAt: string | null; separationOfDuties: SeparationOfDuties; entries: number[] })[];
   revocations: (RevocationEvidence & { entries: number[] })[];
-  emergencies: { changeId: string; playbookId: string; invokedBy: string; at: string; review: ReviewRecord | null; entries: number[] }[];
+  emergencies: { changeId: string; playbookId: string; action: string; trigger: string | null; invokedBy: string; at: string; review: ReviewRecord | null; entries: number[] }[];
   denied: DenialRecord[];
+  pending: PendingWork;
   frameworks: { framework: string; id: string; title: string; shownBy: string }[];
   entries: EvidenceEntry[];
 };
@@ -81,6 +110,19 @@ const isAbout = (entry: AuditEntryView, changeId: string): boolean =>
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
+/** The certificates an execution revoked at Trustplane's CAs, as the built-in CA connector's evidence lists them. */
+const revokedCertificates = (evidence: unknown): RevokedCertificate[] => {
+  const revoked = (evidence as { revoked?: unknown } | null | undefined)?.revoked;
+  if (!Array.isArray(revoked)) return [];
+  return revoked.flatMap((entry: { ca?: unknown; serial?: unknown } | null) => (typeof entry?.ca === 'string' && typeof entry.serial === 'string' ? [{ ca: entry.ca, serial: entry.serial }] : []));
+};
+
+/** What each CRL named first, from its crl.publish entry. */
+const crlListingOf = (entry: AuditEntryView): CrlListing => ({
+  ca: entry.target.replace(/^ca:/, ''), crlNumber: Number(entry.details.crlNumber), at: entry.at, entry: entry.index,
+  serials: Array.isArray(entry.details.firstListed) ? entry.details.firstListed.filter((serial): serial is string => typeof serial === 'string') : [],
+});
+
 /**
  * Who did each step of a change and when, read from its audit entries alone: what the pack states, and
  * what a verifier recomputes. The log's entry for each step is the record; the change's row is not.
@@ -113,7 +155,8 @@ export const stepsFromEntries = (changeId: string, entries: readonly AuditEntryV
     status: text(last?.details.status),
     playbookId: invoked === undefined ? null : invoked.target.replace(/^playbook:/, ''),
     people: Object.fromEntries(own.flatMap((entry) => (typeof entry.details.person === 'string' ? [[entry.actor, entry.details.person]] : []))) as Record<string, string>,
-    revokedCas: new Set(((executed?.details.evidence as { revoked?: { ca?: unknown }[] } | undefined)?.revoked ?? []).map((entry) => String(entry.ca))),
+    connector: text(first('change.execute')?.details.connector) ?? text(invoked?.details.connector),
+    revoked: revokedCertificates(executed?.details.evidence),
     entries: own.map((entry) => entry.index),
   };
 };
@@ -142,14 +185,6 @@ export const frameworkMapping: EvidencePack['frameworks'] = [
   { framework: 'NIST AI RMF 1.0', id: 'MEASURE 2.8', title: 'Transparency and accountability examined and documented', shownBy: 'The audit entries behind every claim' },
 ];
 
-/** When the SLA is judged: the revocation is verified (or, unverified, executed) by its due time; `at` is now. */
-const slaOf = (change: ChangeRecord, at: Date): RevocationEvidence['sla'] => {
-  if (change.dueAt === null) return change.executedAt === null ? 'open' : 'met';
-  const done = change.verifiedAt ?? change.executedAt;
-  if (done === null) return Date.parse(change.dueAt) < at.getTime() ? 'missed' : 'open';
-  return Date.parse(done) <= Date.parse(change.dueAt) ? 'met' : 'missed';
-};
-
 export type EvidenceInput = {
   generatedAt: Date;
   period: { from: Date; to: Date };
@@ -157,14 +192,27 @@ export type EvidenceInput = {
   log: { origin: string; verifierKey: string; checkpoint: string };
   /** The changes requested in the period: which ones the pack covers, their class, action, reason and credentials. */
   changes: readonly ChangeRecord[];
+  /** The credentials those changes name, as the inventory names them. */
+  credentials: readonly EvidenceCredential[];
   /** Every audit entry about those changes and their reviews, the CRL publications and the denials of the period, with proofs. */
   entries: readonly EvidenceEntry[];
+};
+
+/** What a change still waits for, in words; null once it has ended. */
+const waitingFor = (status: string): string | null => {
+  switch (status) {
+    case 'requested': return 'approval';
+    case 'approved': return 'execution';
+    case 'executing': return 'the end of its execution';
+    case 'executed': return 'verification';
+    default: return null;
+  }
 };
 
 /** The pack's sections from the change list and the cited entries; build and verify both call it, so they agree by construction. */
 const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; classId: string | null; changes: readonly ChangeRecord[]; views: readonly AuditEntryView[] }) => {
   const { views } = input;
-  const publications = views.filter((entry) => entry.action === 'crl.publish').sort((a, b) => a.at.localeCompare(b.at) || a.index - b.index);
+  const listings = indexCrlListings(views.filter((entry) => entry.action === 'crl.publish').map(crlListingOf));
   const changeIds = new Set(input.changes.map((change) => change.id));
   const changes = input.changes.map((change) => {
     const steps = stepsFromEntries(change.id, views);
@@ -174,15 +222,17 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
       executor: steps.executor, executedAt: steps.executedAt, verifier: steps.verifier, verifiedAt: steps.verifiedAt,
       dueAt: steps.dueAt, playbookId: steps.playbookId, credentialIds: steps.credentialIds ?? [...change.credentialIds], people: steps.people,
     };
-    return { ...record, approvedAt: steps.approvedAt, separationOfDuties: separationOfDuties(record), entries: steps.entries, revokedCas: steps.revokedCas };
+    return { ...record, approvedAt: steps.approvedAt, separationOfDuties: separationOfDuties(record), entries: steps.entries, revoked: steps.revoked, connector: steps.connector };
   });
   const revocations = changes.filter((change) => change.action === 'revoke').map((change) => {
-    const published = change.executedAt === null ? undefined
-      : publications.find((entry) => entry.at >= (change.executedAt as string) && (change.revokedCas.size === 0 || change.revokedCas.has(entry.target.replace(/^ca:/, ''))));
+    const clock = revocationClock(change, input.generatedAt);
+    const publication = revocationPublication({ revokedAt: change.executedAt, revoked: change.revoked, connector: change.connector }, listings);
+    const crlEntries = publication.state === 'published' ? publication.crls.map((crl) => crl.entry) : [];
     return {
       changeId: change.id, classId: change.classId, credentials: change.credentialIds, trigger: change.trigger,
-      triggeredAt: change.requestedAt, revokedAt: change.executedAt, publishedAt: published?.at ?? null, verifiedAt: change.verifiedAt, dueAt: change.dueAt,
-      sla: slaOf(change, input.generatedAt), entries: [...change.entries, ...(published === undefined ? [] : [published.index])],
+      triggeredAt: clock.triggeredAt, revokedAt: clock.revokedAt, publishedAt: publication.state === 'published' ? publication.at : null, publication,
+      verifiedAt: clock.verifiedAt, dueAt: change.dueAt, sla: clock.sla.outcome, lateByMs: clock.sla.lateByMs, benchmark: clock.benchmark,
+      entries: [...change.entries, ...crlEntries], clock,
     };
   });
   const emergencies = changes.filter((change) => change.playbookId !== null).map((change) => {
@@ -194,17 +244,32 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
       dueAt: text(invoked?.details.reviewDueAt) ?? '', status: completed === undefined ? 'open' : text(completed.details.outcome) ?? 'completed',
       completedBy: completed?.actor ?? null, completedAt: completed?.at ?? null, note: text(completed?.details.note),
     };
-    return { changeId: change.id, playbookId: change.playbookId as string, invokedBy: change.requester, at: change.requestedAt, review, entries: [...change.entries, ...(completed === undefined ? [] : [completed.index])] };
+    return {
+      changeId: change.id, playbookId: change.playbookId as string, action: change.action, trigger: change.trigger, invokedBy: change.requester, at: change.requestedAt, review,
+      entries: [...change.entries, ...(completed === undefined ? [] : [completed.index])],
+    };
   });
   const [from, to] = [input.period.from.toISOString(), input.period.to.toISOString()];
   const deniedEntries = views.filter((entry) => entry.action === 'authz.denied' && entry.at >= from && entry.at < to
     && (input.classId === null || entry.details.classId === input.classId || changeIds.has(entry.target.replace(/^change:/, ''))));
-  const denied = deniedEntries.map((entry) => ({ at: entry.at, principal: entry.actor, action: text(entry.details.action) ?? '', resource: entry.target, code: text(entry.details.code) ?? '', reason: text(entry.details.reason) ?? '', entry: entry.index }));
+  // The decision's words where the entry keeps them (denials name their target as change:ID and so on since those were recorded).
+  const denied = deniedEntries.map((entry) => ({ at: entry.at, principal: entry.actor, action: text(entry.details.action) ?? '', resource: text(entry.details.resource) ?? entry.target, code: text(entry.details.code) ?? '', reason: text(entry.details.reason) ?? '', entry: entry.index }));
+  const pending: PendingWork = {
+    changes: changes.flatMap((change) => {
+      const waiting = waitingFor(change.status);
+      return waiting === null ? [] : [{ changeId: change.id, action: change.action, status: change.status, waitingFor: waiting }];
+    }),
+    revocations: revocations.filter((revocation) => revocation.sla !== 'withdrawn' && (revocation.publication.state === 'pending' || revocation.publication.state === 'not_revoked'))
+      .map((revocation) => ({ changeId: revocation.changeId, state: revocation.publication.state, note: revocation.publication.note })),
+    reviews: emergencies.flatMap((emergency) => (emergency.review?.status === 'open'
+      ? [{ reviewId: emergency.review.id, changeId: emergency.changeId, accountable: emergency.review.accountable, dueAt: emergency.review.dueAt }] : [])),
+  };
   return {
-    changes: changes.map(({ revokedCas: _revokedCas, ...change }) => change),
-    revocations,
+    changes: changes.map(({ revoked: _revoked, connector: _connector, ...change }) => change),
+    revocations: revocations.map(({ clock: _clock, ...revocation }) => revocation),
     emergencies,
     denied,
+    pending,
     summary: {
       changes: changes.length,
       separationOfDutiesMet: changes.filter((change) => change.separationOfDuties.met).length,
@@ -213,10 +278,22 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
       slaMissed: revocations.filter((entry) => entry.sla === 'missed').length,
       slaOpen: revocations.filter((entry) => entry.sla === 'open').length,
       emergencies: emergencies.length,
-      reviewsOpen: emergencies.filter((entry) => entry.review?.status === 'open').length,
+      reviewsOpen: pending.reviews.length,
       denied: denied.length,
+      revocationDeadlines: countRevocationDeadlines(revocations.map((entry) => entry.clock)),
+      published: revocations.filter((entry) => entry.publication.state === 'published').length,
+      notPublishedByTrustplane: revocations.filter((entry) => entry.publication.state === 'not_published_by_trustplane').length,
+      pendingChanges: pending.changes.length,
+      pendingPublications: pending.revocations.length,
     },
   };
+};
+
+/** The credentials the changes cite, named as the inventory names them, in id order; one the inventory lacks is named by its id. */
+const citedCredentials = (credentials: readonly EvidenceCredential[], changes: readonly { credentialIds: readonly string[] }[]): EvidenceCredential[] => {
+  const known = new Map(credentials.map((credential) => [credential.id, credential]));
+  return [...new Set(changes.flatMap((change) => change.credentialIds))].sort()
+    .map((id) => known.get(id) ?? { id, name: id, kind: 'unknown', classId: null, serial: null });
 };
 
 export const buildEvidencePack = (input: EvidenceInput): EvidencePack => {
@@ -230,10 +307,12 @@ export const buildEvidencePack = (input: EvidenceInput): EvidencePack => {
     classId: input.classId,
     log: input.log,
     summary: derived.summary,
+    credentials: citedCredentials(input.credentials, derived.changes),
     changes: derived.changes,
     revocations: derived.revocations,
     emergencies: derived.emergencies,
     denied: derived.denied,
+    pending: derived.pending,
     frameworks: frameworkMapping,
     entries: input.entries.filter((entry) => cited.has(entry.index)),
   };
@@ -296,6 +375,8 @@ export const verifyEvidencePack = (pack: EvidencePack, key: NoteVerifierKey): Ev
   same('the revocations', pack.revocations, recomputed.revocations);
   same('the emergencies and their reviews', pack.emergencies, recomputed.emergencies);
   same('the denied attempts', pack.denied, recomputed.denied);
+  same('what is pending', pack.pending, recomputed.pending);
+  same('the credentials named', (pack.credentials ?? []).map((credential) => credential.id), [...new Set(recomputed.changes.flatMap((change) => change.credentialIds))].sort());
   same('the summary', pack.summary, recomputed.summary);
   same('the framework mapping', pack.frameworks, frameworkMapping);
   return { ok: problems.length === 0, checkpointSize: checkpoint.size, entriesVerified: views.length, problems };

@@ -66,4 +66,30 @@ describe('offline verification of an export', () => {
     const indexless = run([{ checkpoint: checkpointAt(10) }, ...entries.map((entry) => (entry.index === 3 ? { ...entry, entry: entry.entry.replace('"index":3,', '') } : entry))]);
     assert.deepEqual([indexless.problem?.kind, indexless.problem?.index], ['altered', 3]);
   });
+
+  it('reports two entries swapped in the file as reordered, not removed; and a removed entry as removed', () => {
+    const swapped = [...entries];
+    [swapped[5], swapped[6]] = [entries[6]!, entries[5]!];
+    const reordered = run([{ checkpoint: checkpointAt(10) }, ...swapped]);
+    assert.deepEqual([reordered.problem?.kind, reordered.problem?.index], ['out-of-order', 5]);
+    assert.match(reordered.problem?.message ?? '', /swapped/);
+    assert.doesNotMatch(reordered.problem?.message ?? '', /removed/);
+    const removed = run([{ checkpoint: checkpointAt(10) }, ...entries.filter((entry) => entry.index !== 5)]);
+    assert.deepEqual([removed.problem?.kind, removed.problem?.index], ['missing', 5]);
+    assert.match(removed.problem?.message ?? '', /removed/);
+    const lastRemoved = run([{ checkpoint: checkpointAt(9) }, ...entries.slice(0, 7), entries[8]!], 9);
+    assert.deepEqual([lastRemoved.problem?.kind, lastRemoved.problem?.index], ['missing', 7]);
+  });
+
+  it('names the entry and the line of a record cut in half', () => {
+    const verifier = createLogVerifier({ key, size: 10 });
+    verifier.checkpoint(checkpointAt(10));
+    for (const entry of entries.slice(0, 4)) verifier.entry(entry);
+    const line = JSON.stringify(entries[4]);
+    verifier.unreadable(7, line.slice(0, line.length / 2));
+    for (const entry of entries.slice(5)) verifier.entry(entry);
+    const report = verifier.end();
+    assert.deepEqual([report.ok, report.problem?.kind, report.problem?.index], [false, 'malformed', 4]);
+    assert.match(report.problem?.message ?? '', /line 7 of the export, entry 4, is not a whole record/);
+  });
 });

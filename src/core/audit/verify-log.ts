@@ -52,6 +52,9 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
   const fail = (found: LogProblem): void => {
     problem ??= found;
   };
+  // An entry that comes before its turn leaves a gap that is judged at the next record: if the missing
+  // entry comes next, the two were swapped (reordered); otherwise entries were removed.
+  let gap: { index: number; next: number } | null = null;
   const checkpoints: (Checkpoint & { verified: boolean })[] = [];
   let saved: (Checkpoint & { verified: boolean }) | null = null;
 
@@ -82,7 +85,8 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
   let sizes = wanted();
 
   const checkRoot = (): void => {
-    if (!sizes.has(frontier.size)) return;
+    // With an entry out of its turn, the root is wrong for a reason the next record will name better.
+    if (!sizes.has(frontier.size) || gap !== null) return;
     const root = base64(frontierRoot(frontier));
     for (const checkpoint of checkpoints.filter((entry) => entry.size === frontier.size)) {
       if (base64(checkpoint.root) === root) checkpoint.verified = true;
@@ -128,14 +132,35 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
       if (frontier.size === 0) checkRoot();
     },
 
+    /** A line of the export that is not a whole record, at `line` (1-based) of the file: cut short or edited. */
+    unreadable(line: number, text: string): void {
+      const expected = frontier.size;
+      // An export writes { "index": N, … } first, so a line cut in half still says which entry it was.
+      const named = /^\{"index":(\d{1,15}),/.exec(text)?.[1];
+      const index = named === undefined ? expected : Number(named);
+      fail({ kind: 'malformed', index, message: `line ${line} of the export, entry ${index}, is not a whole record (${text.length} characters): it was cut short or edited` });
+      // Counted as the entry it stood for, so the entries after it are not all reported missing.
+      appendLeafInPlace(frontier, new Uint8Array(32));
+    },
+
     entry(record: ExportEntry): void {
       const expected = frontier.size;
       if (!Number.isSafeInteger(record.index) || typeof record.entry !== 'string' || typeof record.leafHash !== 'string') {
         fail({ kind: 'malformed', index: expected, message: `the record after entry ${expected - 1} is not an entry` });
         return;
       }
-      if (record.index > expected) fail({ kind: 'missing', index: expected, message: `entry ${expected} is missing: the next entry is ${record.index}, so ${record.index - expected} were removed` });
-      if (record.index < expected) fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} appears again after entry ${expected - 1}: the log was reordered or duplicated` });
+      if (gap !== null) {
+        const { index, next } = gap;
+        gap = null;
+        fail(record.index === index
+          ? { kind: 'out-of-order', index, message: `entry ${index} comes after entry ${next}: the two were swapped, the log was reordered` }
+          : { kind: 'missing', index, message: `entry ${index} is missing: the next entry is ${next}, so ${next - index} were removed` });
+      }
+      if (record.index > expected) {
+        if (problem === null) gap = { index: expected, next: record.index };
+      } else if (record.index < expected && problem === null) {
+        fail({ kind: 'out-of-order', index: record.index, message: `entry ${record.index} appears again after entry ${expected - 1}: the log was reordered or duplicated` });
+      }
       const hash = entryLeafHash(record.entry);
       // The entry must say it is the entry at its position. Canonical JSON sorts keys, so the top-level
       // index is followed by requestId; only when that is missing is the entry read as JSON.
@@ -160,6 +185,7 @@ export const createLogVerifier = (options: { key: NoteVerifierKey; saved?: strin
     },
 
     end(): VerifyReport {
+      if (gap !== null) fail({ kind: 'missing', index: gap.index, message: `entry ${gap.index} is missing: the next entry is ${gap.next}, so ${gap.next - gap.index} were removed` });
       const latest = checkpoints.reduce((largest, checkpoint) => Math.max(largest, checkpoint.size), 0);
       if (latest > frontier.size) {
         fail({ kind: 'truncated', index: frontier.size, message: `the log ends after ${frontier.size} entries, but it signed a checkpoint at ${latest}: entries ${frontier.size} to ${latest - 1} were removed` });

@@ -2,19 +2,20 @@
 // reviews past their deadline, and attempts Cedar denied.
 import type { Finding } from './alert-vocabulary.ts';
 import { describeSpan } from './credential-rules.ts';
+import { revocationClock } from '../changes/revocation-clock.ts';
 
 export type MonitoredChange = { id: string; classId: string; action: string; status: string; trigger: string | null; dueAt: string | null; requestedAt: string; credentialIds: readonly string[] };
 export type MonitoredReview = { id: string; changeId: string; classId: string; accountable: string; dueAt: string; status: string };
 export type MonitoredDenial = { at: string; principal: string; action: string; resource: string; classId: string | null; reason: string };
 
-/** A change that ended without doing anything; its credentials' revocation is then another change's to meet. */
-const abandoned: ReadonlySet<string> = new Set(['rejected', 'cancelled']);
-
+/**
+ * A revocation past its class SLA and not verified, as the revocation clock judges it (the same
+ * judgement posture and the evidence pack state): met at the deadline itself, breached the moment after.
+ */
 export const revocationSlaBreach = (change: MonitoredChange, at: number): Finding | null => {
-  if (change.dueAt === null || change.status === 'verified' || abandoned.has(change.status)) return null;
-  // Met at the deadline itself, as the evidence pack counts it; breached the moment after.
-  const late = at - Date.parse(change.dueAt);
-  if (!(late > 0)) return null;
+  const clock = revocationClock({ ...change, executedAt: null, verifiedAt: null }, new Date(at));
+  if (clock.sla.outcome !== 'missed' || change.status === 'verified' || clock.sla.lateByMs === null) return null;
+  const late = clock.sla.lateByMs;
   return {
     type: 'revocation_sla_breach', target: `change:${change.id}`, classId: change.classId, severity: 'critical', stage: 'breached',
     summary: `the ${change.action} of change ${change.id}${change.trigger === null ? '' : ` (${change.trigger})`} was due ${describeSpan(late)} ago (${change.dueAt}) and is not verified (status: ${change.status})`,

@@ -6,6 +6,7 @@
 // credential), so a million credentials cost a handful of scans. Pure: the counts and the time come in.
 import { benchmarks } from './posture-references.ts';
 import type { Benchmark } from './posture-references.ts';
+import type { DeadlineCounts } from '../changes/revocation-clock.ts';
 
 export { cabValiditySchedule, cabMaximumValidityDays, exceedsCabMaximum, revocationWindowsMs } from './posture-references.ts';
 export type { Benchmark } from './posture-references.ts';
@@ -98,8 +99,7 @@ export type CredentialGroup = {
   overCabMaximum: number;
 };
 
-/** Deadlines of revocations: settled = met, or missed for good; open = not verified and still inside the deadline. */
-export type DeadlineCounts = { settled: number; met: number; open: number };
+export type { DeadlineCounts } from '../changes/revocation-clock.ts';
 
 export type ChangeCounts = {
   /** Changes whose execution succeeded (executed, verified or verification failed). */
@@ -112,9 +112,9 @@ export type ChangeCounts = {
   allDistinct: number;
   /** Of those, the ones that break no rule of separation-of-duties.ts, comparing the people behind principals. */
   separatedAsEnforced: number;
-  /** Revocations for key compromise, against revocationWindowsMs.keyCompromise from request to verification. */
+  /** Revocations (any change with action revoke, playbook or not) for key compromise, judged by the revocation clock (countRevocationDeadlines). */
   keyCompromise: DeadlineCounts;
-  /** Revocations with any other trigger, against revocationWindowsMs.otherTriggers. */
+  /** Revocations with any other trigger. */
   otherTriggers: DeadlineCounts;
   /** Revocations with a deadline from their class's revocation SLA (changes.due_at). */
   classSla: DeadlineCounts;
@@ -370,8 +370,8 @@ const separationOfDuties = (view: View): PostureMetric => {
 const revocationSla = (view: View): PostureMetric => {
   const { keyCompromise, otherTriggers, classSla } = view.inputs.changes;
   return metric({
-    id: 'M16', title: 'Emergency revocation SLA', better: 'higher', numerator: keyCompromise.met, denominator: keyCompromise.settled,
-    definition: 'key-compromise revocations verified within 24 hours of their request, over those verified or past 24 hours (rejected and cancelled ones aside)',
+    id: 'M16', title: 'Emergency revocation SLA: key-compromise revocations verified within 24 hours', better: 'higher', numerator: keyCompromise.met, denominator: keyCompromise.settled,
+    definition: 'revocations with trigger key_compromise (by trigger, whether a playbook ran them or not; playbook invocations of other actions are not revocations) verified within 24 hours of their request, over those verified or past 24 hours (rejected and cancelled ones aside); judged by the revocation clock, as the evidence pack counts them',
     detail: {
       keyCompromiseOpen: keyCompromise.open,
       otherTriggersWithin5Days: otherTriggers.met,

@@ -208,6 +208,8 @@ export type IssuedCertificateTable = {
   certificate: string;
   revoked_at: IsoTime | null;
   revocation_reason: string | null;
+  /** The number of the first CRL recorded to name it once revoked (0: named before that was recorded); null while none has (migration 0009). */
+  listed_in_crl: number | null;
 };
 
 /** The latest CRL of each CA; its DER is in crl_parts under its number. */

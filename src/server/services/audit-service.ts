@@ -159,7 +159,8 @@ export const createAuditService = (deps: AuditServiceDeps) => {
           ],
           actions: ['crl.publish', 'authz.denied'], since: input.from.toISOString(),
         });
-        return { changes, indexes };
+        const credentials = await tx.credentials.names([...new Set(changes.flatMap((change) => change.credentialIds))]);
+        return { changes, indexes, credentials };
       });
       const checkpoint = await service.checkpoint();
       const key = await service.publicKey();
@@ -170,6 +171,7 @@ export const createAuditService = (deps: AuditServiceDeps) => {
         generatedAt: clock.now(), period: { from: input.from, to: input.to }, classId: input.classId,
         log: { origin: key.origin, verifierKey: key.verifierKey, checkpoint: checkpoint.note },
         changes: gathered.changes,
+        credentials: gathered.credentials,
         entries,
       });
     },

@@ -5,7 +5,7 @@ import { explainDecision } from '../../core/authz/explain-decision.ts';
 import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
 import { resourceClassOf } from '../../core/authz/authz-model.ts';
 import type { AuthzQuery, DelegationRevocation } from '../../core/authz/authz-model.ts';
-import { describeResource } from '../../core/authz/explain-decision.ts';
+import { describeResource, resourceRef } from '../../core/authz/explain-decision.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import type { PersonBehind } from '../../core/governance/person-behind.ts';
@@ -74,10 +74,13 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
         code: outcome.code ?? 'FORBIDDEN', reason: outcome.reason, governanceVersion: version, requestId: requestId ?? null,
       });
       await tx.audit.append({
-        at: clock.now(), actor: query.principal, action: 'authz.denied', target: resource,
+        at: clock.now(), actor: query.principal, action: 'authz.denied', target: resourceRef(query.resource),
         ...(version === null ? {} : { governanceVersion: version }),
         ...(requestId === undefined ? {} : { requestId }),
-        details: { action: query.action, classId, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id) },
+        details: {
+          action: query.action, resource, classId, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id),
+          ...(query.credentialIds === undefined ? {} : { credentials: [...query.credentialIds] }),
+        },
       });
     });
   };

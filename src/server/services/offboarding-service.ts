@@ -14,6 +14,7 @@
 import { offboardingTriggers, systemPrincipals } from '../../core/authz/governance-policies.ts';
 import { finalStatuses } from '../../core/changes/change-lifecycle.ts';
 import type { Change } from '../../core/changes/change-lifecycle.ts';
+import { revocationClock } from '../../core/changes/revocation-clock.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import { governedActions, idPattern } from '../../core/governance/index.ts';
 import type { Governance, RevocationReason } from '../../core/governance/index.ts';
@@ -227,14 +228,15 @@ export const createOffboardingService = (deps: { unitOfWork: UnitOfWork; clock: 
   const record = async (tx: UnitOfWorkContext, stored: StoredOffboarding): Promise<OffboardingRecord> => {
     const plan = stored.plan as StoredPlan;
     const filed: OffboardingChange[] = [];
-    const now = clock.now().toISOString();
+    const now = clock.now();
     for (const changeId of plan.changeIds) {
       const change = await tx.changes.find(changeId);
       if (change === null) continue;
-      const ended = change.verifiedAt ?? null;
+      // On time as the revocation clock judges it, for posture and the evidence pack too: verified by the due time.
+      const { outcome } = revocationClock(change, now).sla;
       filed.push({
-        id: change.id, classId: change.classId, status: change.status, trigger: change.trigger, dueAt: change.dueAt, verifiedAt: ended, credentials: [...change.credentialIds],
-        onTime: change.dueAt === null ? null : ended !== null ? ended <= change.dueAt : now <= change.dueAt ? null : false,
+        id: change.id, classId: change.classId, status: change.status, trigger: change.trigger, dueAt: change.dueAt, verifiedAt: change.verifiedAt, credentials: [...change.credentialIds],
+        onTime: outcome === 'met' ? true : outcome === 'missed' ? false : null,
       });
     }
     const verified = filed.filter((change) => change.status === 'verified').length;

@@ -151,7 +151,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
           await tx.reviews.insert(review);
           await tx.audit.append({
             at: now, actor: actor.ref, action: 'playbook.invoke', target: `playbook:${playbook.id}`, governanceVersion: snapshot.version, ...requestIdOf(actor),
-            details: { change: change.id, classId, action, trigger: input.trigger, dueAt: change.dueAt, credentials: change.credentialIds, review: review.id, accountable, reviewDueAt: review.dueAt, policies },
+            details: { change: change.id, classId, action, trigger: input.trigger, dueAt: change.dueAt, credentials: change.credentialIds, connector: connector.id, review: review.id, accountable, reviewDueAt: review.dueAt, policies },
           });
           await tx.outbox.add({ topic: 'notification', payload: { event: 'review_opened', reviewId: review.id, changeId: change.id, recipients: [accountable] } });
           claimedChanges.push({ change, credentials: own, review, connector });

@@ -95,6 +95,22 @@ for (const target of databaseTargets) {
       assert.equal((await nodeA!.unitOfWork((tx) => tx.ca.crlInfo(caId)))?.crlNumber, before.crlNumber + 2, 'two CRLs signed for five calls');
     });
 
+    test('the audit entry of a CRL lists the serials it was the first to name, and no later CRL claims them again', async () => {
+      const serial = '42'.padEnd(32, '0');
+      await database.database.db.insertInto('issued_certificates').values({
+        ca_id: caId, serial, credential_id: 'cr_listed', change_id: null, issued_at: new Date().toISOString(),
+        not_after: new Date(Date.now() + 86_400_000).toISOString(), certificate: '-', revoked_at: new Date().toISOString(), revocation_reason: 'keyCompromise',
+      }).execute();
+      const first = await nodeA!.revocation.publish(caId);
+      const second = await nodeB!.revocation.publish(caId);
+      const entries = await nodeA!.audit.list({ target: `ca:${caId}`, limit: 2 });
+      const listedBy = (crlNumber: number) => entries.find((entry) => entry.details.crlNumber === crlNumber)?.details.firstListed;
+      assert.deepEqual(listedBy(first.crlNumber), [serial]);
+      assert.deepEqual(listedBy(second.crlNumber), [], 'named again, but not first');
+      const row = await database.database.db.selectFrom('issued_certificates').select('listed_in_crl').where('serial', '=', serial).executeTakeFirstOrThrow();
+      assert.equal(Number(row.listed_in_crl), first.crlNumber);
+    });
+
     test('a CRL that a newer one overtook while its parts were written is not made the latest, and its parts are dropped', async () => {
       const number = await nodeA!.unitOfWork((tx) => tx.ca.takeCrlNumber(caId));
       assert.ok(number !== null);

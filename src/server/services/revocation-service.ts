@@ -105,9 +105,13 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     // or, published after its own commit, in the next.
     const encoded: Uint8Array[] = [];
     let revokedCount = 0;
+    // The serials this CRL names that no CRL was recorded to name before: its audit entry lists them, the
+    // evidence that a revocation was published (core/changes/revocation-publication.ts).
+    const firstListed: string[] = [];
     for (let after: string | undefined; ;) {
       const page = await unitOfWork((tx) => tx.ca.revokedEntries(caId, now.toISOString(), { ...(after === undefined ? {} : { after }), limit: crlPageSize }));
       encoded.push(encodeCrlEntries(page.map((entry) => ({ serial: entry.serial, revokedAt: new Date(entry.revokedAt), reason: entry.reason === null ? null : crlReasonByName(entry.reason) }))));
+      for (const entry of page) if (!entry.listed) firstListed.push(entry.serial);
       revokedCount += page.length;
       if (page.length < crlPageSize) break;
       after = page.at(-1)?.serial;
@@ -130,7 +134,9 @@ export const createRevocationService = (deps: RevocationServiceDeps) => {
     }
     const latest = await unitOfWork(async (tx) => {
       if (!await tx.ca.publishCrl(crl)) return false;
-      await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: number, revoked: revokedCount, nextUpdate: crl.nextUpdate, bytes: der.byteLength } });
+      // Only a CRL that became the latest was served, so only it may claim to have named a serial first.
+      await tx.ca.markListed(caId, firstListed, number);
+      await tx.audit.append({ at: now, actor: 'system:automation', action: 'crl.publish', target: `ca:${caId}`, details: { crlNumber: number, revoked: revokedCount, nextUpdate: crl.nextUpdate, bytes: der.byteLength, firstListed } });
       return true;
     });
     if (latest) remember(crl);

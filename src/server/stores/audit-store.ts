@@ -4,7 +4,7 @@
 // leaves after the last, stores each event with its leaf hash, and keeps every node the leaves complete
 // (the leaves themselves included) in a narrow node table. Roots and proofs read O(log n) of those rows.
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import { entryJson, entryLeafHash } from '../../core/audit/audit-entry.ts';
 import type { AuditEntry } from '../../core/audit/audit-entry.ts';
 import {
@@ -13,6 +13,37 @@ import {
 import type { Frontier, Hash, NodeId } from '../../core/audit/merkle.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
+
+/** A text matched literally inside LIKE, with a backslash as the escape. */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+/**
+ * Entries about a target, and, for a change or a credential, the attempts refused on it (authz.denied)
+ * however they were recorded: on the change or credential itself (change:ID, credential:ID; before,
+ * in the words of the decision: `change ID (revoke on CLASS)`, `credential ID`); a refused step of a
+ * change is about each of its credentials; a refused request names its credentials in its details.
+ */
+const aboutTarget = (target: string) => (eb: ExpressionBuilder<DatabaseSchema, 'audit_events'>) => {
+  const refused = (condition: Expression<SqlBool>) => eb.and([eb('audit_events.action', '=', 'authz.denied'), condition]);
+  const wordsOfChange = (changeId: Expression<string>) => {
+    const words = sql<string>`'change ' || cast(${changeId} as text) || ' ('`;
+    return sql<boolean>`substr(audit_events.target, 1, length(${words})) = ${words}`;
+  };
+  const change = /^change:(.+)$/.exec(target)?.[1];
+  const credential = /^credential:(.+)$/.exec(target)?.[1];
+  const about: Expression<SqlBool>[] = [eb('audit_events.target', '=', target)];
+  if (change !== undefined) about.push(refused(wordsOfChange(sql.val(change))));
+  if (credential !== undefined) {
+    const changesOf = eb.selectFrom('change_credentials').where('change_credentials.credential_id', '=', credential);
+    about.push(refused(eb.or([
+      eb('audit_events.target', '=', `credential ${credential}`),
+      eb('audit_events.target', 'in', changesOf.select(sql<string>`'change:' || change_credentials.change_id`.as('ref'))),
+      eb.exists(changesOf.select('change_credentials.change_id').where(wordsOfChange(sql.ref('change_credentials.change_id')))),
+      sql<boolean>`audit_events.details like cast(${`%${likeLiteral(JSON.stringify(credential))}%`} as text) escape '\\'`,
+    ])));
+  }
+  return eb.or(about);
+};
 
 export type AuditEvent = {
   at: Date;
@@ -175,7 +206,7 @@ export const createAuditStore = (trx: Kysely<DatabaseSchema>, cache: NodeCache |
 
     async list(options: { target?: string; actor?: string; from?: string; to?: string; beforeIndex?: number; limit: number }): Promise<AuditEventRow[]> {
       let query = trx.selectFrom('audit_events').selectAll();
-      if (options.target !== undefined) query = query.where('target', '=', options.target);
+      if (options.target !== undefined) query = query.where(aboutTarget(options.target));
       if (options.actor !== undefined) query = query.where('actor', '=', options.actor);
       if (options.from !== undefined) query = query.where('at', '>=', options.from);
       if (options.to !== undefined) query = query.where('at', '<', options.to);

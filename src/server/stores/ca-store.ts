@@ -32,7 +32,8 @@ export type IssuedCertificate = {
   revocationReason: string | null;
 };
 
-export type RevokedEntry = { serial: string; revokedAt: string; reason: string | null };
+/** listed: some CRL was recorded to name it already (issued_certificates.listed_in_crl). */
+export type RevokedEntry = { serial: string; revokedAt: string; reason: string | null; listed: boolean };
 
 /** What describes a CA's latest CRL; its DER is kept in parts (crl_parts) under its number. */
 export type CrlInfo = { caId: string; crlNumber: number; thisUpdate: string; nextUpdate: string; revokedCount: number; bytes: number };
@@ -170,11 +171,22 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
    * lets expired ones go), in serial order after `after`.
    */
   async revokedEntries(caId: string, now: string, page: { after?: string; limit?: number } = {}): Promise<RevokedEntry[]> {
-    let query = trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason'])
+    let query = trx.selectFrom('issued_certificates').select(['serial', 'revoked_at', 'revocation_reason', 'listed_in_crl'])
       .where('ca_id', '=', caId).where('revoked_at', 'is not', null).where('not_after', '>', now);
     if (page.after !== undefined) query = query.where('serial', '>', page.after);
     const rows = await query.orderBy('serial').limit(page.limit ?? 1_000_000_000).execute();
-    return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at as string, reason: row.revocation_reason }));
+    return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at as string, reason: row.revocation_reason, listed: row.listed_in_crl !== null }));
+  },
+
+  /**
+   * Records that a CRL now published is the first to name these revoked serials; a serial another CRL
+   * was recorded to name keeps that one. A thousand serials per statement.
+   */
+  async markListed(caId: string, serials: readonly string[], crlNumber: number): Promise<void> {
+    for (let start = 0; start < serials.length; start += 1000) {
+      await trx.updateTable('issued_certificates').set({ listed_in_crl: crlNumber })
+        .where('ca_id', '=', caId).where('serial', 'in', serials.slice(start, start + 1000)).where('listed_in_crl', 'is', null).execute();
+    }
   },
 
   /** What describes the latest CRL of a CA, without its DER; null before the first. */

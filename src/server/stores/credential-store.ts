@@ -248,6 +248,16 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
       return toRecord(row, workloads.get(row.id) ?? [], now);
     },
 
+    /** What names each credential (name, kind, class, serial), a thousand ids per statement; unknown ids are left out. */
+    async names(ids: readonly string[]): Promise<{ id: string; name: string; kind: string; classId: string | null; serial: string | null }[]> {
+      const named: { id: string; name: string; kind: string; classId: string | null; serial: string | null }[] = [];
+      for (let start = 0; start < ids.length; start += 1000) {
+        const rows = await trx.selectFrom('credentials').select(['id', 'name', 'kind', 'class_id', 'serial']).where('id', 'in', ids.slice(start, start + 1000)).execute();
+        named.push(...rows.map((row) => ({ id: row.id, name: row.name, kind: row.kind, classId: row.class_id, serial: row.serial })));
+      }
+      return named;
+    },
+
     async list(query: CredentialQuery): Promise<CredentialRecord[]> {
       const branches = branchesOf(query);
       // Merging reads offset + limit rows from every part, so deep pages are left to the database's sort.

@@ -1,8 +1,8 @@
 // Posture's counts (core/monitor/posture.ts), read with seven aggregate queries so that no credential is
 // ever loaded on its own: one scan of the live credentials grouped by class, kind, exposure list and
 // small facts (age bucket, lifetime, storage); counts per class and per status, which their indexes
-// answer; the ten places most unmanaged secrets are kept (a partial index); one scan of the changes; and
-// two queries over revocations for M06. Each class's policy is applied in TypeScript over the groups (at
+// answer; the ten places most unmanaged secrets are kept (a partial index); one scan of the changes; the
+// revocations' facts for the revocation clock (M16); and two queries over revocations for M06. Each class's policy is applied in TypeScript over the groups (at
 // most ~1000 classes), not passed to SQL.
 //
 // Both databases read the same SQL but for how the credential groups are counted: GROUP BY on
@@ -15,9 +15,11 @@ import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { TrustplaneError } from '../../core/errors.ts';
 import { dutySteps, separationRules } from '../../core/changes/separation-of-duties.ts';
 import {
-  ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, revocationWindowsMs, secretKinds,
+  ageEdgesFor, cabValiditySchedule, lifetimeLimitsFor, liveStatuses, secretKinds,
 } from '../../core/monitor/posture.ts';
-import type { ChangeCounts, CredentialGroup, DeadlineCounts, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
+import type { ChangeCounts, CredentialGroup, Posture, PostureContext, PostureInputs } from '../../core/monitor/posture.ts';
+import { countRevocationDeadlines, revocationClock } from '../../core/changes/revocation-clock.ts';
+import type { RevocationDeadlineCounts } from '../../core/changes/revocation-clock.ts';
 import type { DatabaseCapabilities } from '../db/capabilities.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 
@@ -25,9 +27,6 @@ const dayMs = 86_400_000;
 
 /** The steps change-service.ts records for request, approval, a successful execution and verification. */
 const formalSteps = ['request', 'approve', 'executed', 'verify'] as const;
-
-/** Statuses of a change that ended without doing anything: its deadline is another change's to meet. */
-const abandonedStatuses = ['rejected', 'cancelled'] as const;
 
 /**
  * An upper bound no table reaches. A LIMIT on a subquery keeps SQLite's flattener and PostgreSQL's
@@ -253,45 +252,42 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
     return rows.map((row) => ({ location: row.storage_location, count: asNumber(row.n) }));
   };
 
-  /** Separation of duties, verification and revocation deadlines, in one scan of the changes. */
-  const changeCounts = async (at: Date): Promise<ChangeCounts> => {
-    const now = at.toISOString();
-    // Per change, once: whether an approver (an approve step) also requested, executed or verified it;
-    // and how long a verified revocation took from request to verification.
+  /** Separation of duties and verification, in one scan of the changes. */
+  const changeCounts = async (): Promise<Omit<ChangeCounts, keyof RevocationDeadlineCounts>> => {
+    // Per change, once: whether an approver (an approve step) also requested, executed or verified it, and
+    // whether the change broke a rule of separation of duties.
     const perChange = trx.selectFrom('changes')
-      .select(['action', 'status', 'trigger', 'due_at', 'requested_at', 'executed_at', 'requester', 'executor', 'verifier', 'verified_at'])
+      .select(['action', 'status', 'requester', 'executor', 'verifier', 'executed_at'])
       .select([
         sql<number>`case when verifier is not null and exists (select 1 from change_events e where e.change_id = changes.id and e.step = 'approve' and e.actor in (changes.requester, changes.executor, changes.verifier)) then 1 else 0 end`.as('approver_doubled'),
         sql<number>`case when verifier is not null and ${separationBroken} then 1 else 0 end`.as('separation_broken'),
-        sql<number | null>`case when action = 'revoke' and status = 'verified' then ${instantMs('verified_at')} - ${instantMs('requested_at')} end`.as('verified_after'),
       ])
       .limit(noLimit)
       .as('c');
-    const revocation = (trigger: RawBuilder<unknown>) => sql`action = 'revoke' and ${trigger} and status not in (${sql.join([...abandonedStatuses])})`;
-    const deadline = (name: string, scope: RawBuilder<unknown>, met: RawBuilder<unknown>, passed: RawBuilder<unknown>) => [
-      countWhere(sql`${scope} and (status = 'verified' or ${passed})`).as(`${name}_settled`),
-      countWhere(sql`${scope} and ${met}`).as(`${name}_met`),
-      countWhere(sql`${scope} and status <> 'verified' and not (${passed})`).as(`${name}_open`),
-    ];
-    const windowPassed = (windowMs: number) => sql`requested_at <= ${new Date(at.getTime() - windowMs).toISOString()}`;
     const row = await trx.selectFrom(perChange).select([
       countWhere(sql`executed_at is not null`).as('executed'),
       countWhere(sql`executed_at is not null and verifier is not null`).as('executed_verified'),
       countWhere(sql`verifier is not null`).as('verified'),
       countWhere(sql`verifier is not null and requester <> executor and requester <> verifier and executor <> verifier and approver_doubled = 0`).as('all_distinct'),
       countWhere(sql`verifier is not null and separation_broken = 0`).as('as_enforced'),
-      ...deadline('key_compromise', revocation(sql`trigger = 'key_compromise'`),
-        sql`verified_after <= ${sql.lit(revocationWindowsMs.keyCompromise)}`, windowPassed(revocationWindowsMs.keyCompromise)),
-      ...deadline('other_triggers', revocation(sql`trigger is not null and trigger <> 'key_compromise'`),
-        sql`verified_after <= ${sql.lit(revocationWindowsMs.otherTriggers)}`, windowPassed(revocationWindowsMs.otherTriggers)),
-      ...deadline('class_sla', revocation(sql`due_at is not null`), sql`status = 'verified' and verified_at <= due_at`, sql`due_at <= ${now}`),
     ]).executeTakeFirstOrThrow() as Record<string, unknown>;
-    const counts = (name: string): DeadlineCounts => ({ settled: asNumber(row[`${name}_settled`]), met: asNumber(row[`${name}_met`]), open: asNumber(row[`${name}_open`]) });
     return {
       executed: asNumber(row.executed), executedVerified: asNumber(row.executed_verified), verified: asNumber(row.verified),
       allDistinct: asNumber(row.all_distinct), separatedAsEnforced: asNumber(row.as_enforced),
-      keyCompromise: counts('key_compromise'), otherTriggers: counts('other_triggers'), classSla: counts('class_sla'),
     };
+  };
+
+  /**
+   * M16's deadlines: every revocation's facts, judged by the revocation clock (core/changes), which the
+   * evidence pack and the revocation_sla_breach alert also use, so none of them can count otherwise.
+   * Revocations are few beside credentials, so their rows are read, not aggregated in SQL.
+   */
+  const revocationDeadlines = async (at: Date): Promise<RevocationDeadlineCounts> => {
+    const rows = await trx.selectFrom('changes').select(['trigger', 'status', 'requested_at', 'due_at', 'executed_at', 'verified_at'])
+      .where('action', '=', 'revoke').execute();
+    return countRevocationDeadlines(rows.map((row) => revocationClock({
+      trigger: row.trigger, status: row.status, requestedAt: row.requested_at, dueAt: row.due_at, executedAt: row.executed_at, verifiedAt: row.verified_at,
+    }, at)));
   };
 
   /**
@@ -338,11 +334,11 @@ export const createPostureStore = (trx: Kysely<DatabaseSchema> | Transaction<Dat
       const now = at.toISOString();
       const ageEdgesMs = ageEdgesFor(governance);
       const lifetimeLimitsMs = lifetimeLimitsFor(governance);
-      const [groups, totals, { statuses, lapsed }, locations, ended, changes] = await Promise.all([
-        credentialGroups(at, ageEdgesMs, lifetimeLimitsMs), classTotals(), statusCounts(now), unmanagedLocations(now), offboarding(), changeCounts(at),
+      const [groups, totals, { statuses, lapsed }, locations, ended, changes, deadlines] = await Promise.all([
+        credentialGroups(at, ageEdgesMs, lifetimeLimitsMs), classTotals(), statusCounts(now), unmanagedLocations(now), offboarding(), changeCounts(), revocationDeadlines(at),
       ]);
       return {
-        governance, ageEdgesMs, lifetimeLimitsMs, groups, classTotals: totals, statuses, lapsed, unmanagedLocations: locations, offboarding: ended, changes,
+        governance, ageEdgesMs, lifetimeLimitsMs, groups, classTotals: totals, statuses, lapsed, unmanagedLocations: locations, offboarding: ended, changes: { ...changes, ...deadlines },
       };
     },
 

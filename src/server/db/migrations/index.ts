@@ -10,6 +10,7 @@ import { postureIndexesMigration } from './0006-posture-indexes.ts';
 import { offboardingReinstatementMigration } from './0007-offboarding-reinstatement.ts';
 import { crlPartsMigration } from './0008-crl-parts.ts';
 import { peopleBehindStepsMigration } from './0009-people-behind-steps.ts';
+import { crlListingMigration } from './0010-crl-listing.ts';
 
 export const migrationProvider = (capabilities: DatabaseCapabilities): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -23,6 +24,7 @@ export const migrationProvider = (capabilities: DatabaseCapabilities): Migration
       '0007-offboarding-reinstatement': offboardingReinstatementMigration(),
       '0008-crl-parts': crlPartsMigration(capabilities),
       '0009-people-behind-steps': peopleBehindStepsMigration(),
+      '0010-crl-listing': crlListingMigration(),
     };
   },
 });
