@@ -24,7 +24,7 @@ import { changeViolations, declaredPrincipals, importViolations, readGovernanceM
 import type { CredentialState, GovernanceModel, MintedToken, RecordedChange, Violation } from '../support/decision-rights-model.ts';
 
 const seed = Number(process.env.TRUSTPLANE_PROPERTY_SEED ?? 15);
-const numRuns = Number(process.env.TRUSTPLANE_PROPERTY_RUNS ?? 4);
+const numRuns = Number(process.env.TRUSTPLANE_PROPERTY_RUNS ?? 8);
 const maxSteps = Number(process.env.TRUSTPLANE_PROPERTY_STEPS ?? 24);
 const path = process.env.TRUSTPLANE_PROPERTY_PATH;
 
@@ -35,12 +35,14 @@ const edit = (document: string, from: string, to: string): string => {
 };
 
 // The example governance, with principals that act for people in the roles where a shortcut would pay:
-// Lena (accountable for code signing) owns a service account in the verifying team, Carol (accountable
-// for revoking internal-mtls) owns an agent that may execute those revocations, and Gina of Globex owns a
-// service account of Globex's.
+// Lena and Carol (who approve) own service accounts in the verifying team, Carol owns an agent that may
+// execute the revocations she approves, Gina of Globex owns a service account of Globex's, and Tom of
+// Initech owns one of Acme's in the platform team (a partner principal, because it counts as Tom).
 const governance = edit(edit(exampleGovernance, 'agents:\n', [
   '  - { id: probe-runner, name: Probe runner, org: acme, owner: person:lena, teams: [security] }',
+  '  - { id: audit-bot, name: Audit bot, org: acme, owner: person:carol, teams: [security] }',
   '  - { id: globex-robot, name: Globex renewal robot, org: globex, owner: person:gina }',
+  '  - { id: vendor-sync, name: Vendor sync, org: acme, owner: person:tom, teams: [platform] }',
   '',
   'agents:',
   '  - { id: revocation-agent, name: Revocation assistant, org: acme, owner: person:carol }',
