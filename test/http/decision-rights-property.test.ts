@@ -65,16 +65,18 @@ type When = 'globex-window' | 'initech-window' | 'no-window' | 'later';
 
 /**
  * Who takes a step, chosen when it is taken: someone in a role on the change or class (or standing for
- * the same person as one: their service account or agent, or its owner), or anyone at all. Drawing from
- * the roles makes sequences reach executed and verified changes, and the places where roles meet.
+ * the same person as one: their service account or agent, or its owner), or anyone at all; `fitting` is
+ * the role of the step the change waits for. Drawing from the roles makes sequences reach executed and
+ * verified changes, and the places where roles meet.
  */
 type Role = 'requester' | 'approver' | 'executor' | 'verifier' | 'anyone';
-type Actor = { role: Role; pick: number };
+type Actor = { role: Role | 'fitting'; pick: number };
 
 type Step =
   | { kind: 'clock'; to: When; hours: number }
   | { kind: 'request'; by: Actor; action: string; classId: ClassId; credential: number; trigger: string }
-  | { kind: 'approve' | 'reject' | 'execute' | 'verify' | 'cancel'; by: Actor; change: number }
+  | { kind: 'advance'; by: Actor; change: number }
+  | { kind: 'reject' | 'cancel'; by: Actor; change: number }
   | { kind: 'invoke'; by: Actor; playbook: 'key-compromise' | 'partner-offboarding'; action: 'revoke' | 'rotate'; credential: number }
   | { kind: 'revoke-delegation'; by: string; delegation: string }
   | { kind: 'import'; by: string; credential: number; classId: 'internal-mtls' | 'payments-api-keys'; status: string; credentialKind: string }
@@ -83,11 +85,10 @@ type Step =
 
 const roles: readonly Role[] = ['requester', 'approver', 'executor', 'verifier', 'anyone'];
 /** Mostly someone in the role the step belongs to, often someone in another role. */
-const actor = (role: Role): fc.Arbitrary<Actor> => fc.record({
+const actor = (role: Role | 'fitting'): fc.Arbitrary<Actor> => fc.record({
   role: fc.oneof({ weight: 4, arbitrary: fc.constant(role) }, { weight: 3, arbitrary: fc.constantFrom(...roles) }),
   pick: fc.nat({ max: 99 }),
 });
-const stepActor = { approve: actor('approver'), reject: actor('approver'), execute: actor('executor'), verify: actor('verifier'), cancel: actor('requester') };
 const anyone = fc.constantFrom(...principals);
 const recent = fc.nat({ max: 3 });
 /** Owners and what they own: an owner may make a full token for its service account or agent. */
@@ -105,8 +106,9 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clock' as const), to: fc.constantFrom<When>('globex-window', 'initech-window', 'no-window', 'later'), hours: fc.integer({ min: 1, max: 30 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('request' as const), by: actor('requester'), lifecycle, credential: fc.nat({ max: 99 }), trigger: fc.constantFrom('superseded', 'key_compromise', 'workload_decommissioned') })
     .map(({ lifecycle: { classId, action }, ...rest }) => ({ ...rest, classId, action })) },
-  ...(['approve', 'execute', 'verify'] as const).map((kind) => ({ weight: 3, arbitrary: fc.record({ kind: fc.constant(kind), by: stepActor[kind], change: recent }) })),
-  ...(['reject', 'cancel'] as const).map((kind) => ({ weight: 1, arbitrary: fc.record({ kind: fc.constant(kind), by: stepActor[kind], change: recent }) })),
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('advance' as const), by: actor('fitting'), change: recent }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reject' as const), by: actor('approver'), change: recent }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), by: actor('requester'), change: recent }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invoke' as const), by: actor('executor'), playbook: fc.constantFrom('key-compromise' as const, 'partner-offboarding' as const), action: fc.constantFrom('revoke' as const, 'rotate' as const), credential: fc.nat({ max: 99 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke-delegation' as const), by: fc.constantFrom('person:dave', 'person:julia', 'person:carol', 'person:gina', 'service-account:renewal-bot'), delegation: fc.constantFrom('globex-night-renewals', 'initech-ssh-rotation') }) },
   { weight: 1, arbitrary: fc.record({
@@ -121,12 +123,12 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** The step as a sentence, with whoever took it. */
-const describeStep = (step: Step, by: string): string => {
+const describeStep = (step: Step, by: string, taken: string): string => {
   switch (step.kind) {
     case 'clock': return step.to === 'later' ? `${step.hours}h pass` : `the clock moves on to ${step.to}`;
     case 'request': return `${by} (${step.by.role}) requests ${step.action} on ${step.classId}${step.action === 'revoke' ? ` (${step.trigger})` : ''}`;
-    case 'approve': case 'reject': case 'execute': case 'verify': case 'cancel':
-      return `${by} (${step.by.role}) ${step.kind === 'verify' ? 'verifies' : `${step.kind}s`} ${step.change === 0 ? 'the latest change it applies to' : `the change ${step.change} before the latest one it applies to`}`;
+    case 'advance': case 'reject': case 'cancel':
+      return `${by} (${step.by.role}) ${taken === 'verify' ? 'verifies' : `${taken}s`} ${step.change === 0 ? 'the latest change it applies to' : `the change ${step.change} before the latest one it applies to`}`;
     case 'invoke': return `${by} (${step.by.role}) invokes ${step.playbook} to ${step.action}`;
     case 'revoke-delegation': return `${by} revokes delegation ${step.delegation}`;
     case 'import': return `${by} imports a ${step.credentialKind} into ${step.classId} as ${step.status}`;
@@ -146,9 +148,16 @@ const timeOf: Record<Exclude<When, 'later'>, (at: Date) => boolean> = {
 
 type ChangeFacts = { classId: string; action: string; playbookId: string | null; requester: string; status: string };
 
-/** The statuses a step applies to: a step is taken on the recent changes it can move, so that sequences go far. */
-const movable: Record<'approve' | 'reject' | 'execute' | 'verify' | 'cancel', readonly string[]> = {
-  approve: ['requested'], reject: ['requested'], execute: ['approved'], verify: ['executed'], cancel: ['requested', 'approved'],
+type ChangeStep = 'approve' | 'execute' | 'verify' | 'reject' | 'cancel';
+
+/** The step a change waits for, and the role it belongs to: a step is taken on a recent change it can move, so that sequences go far. */
+const waitingFor: Record<string, { step: ChangeStep; role: Role }> = {
+  requested: { step: 'approve', role: 'approver' }, approved: { step: 'execute', role: 'executor' }, executed: { step: 'verify', role: 'verifier' },
+};
+const closable: Record<'reject' | 'cancel', readonly string[]> = { reject: ['requested'], cancel: ['requested', 'approved'] };
+const stepBodies: Record<ChangeStep, Record<string, unknown>> = {
+  approve: { note: 'looks right' }, reject: { note: 'not now' }, cancel: { note: 'no longer needed' },
+  execute: { connector: 'manual', note: 'done by hand' }, verify: { outcome: 'passed', checks: ['checked by hand'] },
 };
 
 /** One run: a fresh Trustplane, the steps taken through the API, the rules checked after each. */
@@ -198,7 +207,7 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
       if (!facts.has(change.id)) changes.push(change.id);
       facts.set(change.id, { classId: change.classId, action: change.action, playbookId: change.playbookId, requester: change.requester, status: change.status });
     };
-    const resolve = (by: Actor, on: { classId: string; action: string; playbookId: string | null; requester?: string }): string => {
+    const resolve = (by: Actor, fitting: Role, on: { classId: string; action: string; playbookId: string | null; requester?: string }): string => {
       const roles = rolesOf(inForce.model, on.classId, on.action, on.playbookId);
       const candidates = {
         requester: on.requester === undefined ? roles.requesters : samePeople(inForce.model, [on.requester]),
@@ -206,7 +215,7 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
         executor: roles.executors,
         verifier: roles.verifiers,
         anyone: principals,
-      }[by.role];
+      }[by.role === 'fitting' ? fitting : by.role];
       const among = candidates.length === 0 ? principals : candidates;
       return among[by.pick % among.length] as string;
     };
@@ -246,7 +255,7 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
     };
 
     /** Takes the step; answers who took it and what the API said. */
-    const take = async (step: Step): Promise<{ by: string; outcome: string }> => {
+    const take = async (step: Step): Promise<{ by: string; taken?: string; outcome: string }> => {
       switch (step.kind) {
         case 'clock': {
           const now = tp.clock.now().getTime();
@@ -262,7 +271,7 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
         case 'request': {
           const pool = step.classId === 'ssh-access' || step.action === 'issue' ? [] : pools[step.classId];
           const credentials = pool.length === 0 ? [] : [pool[step.credential % pool.length] as string];
-          const by = resolve(step.by, { classId: step.classId, action: step.action, playbookId: null });
+          const by = resolve(step.by, 'requester', { classId: step.classId, action: step.action, playbookId: null });
           const response = await send(by, 'POST', '/api/v1/changes', {
             action: step.action, reason: 'property test', ...(credentials.length === 0 ? { class: step.classId } : { credentials }),
             ...(step.action === 'revoke' ? { trigger: step.trigger } : {}),
@@ -270,23 +279,21 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
           if (response.statusCode === 201) remember(response.json());
           return { by, outcome: String(response.statusCode) };
         }
-        case 'approve': case 'reject': case 'execute': case 'verify': case 'cancel': {
-          const candidates = changes.filter((candidate) => movable[step.kind].includes(facts.get(candidate)?.status ?? ''));
-          const among = candidates.length === 0 ? changes : candidates;
+        case 'advance': case 'reject': case 'cancel': {
+          const kind = step.kind;
+          const applies = (status: string): boolean => (kind === 'advance' ? status in waitingFor : closable[kind].includes(status));
+          const among = changes.filter((candidate) => applies(facts.get(candidate)?.status ?? ''));
           const id = among[among.length - 1 - (step.change % Math.max(1, among.length))];
           const on = id === undefined ? undefined : facts.get(id);
-          if (id === undefined || on === undefined) return { by: 'nobody', outcome: 'skipped: no change yet' };
-          const by = resolve(step.by, on);
-          const bodies: Record<typeof step.kind, Record<string, unknown>> = {
-            approve: { note: 'looks right' }, reject: { note: 'not now' }, cancel: { note: 'no longer needed' },
-            execute: { connector: 'manual', note: 'done by hand' }, verify: { outcome: 'passed', checks: ['checked by hand'] },
-          };
-          return { by, outcome: String((await send(by, 'POST', `/api/v1/changes/${id}/${step.kind}`, bodies[step.kind])).statusCode) };
+          if (id === undefined || on === undefined) return { by: 'nobody', taken: kind === 'advance' ? 'advance' : kind, outcome: 'skipped: no change it applies to' };
+          const { step: taken, role } = kind === 'advance' ? waitingFor[on.status] as { step: ChangeStep; role: Role } : { step: kind, role: kind === 'reject' ? 'approver' as const : 'requester' as const };
+          const by = resolve(step.by, role, on);
+          return { by, taken, outcome: String((await send(by, 'POST', `/api/v1/changes/${id}/${taken}`, stepBodies[taken])).statusCode) };
         }
         case 'invoke': {
           const pool = [...pools['internal-mtls'], ...pools['payments-api-keys']];
           const credential = pool[step.credential % pool.length] as string;
-          const by = resolve(step.by, { classId: classOfCredential.get(credential) as string, action: step.action, playbookId: step.playbook });
+          const by = resolve(step.by, 'executor', { classId: classOfCredential.get(credential) as string, action: step.action, playbookId: step.playbook });
           const response = await send(by, 'POST', `/api/v1/playbooks/${step.playbook}/invoke`, {
             credentials: [credential], action: step.action, reason: 'property test',
             trigger: step.playbook === 'key-compromise' ? 'key_compromise' : 'partner_offboarded',
@@ -341,8 +348,8 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
 
     for (const step of steps) {
       const at = tp.clock.now().toISOString();
-      const { by, outcome } = await take(step);
-      log.push(`${at} ${describeStep(step, by)} → ${outcome}`);
+      const { by, taken, outcome } = await take(step);
+      log.push(`${at} ${describeStep(step, by, taken ?? step.kind)} → ${outcome}`);
       await judgeChanges();
       await judgeTokens();
       if (violations.length > 0) {
