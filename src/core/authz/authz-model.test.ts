@@ -103,3 +103,20 @@ test('a delegation denial says what the partner can act on: the next window, a n
   assert.match(explain('rotate', '2026-11-24T21:30:00Z')?.message ?? '', /partner globex holds no delegation for rotate on class internal-mtls/);
   assert.equal(explainDelegationDenial(model, 'person:carol', 'internal-mtls', 'renew', new Date('2026-11-25T11:00:00Z'), none), null, 'customers act under no delegation');
 });
+
+test('a service account or agent counts as its owner: one a partner\'s person owns is a partner principal, wherever it is declared', () => {
+  const withAccounts = parseGovernance(designExample.replace('sources:', [
+    'serviceAccounts:',
+    '  - { id: gina-sync, org: acme, owner: person:gina, teams: [platform] }',
+    '  - { id: dave-bot, org: acme, owner: person:dave, teams: [platform] }',
+    'agents:',
+    '  - { id: gina-agent, org: acme, owner: person:gina }',
+    'sources:',
+  ].join('\n')), 'governance.yaml', { now: fixtureNow });
+  assert.ok(withAccounts.ok, withAccounts.ok ? '' : withAccounts.issues.map(formatGovernanceIssue).join('\n'));
+  const owned = createAuthzModel(withAccounts.governance);
+  const attrs = (principal: string) => buildCedarRequest(owned, onClass(principal, 'request-renew', '2026-11-24T21:30:00Z'), none).entities[0]?.attrs;
+  assert.deepEqual(attrs('service-account:gina-sync'), { ref: 'service-account:gina-sync', person: 'person:gina', partner: true });
+  assert.deepEqual(attrs('agent:gina-agent'), { ref: 'agent:gina-agent', person: 'person:gina', partner: true });
+  assert.deepEqual(attrs('service-account:dave-bot'), { ref: 'service-account:dave-bot', person: 'person:dave', partner: false });
+});

@@ -78,14 +78,18 @@ export const createAuthzModel = (governance: Governance): AuthzModel => {
       parents: [...person.teams.map((team) => uid(entityTypes.team, team)), uid(entityTypes.organization, person.org)],
     });
   }
+  // A service account or agent counts as its owner: one a partner's person owns acts as that partner,
+  // whatever organization it is declared in, so partners' rules bound it too.
+  const ownerOrg = new Map(governance.people.map((person) => [`person:${person.id}`, person.org]));
+  const partnerBehind = (org: string, owner: string): string | null => partnerOf(org) ?? partnerOf(ownerOrg.get(owner) ?? customer);
   for (const account of governance.serviceAccounts) {
     principals.set(`service-account:${account.id}`, {
-      type: entityTypes.serviceAccount, id: account.id, partner: partnerOf(account.org),
+      type: entityTypes.serviceAccount, id: account.id, partner: partnerBehind(account.org, account.owner),
       parents: [...account.teams.map((team) => uid(entityTypes.team, team)), uid(entityTypes.organization, account.org)],
     });
   }
   for (const agent of governance.agents) {
-    principals.set(`agent:${agent.id}`, { type: entityTypes.agent, id: agent.id, partner: partnerOf(agent.org), parents: [uid(entityTypes.organization, agent.org)] });
+    principals.set(`agent:${agent.id}`, { type: entityTypes.agent, id: agent.id, partner: partnerBehind(agent.org, agent.owner), parents: [uid(entityTypes.organization, agent.org)] });
   }
   const delegations = new Map<string, Delegation[]>();
   for (const delegation of governance.delegations) {
