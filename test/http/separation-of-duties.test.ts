@@ -128,7 +128,7 @@ for (const target of databaseTargets) {
 
   describe(`full tokens on ${target.name}`, () => {
     let tp: DecisionRightsFixture;
-    before(async () => { tp = await startDecisionRightsFixture(target, { credentials: 1 }); });
+    before(async () => { tp = await startDecisionRightsFixture(target, { credentials: 2 }); });
     after(() => tp.close());
 
     const apply = async (document: string): Promise<void> => {
@@ -142,6 +142,24 @@ for (const target of databaseTargets) {
       assert.match(response.json().detail, /a full token is made only by its principal itself, or by the owner of the service account or agent it is for/);
       const readOnly = await tp.as('carol', 'POST', '/api/v1/tokens', { principal: 'person:frank', scope: 'read-only', name: 'for frank' });
       assert.equal(readOnly.statusCode, 201, 'the organisation may still let anyone make read-only tokens');
+      await apply(exampleGovernance);
+    });
+
+    test("handing a service account to someone else between two steps opens no path: its requester stays its owner of the time", async () => {
+      const minted = await tp.as('dave', 'POST', '/api/v1/tokens', { principal: 'service-account:renewal-bot', scope: 'full', name: 'bot' });
+      assert.equal(minted.statusCode, 201, minted.body);
+      const requested = await tp.app.inject({
+        method: 'POST', url: '/api/v1/changes', headers: bearer(minted.json().token as string),
+        payload: { action: 'rotate', credentials: [tp.freshCredential('internal-mtls')], reason: 'rotate through the bot' },
+      });
+      assert.equal(requested.statusCode, 201, requested.body);
+      const id = requested.json().id as string;
+      assert.deepEqual((await tp.change(id) as ChangeView & { people?: Record<string, string> }).people, { 'service-account:renewal-bot': 'person:dave' }, 'the change records whose account requested it');
+      await apply(exampleGovernance.replace('owner: person:dave, teams: [platform] }', 'owner: person:ivan, teams: [platform] }'));
+      const response = await tp.as('dave', 'POST', `/api/v1/changes/${id}/approve`, { note: 'not mine any more' });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().code, 'SOD_VIOLATION');
+      assert.match(response.json().detail, /the requester of a change never approves or rejects it/);
       await apply(exampleGovernance);
     });
 

@@ -71,7 +71,7 @@ test('a change carries the people separation of duties compares; a playbook invo
   assert.deepEqual(change.principal, { type: 'Trustplane::System', id: 'automation' });
   assert.deepEqual(change.entities[1], {
     uid: { type: 'Trustplane::Change', id: 'ch_1' },
-    attrs: { lifecycleAction: 'renew', requester: 'person:gina', approvers: [], preApproved: true, requesterPerson: 'person:gina', approverPeople: [] },
+    attrs: { lifecycleAction: 'renew', requester: 'person:gina', approvers: [], preApproved: true, requesterPeople: ['person:gina'], approverPeople: [], executorPeople: [], orderedByPeople: [] },
     parents: [{ type: 'Trustplane::Class', id: 'internal-mtls' }],
   });
   const invocation = buildCedarRequest(model, {

@@ -10,6 +10,7 @@ import { formatInstant } from '../governance/governance-time.ts';
 import { entityTypes, parseStepAction } from './cedar-schema.ts';
 import type { AuthzAction } from './cedar-schema.ts';
 import { createPersonBehind } from '../governance/person-behind.ts';
+import type { Invocation } from '../governance/playbook-scope.ts';
 import type { PersonBehind } from '../governance/person-behind.ts';
 
 export type EntityUid = { type: string; id: string };
@@ -23,14 +24,20 @@ export type AuthzResource =
   | { type: 'governance' }
   | { type: 'class'; classId: string }
   | { type: 'credential'; id: string; classId: string | null; revealTo?: readonly string[] }
-  | { type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean; orderedBy?: string | null }
+  | {
+    type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean;
+    orderedBy?: string | null;
+    /** The person recorded behind each principal that stood for someone else when it took its step. */
+    people?: Readonly<Record<string, string>>;
+  }
   | { type: 'playbook'; id: string }
   | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
   | { type: 'alert'; id: string; classId: string | null; recipients: readonly string[]; escalateTo: readonly string[] }
   | { type: 'delegation'; id: string; grantedBy: string; partner: string }
   | { type: 'token'; principal: string; owner: string | null; readOnly: boolean };
 
-export type PlaybookInvocation = { trigger: string; lifecycleAction: GovernedAction; classes: readonly string[]; credentialCount: number };
+/** A playbook invocation, as its scope reads it (playbook-scope.ts). */
+export type PlaybookInvocation = Invocation;
 
 export type AuthzQuery = {
   /** `person:carol`, `service-account:renewal-bot`, `system:automation`… */
@@ -119,21 +126,28 @@ const resourceEntity = (resource: AuthzResource, personOf: PersonBehind): CedarE
     case 'governance': return { uid: uid(entityTypes.governance, 'current'), attrs: {}, parents: [] };
     case 'class': return { uid: uid(entityTypes.class, resource.classId), attrs: {}, parents: governance };
     case 'credential': return { uid: uid(entityTypes.credential, resource.id), attrs: resource.revealTo === undefined ? {} : { revealTo: [...resource.revealTo] }, parents: inClass(resource.classId) };
-    case 'change': return {
-      uid: uid(entityTypes.change, resource.id),
-      attrs: {
-        lifecycleAction: resource.lifecycleAction,
-        requester: resource.requester,
-        approvers: [...resource.approvers],
-        ...(resource.executor === null ? {} : { executor: resource.executor }),
-        ...(resource.orderedBy === undefined || resource.orderedBy === null ? {} : { orderedBy: resource.orderedBy, orderedByPerson: personOf(resource.orderedBy) }),
-        preApproved: resource.preApproved,
-        requesterPerson: personOf(resource.requester),
-        approverPeople: [...new Set(resource.approvers.map(personOf))],
-        ...(resource.executor === null ? {} : { executorPerson: personOf(resource.executor) }),
-      },
-      parents: inClass(resource.classId),
-    };
+    case 'change': {
+      const peopleBehind = (refs: readonly string[]): string[] =>
+        [...new Set(refs.flatMap((ref) => [personOf(ref), ...(resource.people?.[ref] === undefined ? [] : [resource.people[ref]])]))];
+      return {
+        uid: uid(entityTypes.change, resource.id),
+        attrs: {
+          lifecycleAction: resource.lifecycleAction,
+          requester: resource.requester,
+          approvers: [...resource.approvers],
+          ...(resource.executor === null ? {} : { executor: resource.executor }),
+          ...(resource.orderedBy === undefined || resource.orderedBy === null ? {} : { orderedBy: resource.orderedBy }),
+          preApproved: resource.preApproved,
+          // The people behind each duty: the one recorded when the step was taken and the one governance
+          // names now, so that handing an account to someone else between two steps opens no path.
+          requesterPeople: peopleBehind([resource.requester]),
+          approverPeople: peopleBehind(resource.approvers),
+          executorPeople: peopleBehind(resource.executor === null ? [] : [resource.executor]),
+          orderedByPeople: peopleBehind(resource.orderedBy === undefined || resource.orderedBy === null ? [] : [resource.orderedBy]),
+        },
+        parents: inClass(resource.classId),
+      };
+    }
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
     case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor, executorPerson: personOf(resource.executor) }, parents: inClass(resource.classId) };
     case 'alert': return { uid: uid(entityTypes.alert, resource.id), attrs: { recipients: [...resource.recipients], escalateTo: [...resource.escalateTo] }, parents: inClass(resource.classId) };

@@ -103,7 +103,7 @@ export const cedarSchema = [
   '  entity Credential in [Class] = { revealTo?: Set<String> };',
   // Who took each duty so far, as principals and as the people behind them (separation-of-duties.ts).
   '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool, orderedBy?: String,',
-  '    requesterPerson: String, approverPeople: Set<String>, executorPerson?: String, orderedByPerson?: String };',
+  '    requesterPeople: Set<String>, approverPeople: Set<String>, executorPeople: Set<String>, orderedByPeople: Set<String> };',
   '  entity Playbook in [Governance];',
   '  entity Review in [Class] = { accountable: String, executor: String, executorPerson: String };',
   // An alert: who it was routed to, and who hears of it on escalation (person refs).

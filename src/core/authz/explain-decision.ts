@@ -5,6 +5,7 @@ import { explainDelegationDenial, resourceClassOf } from './authz-model.ts';
 import { parseStepAction } from './cedar-schema.ts';
 import type { AuthzModel, AuthzQuery, AuthzResource, DelegationRevocation } from './authz-model.ts';
 import type { PolicyOrigin } from './governance-policies.ts';
+import { outsidePlaybook } from '../governance/playbook-scope.ts';
 
 export type DecidingPolicy = { id: string; origin: PolicyOrigin };
 
@@ -86,16 +87,9 @@ const playbookScope = (model: AuthzModel, query: AuthzQuery): AuthzOutcome | nul
   const { id } = query.resource;
   const playbook = model.governance.playbooks.find((entry) => entry.id === id);
   if (playbook === undefined) return null;
-  const { trigger, lifecycleAction, classes, credentialCount } = query.invocation;
   const facts = model.principal(query.principal);
   const memberships = new Set([query.principal, ...(facts?.parents ?? []).map((parent) => `${parent.type === 'Trustplane::Team' ? 'team' : 'org'}:${parent.id}`)]);
-  const outside = [
-    ...(playbook.responders.some((responder) => memberships.has(responder)) ? [] : [`${query.principal} is not among its responders (${playbook.responders.join(', ')})`]),
-    ...(playbook.triggers.includes(trigger as never) ? [] : [`it is for ${playbook.triggers.join(', ')}, not ${trigger}`]),
-    ...(playbook.actions.includes(lifecycleAction) ? [] : [`it allows ${playbook.actions.join(', ')}, not ${lifecycleAction}`]),
-    ...(credentialCount <= playbook.maxCredentials ? [] : [`it acts on at most ${playbook.maxCredentials} credentials (its blast-radius limit), and ${credentialCount} were named`]),
-    ...(playbook.classes.includes('*') ? [] : classes.filter((classId) => !playbook.classes.includes(classId)).map((classId) => `class ${classId} is outside its scope (${playbook.classes.join(', ')})`)),
-  ];
+  const outside = outsidePlaybook(playbook, query.invocation, { ref: query.principal, isResponder: playbook.responders.some((responder) => memberships.has(responder)) });
   if (outside.length === 0) return null;
   return { allowed: false, code: 'FORBIDDEN', policies: [], reason: `denied: playbook ${playbook.id} does not cover this invocation: ${outside.join('; ')}` };
 };

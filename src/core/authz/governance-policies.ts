@@ -7,6 +7,7 @@ import type { GovernedAction, PrincipalKind } from '../governance/governance-voc
 import type { CredentialClass, DecisionRight, Delegation, Governance, Playbook } from '../governance/governance-model.ts';
 import { createGovernanceDirectory } from '../governance/governance-directory.ts';
 import { parsePrincipalRef } from '../governance/principal-ref.ts';
+import { playbookCondition } from '../governance/playbook-scope.ts';
 import { cedarAction, cedarEntity, cedarType, entityTypes, stepAction } from './cedar-schema.ts';
 import type { ChangeStep } from './cedar-schema.ts';
 import { dutySteps, separationRules } from '../changes/separation-of-duties.ts';
@@ -166,15 +167,10 @@ const compileDelegation = (builder: Builder, delegation: Delegation, index: numb
 const compilePlaybook = (builder: Builder, playbook: Playbook, index: number, isCustomer: (ref: string) => boolean): void => {
   const responders = principalIn(playbook.responders.filter(isCustomer));
   if (responders === null) return;
-  const classCheck = playbook.classes.includes('*') ? '' : ` && ${stringSet(playbook.classes)}.containsAll(context.classes)`;
   builder.add(`playbook.${playbook.id}`, {
     effect: 'permit', scope: { playbook: playbook.id }, source: `playbooks[${index}] (${playbook.id})`,
     because: `${playbook.responders.join(', ')} may invoke ${playbook.id} for ${playbook.triggers.join(', ')}: ${playbook.actions.join(', ')} on ${playbook.classes.join(', ')}, at most ${playbook.maxCredentials} credentials`,
-  }, [
-    `permit (principal, action == ${cedarAction('invoke-playbook')}, resource == ${cedarEntity(entityTypes.playbook, playbook.id)})`,
-    `when { (${responders}) && ${stringSet(playbook.triggers)}.contains(context.trigger) && ${stringSet(playbook.actions)}.contains(context.lifecycleAction)`,
-    `  && context.credentialCount <= ${playbook.maxCredentials}${classCheck} };`,
-  ].join('\n'));
+  }, `permit (principal, action == ${cedarAction('invoke-playbook')}, resource == ${cedarEntity(entityTypes.playbook, playbook.id)})\nwhen { ${playbookCondition(playbook, responders)} };`);
 };
 
 const builtIn = (because: string): PolicyOrigin => ({ effect: 'forbid', scope: 'everywhere', source: 'built-in separation of duties', because });
@@ -183,9 +179,9 @@ const stepGroup = (step: ChangeStep): string => cedarAction(step);
 
 /** Who holds a duty already, as a condition on the acting person (the rules' first duties). */
 const heldBy: Record<Exclude<Duty, 'verifier'>, string> = {
-  requester: 'resource.requesterPerson == principal.person',
+  requester: 'resource.requesterPeople.contains(principal.person)',
   approver: 'resource.approverPeople.contains(principal.person)',
-  executor: 'resource has executorPerson && resource.executorPerson == principal.person',
+  executor: 'resource.executorPeople.contains(principal.person)',
 };
 
 /** The rules of DESIGN.md's "Separation of duties": enforced, never configurable away. */
@@ -199,7 +195,7 @@ const compileSeparationOfDuties = (builder: Builder): void => {
       `forbid (principal, action in [${steps}], resource)\nwhen { ${change} && ${heldBy[rule.first]} };`);
   }
   builder.add('sod.orderer-approves', builtIn('whoever ordered a change the system filed for them (an offboarding\'s revocations) never approves or rejects it'),
-    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource has orderedByPerson && resource.orderedByPerson == principal.person };`);
+    `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource.orderedByPeople.contains(principal.person) };`);
   builder.add('sod.executor-reviews', builtIn('whoever executed an emergency change never reviews it'),
     `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executorPerson == principal.person };`);
   builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),

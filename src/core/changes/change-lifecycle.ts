@@ -47,6 +47,8 @@ export type Change = {
   spec: ChangeSpec;
   revision: number;
   credentialIds: readonly string[];
+  /** The person behind each principal of the change that stood for someone else when it took its step (a service account's owner then). */
+  people?: Readonly<Record<string, string>>;
 };
 
 /** The statuses each step may start from. */

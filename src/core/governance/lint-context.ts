@@ -6,6 +6,7 @@ import type { GovernanceDirectory } from './governance-directory.ts';
 import type { Governance, Playbook } from './governance-model.ts';
 import { parsePrincipalRef } from './principal-ref.ts';
 import { createPersonBehind } from './person-behind.ts';
+import { playbooksFor } from './playbook-scope.ts';
 import type { PersonBehind } from './person-behind.ts';
 
 /** One person, service account or agent, written as a reference: `person:kofi`. */
@@ -79,8 +80,7 @@ export const createLintContext = (governance: Governance): LintContext => {
     }
   };
 
-  const revokePlaybooks = (classId: string): readonly Playbook[] => governance.playbooks.filter((playbook) =>
-    playbook.actions.includes('revoke') && (playbook.classes.includes('*') || playbook.classes.includes(classId)));
+  const revokePlaybooks = (classId: string): readonly Playbook[] => playbooksFor(governance.playbooks, classId, 'revoke');
 
   return { customerId, directory: createGovernanceDirectory(governance), actorsOf, isCustomerPrincipal, personOf: createPersonBehind(governance), revokePlaybooks };
 };

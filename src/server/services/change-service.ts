@@ -80,7 +80,7 @@ const producesCredential = (action: GovernedAction): boolean => action === 'issu
 /** The change as Cedar sees it. */
 export const changeResource = (change: Change): AuthzResource => ({
   type: 'change', id: change.id, classId: change.classId, lifecycleAction: change.action, requester: change.requester,
-  approvers: change.approvals, executor: change.executor, preApproved: change.preApprovedBy !== null, orderedBy: change.orderedBy,
+  approvers: change.approvals, executor: change.executor, preApproved: change.preApprovedBy !== null, orderedBy: change.orderedBy, people: change.people ?? {},
 });
 
 export const decisionRightFor = (governance: Governance, classId: string, action: GovernedAction): { credentialClass: CredentialClass; right: DecisionRight } => {

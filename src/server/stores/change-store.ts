@@ -37,7 +37,7 @@ export type ChangeFilter = {
 
 type ChangeRow = ChangeTable;
 
-const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: readonly string[]): Change => ({
+const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: readonly string[], people: Readonly<Record<string, string>>): Change => ({
   id: row.id,
   classId: row.class_id,
   action: row.action as GovernedAction,
@@ -64,6 +64,7 @@ const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: r
   spec: storedChangeSpec(row.spec),
   revision: Number(row.revision),
   credentialIds,
+  people,
 });
 
 const toRow = (change: Change): ChangeRow => ({
@@ -106,7 +107,11 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
     };
     const credentialsOf = group(credentials.map((row) => ({ change_id: row.change_id, value: row.credential_id })));
     const approvalsOf = group(approvals.map((row) => ({ change_id: row.change_id, value: row.actor })));
-    return rows.map((row) => toChange(row, credentialsOf.get(row.id) ?? [], approvalsOf.get(row.id) ?? []));
+    // Who stood behind a service account or agent when it took a step (separation of duties compares them).
+    const behind = await trx.selectFrom('change_events').select(['change_id', 'actor', 'person']).where('change_id', 'in', ids).where('person', 'is not', null).execute();
+    const peopleOf = new Map<string, Record<string, string>>();
+    for (const row of behind) peopleOf.set(row.change_id, { ...peopleOf.get(row.change_id), [row.actor]: row.person as string });
+    return rows.map((row) => toChange(row, credentialsOf.get(row.id) ?? [], approvalsOf.get(row.id) ?? [], peopleOf.get(row.id) ?? {}));
   };
 
   return {
