@@ -124,7 +124,7 @@ for (const target of databaseTargets) {
       // Refused on the change (ivan requested it, so he may not approve it), and a request naming the credential refused on its class.
       await step('ivan', `/api/v1/changes/${ids.waiting}/approve`, {}, 403);
       await step('gina', '/api/v1/changes', { action: 'revoke', trigger: 'superseded', reason: 'tidy', credentials: [ids.waitingCredential] }, 403);
-      // As a refusal of a step was recorded before denials named their target: in the words of the decision.
+      // Another refusal of a step, as the log records one: on the change, in the words of the decision.
       await tp.services.unitOfWork((tx) => tx.audit.append({
         at: tp.clock.now(), actor: 'person:kofi', action: 'authz.denied', target: `change ${ids.waiting} (rotate on internal-mtls)`,
         details: { action: 'execute-rotate', classId: 'internal-mtls', code: 'FORBIDDEN', reason: 'denied: not responsible' },

@@ -252,8 +252,7 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
   const [from, to] = [input.period.from.toISOString(), input.period.to.toISOString()];
   const deniedEntries = views.filter((entry) => entry.action === 'authz.denied' && entry.at >= from && entry.at < to
     && (input.classId === null || entry.details.classId === input.classId || changeIds.has(entry.target.replace(/^change:/, ''))));
-  // The decision's words where the entry keeps them (denials name their target as change:ID and so on since those were recorded).
-  const denied = deniedEntries.map((entry) => ({ at: entry.at, principal: entry.actor, action: text(entry.details.action) ?? '', resource: text(entry.details.resource) ?? entry.target, code: text(entry.details.code) ?? '', reason: text(entry.details.reason) ?? '', entry: entry.index }));
+  const denied = deniedEntries.map((entry) => ({ at: entry.at, principal: entry.actor, action: text(entry.details.action) ?? '', resource: entry.target, code: text(entry.details.code) ?? '', reason: text(entry.details.reason) ?? '', entry: entry.index }));
   const pending: PendingWork = {
     changes: changes.flatMap((change) => {
       const waiting = waitingFor(change.status);

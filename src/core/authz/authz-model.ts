@@ -49,8 +49,6 @@ export type AuthzQuery = {
   invocation?: PlaybookInvocation;
   /** Why a revocation is asked for, or why the system cancels a change (an offboarding). */
   trigger?: string;
-  /** The credentials a request names. Cedar does not read them; a denial records them, so it is found by credential. */
-  credentialIds?: readonly string[];
 };
 
 export type CedarRequest = {

@@ -32,24 +32,6 @@ export const describeResource = (resource: AuthzResource): string => {
   }
 };
 
-/**
- * The resource as an audit entry's target (change:ID, credential:ID, class:ID…), so that a refused attempt
- * is listed with everything else about what it was refused on (`audit entries --target`).
- */
-export const resourceRef = (resource: AuthzResource): string => {
-  switch (resource.type) {
-    case 'governance': return 'governance';
-    case 'class': return `class:${resource.classId}`;
-    case 'credential': return `credential:${resource.id}`;
-    case 'change': return `change:${resource.id}`;
-    case 'playbook': return `playbook:${resource.id}`;
-    case 'review': return `review:${resource.id}`;
-    case 'alert': return `alert:${resource.id}`;
-    case 'delegation': return `delegation:${resource.id}`;
-    case 'token': return `token-for:${resource.principal}`;
-  }
-};
-
 export const explainDecision = (
   model: AuthzModel, query: AuthzQuery, decision: { allowed: boolean; policies: DecidingPolicy[] }, revoked: ReadonlyMap<string, DelegationRevocation>,
 ): AuthzOutcome => {

@@ -5,7 +5,7 @@ import { explainDecision } from '../../core/authz/explain-decision.ts';
 import type { AuthzOutcome } from '../../core/authz/explain-decision.ts';
 import { resourceClassOf } from '../../core/authz/authz-model.ts';
 import type { AuthzQuery, DelegationRevocation } from '../../core/authz/authz-model.ts';
-import { describeResource, resourceRef } from '../../core/authz/explain-decision.ts';
+import { describeResource } from '../../core/authz/explain-decision.ts';
 import { TrustplaneError } from '../../core/errors.ts';
 import type { Governance } from '../../core/governance/index.ts';
 import type { PersonBehind } from '../../core/governance/person-behind.ts';
@@ -15,8 +15,12 @@ import type { UnitOfWork, UnitOfWorkContext } from '../db/unit-of-work.ts';
 import { governanceFromRows } from '../stores/governance-store.ts';
 import type { Clock } from '../platform.ts';
 
-/** A refusal decided inside a use case's transaction, returned (not thrown) so the transaction commits nothing and the denial is recorded after it. */
-export type Denial = { denied: { query: AuthzQuery; outcome: AuthzOutcome; version: number | null } };
+/**
+ * A refusal decided inside a use case's transaction, returned (not thrown) so the transaction commits
+ * nothing and the denial is recorded after it; credentialIds: those a refused request named, recorded
+ * with it so that it is found by credential.
+ */
+export type Denial = { denied: { query: AuthzQuery; outcome: AuthzOutcome; version: number | null; credentialIds?: readonly string[] } };
 
 export const isDenial = (value: unknown): value is Denial => typeof value === 'object' && value !== null && 'denied' in value;
 
@@ -65,7 +69,7 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
     };
   };
 
-  const recordDenial = async (query: AuthzQuery, outcome: AuthzOutcome, version: number | null, requestId?: string): Promise<void> => {
+  const recordDenial = async (query: AuthzQuery, outcome: AuthzOutcome, version: number | null, requestId?: string, credentialIds?: readonly string[]): Promise<void> => {
     const resource = describeResource(query.resource);
     const classId = resourceClassOf(query.resource);
     await unitOfWork(async (tx) => {
@@ -74,12 +78,12 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
         code: outcome.code ?? 'FORBIDDEN', reason: outcome.reason, governanceVersion: version, requestId: requestId ?? null,
       });
       await tx.audit.append({
-        at: clock.now(), actor: query.principal, action: 'authz.denied', target: resourceRef(query.resource),
+        at: clock.now(), actor: query.principal, action: 'authz.denied', target: resource,
         ...(version === null ? {} : { governanceVersion: version }),
         ...(requestId === undefined ? {} : { requestId }),
         details: {
-          action: query.action, resource, classId, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id),
-          ...(query.credentialIds === undefined ? {} : { credentials: [...query.credentialIds] }),
+          action: query.action, classId, code: outcome.code, reason: outcome.reason, policies: outcome.policies.map((policy) => policy.id),
+          ...(credentialIds === undefined ? {} : { credentials: [...credentialIds] }),
         },
       });
     });
@@ -115,7 +119,7 @@ export const createAuthzService = ({ unitOfWork, clock }: AuthzServiceDeps) => {
     /** After the transaction: records a Denial and throws its refusal, or passes the result on. */
     async settle<T>(result: T | Denial, requestId?: string): Promise<T> {
       if (!isDenial(result)) return result;
-      await recordDenial(result.denied.query, result.denied.outcome, result.denied.version, requestId);
+      await recordDenial(result.denied.query, result.denied.outcome, result.denied.version, requestId, result.denied.credentialIds);
       throw refusal(result.denied.outcome);
     },
 

@@ -213,10 +213,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
     const credentials = await loadCredentials(tx, input.credentialIds);
     const classId = credentials.length === 0 ? input.classId as string : classOfCredentials(credentials, input.action, input.classId);
     // Cedar first, so that whoever may not request here is refused and recorded whatever else is wrong.
-    const decided = decide({
-      action: stepAction('request', input.action), resource: { type: 'class', classId }, credentialIds: input.credentialIds, ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
-    });
-    if (isDenial(decided)) return decided;
+    const decided = decide({ action: stepAction('request', input.action), resource: { type: 'class', classId }, ...(input.trigger === undefined ? {} : { trigger: input.trigger }) });
+    // The refusal names the credentials asked about, so that it is listed with each of them.
+    if (isDenial(decided)) return { denied: { ...decided.denied, credentialIds: input.credentialIds } };
     const { credentialClass, right } = decisionRightFor(governance, classId, input.action);
     const sourcesWithCa = new Set(await tx.ca.issuingSources());
     const problems = requestPolicyProblems({ governance, sourcesWithCa }, { action: input.action, credentialClass, spec, csrs, at: clock.now() });

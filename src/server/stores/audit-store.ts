@@ -18,10 +18,10 @@ import type { DatabaseSchema } from '../db/schema.ts';
 const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 /**
- * Entries about a target, and, for a change or a credential, the attempts refused on it (authz.denied)
- * however they were recorded: on the change or credential itself (change:ID, credential:ID; before,
- * in the words of the decision: `change ID (revoke on CLASS)`, `credential ID`); a refused step of a
- * change is about each of its credentials; a refused request names its credentials in its details.
+ * Entries about a target, and, for a change or a credential, the attempts refused on it (authz.denied),
+ * whose target is the decision's words (`change ID (revoke on CLASS)`, `credential ID`) or, for the
+ * system's refused pre-approval, change:ID: a refused step of a change is about each of its credentials,
+ * and a refused request names its credentials in its details.
  */
 const aboutTarget = (target: string) => (eb: ExpressionBuilder<DatabaseSchema, 'audit_events'>) => {
   const refused = (condition: Expression<SqlBool>) => eb.and([eb('audit_events.action', '=', 'authz.denied'), condition]);
