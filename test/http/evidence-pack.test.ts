@@ -156,6 +156,8 @@ for (const target of databaseTargets) {
         ['a revocation time moved', (edited) => { edited.revocations[0]!.revokedAt = '2020-01-01T00:00:00.000Z'; }, /the revocations/],
         ['the summary edited', (edited) => { edited.summary.slaMissed = 3; }, /the summary/],
         ['a denial dropped', (edited) => { edited.denied = []; }, /the denied attempts/],
+        ['a rule of separation of duties left out', (edited) => { edited.separationRules = edited.separationRules.filter((rule) => rule.id !== 'sod.requester-verifies'); }, /the rules of separation of duties/],
+        ["a service account's owner left out", (edited) => { edited.changes.find((change) => change.id === ids.issue)!.people = { 'person:ivan': 'person:dave' }; }, /people/],
         ['a review marked done', (edited) => { edited.emergencies[0]!.review!.status = 'accepted'; }, /the emergencies/],
         ['a hand revocation claimed published', (edited) => {
           const manual = edited.revocations.find((entry) => entry.changeId === ids.manual)!;
@@ -187,6 +189,7 @@ for (const target of databaseTargets) {
       assert.match(html, new RegExp(`<td>${ids.revoke}</td><td>[^<]+ \\(serial [0-9a-fA-F]+\\)</td><td>key_compromise</td>`));
       assert.match(html, new RegExp(`<td>${ids.manual}</td><td>service-\\d+\\.svc\\.acme\\.internal</td><td>superseded</td><td>[^<]+</td><td>[^<]+</td><td>recorded by hand, not published by Trustplane</td>`));
       assert.match(html, /<h2>Still pending<\/h2>\s*<table>/);
+      assert.match(html, /<p>Each change is judged by the rules of separation of duties Trustplane enforces: [^<]*the requester of a change never verifies it; [^<]*a service account or agent counts as its owner/);
       assert.match(html, new RegExp(`<td>change not yet verified</td><td>${ids.waiting} \\(rotate, requested\\)</td><td>approval</td>`));
       assert.match(html, /<dt>Key-compromise revocations verified within 24 hours<\/dt><dd>1 of 1, 0 still open \(counted by trigger, as posture's M16 counts them\)/);
       assert.match(html, /kept: requested by person:ivan; approved by person:dave; executed by person:ivan; verified by person:erin/);

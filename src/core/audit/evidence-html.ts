@@ -75,6 +75,7 @@ ${table(['Change', 'Class', 'Action', 'Credentials', 'Requested', 'Approved', 'E
     `${who(change.verifier)}, ${when(change.verifiedAt)}`,
     `${change.separationOfDuties.met ? 'kept' : 'BROKEN'}: ${change.separationOfDuties.detail}`,
   ]), 'No change was requested in this period.')}
+<p>Each change is judged by the rules of separation of duties Trustplane enforces: ${pack.separationRules.map((entry) => escapeHtml(entry.rule)).join('; ')}.</p>
 <h2>Revocations against their SLA</h2>
 ${table(['Change', 'Credentials', 'Trigger', 'Triggered', 'Revoked', 'Published (CRL)', 'Verified', 'Due', 'SLA'], pack.revocations.map((revocation) => [
     revocation.changeId, named(revocation.credentials), revocation.trigger ?? '—', when(revocation.triggeredAt), when(revocation.revokedAt), publishedWords(revocation.publication),

@@ -8,7 +8,7 @@ import { openNote, parseCheckpoint } from './checkpoint.ts';
 import type { NoteVerifierKey } from './checkpoint.ts';
 import { entryLeafHash } from './audit-entry.ts';
 import { verifyInclusion } from './merkle.ts';
-import { separationViolations } from '../changes/separation-of-duties.ts';
+import { separationRules, separationViolations } from '../changes/separation-of-duties.ts';
 import type { Participant } from '../changes/separation-of-duties.ts';
 import { countRevocationDeadlines, revocationClock } from '../changes/revocation-clock.ts';
 import type { DeadlineJudgement, RevocationDeadlineCounts, SlaOutcome } from '../changes/revocation-clock.ts';
@@ -73,6 +73,8 @@ export type EvidencePack = {
   emergencies: { changeId: string; playbookId: string; action: string; trigger: string | null; invokedBy: string; at: string; review: ReviewRecord | null; entries: number[] }[];
   denied: DenialRecord[];
   pending: PendingWork;
+  /** The rules each change is judged by (separation-of-duties.ts), as Cedar enforces them, in words. */
+  separationRules: { id: string; rule: string }[];
   frameworks: { framework: string; id: string; title: string; shownBy: string }[];
   entries: EvidenceEntry[];
 };
@@ -84,6 +86,13 @@ export type EvidencePack = {
  * keep apart. A requester may execute. An emergency's approval is its playbook's pre-authorisation,
  * reviewed afterwards by the accountable person.
  */
+/** What the pack states it judged each change by: the same rules Cedar's built-in policies are made from. */
+export const separationRulesInWords: EvidencePack['separationRules'] = [
+  ...separationRules.map((rule) => ({ id: `sod.${rule.id}`, rule: rule.because })),
+  { id: 'people', rule: 'principals are compared by the people behind them: a service account or agent counts as its owner when it took its step' },
+  { id: 'requester-executes', rule: 'the requester of a change may execute it' },
+];
+
 export const separationOfDuties = (change: ChangeRecord): SeparationOfDuties => {
   const participant = (ref: string): Participant => ({ ref, person: change.people?.[ref] ?? ref });
   const violations = separationViolations({
@@ -312,6 +321,7 @@ export const buildEvidencePack = (input: EvidenceInput): EvidencePack => {
     emergencies: derived.emergencies,
     denied: derived.denied,
     pending: derived.pending,
+    separationRules: separationRulesInWords,
     frameworks: frameworkMapping,
     entries: input.entries.filter((entry) => cited.has(entry.index)),
   };
@@ -377,6 +387,7 @@ export const verifyEvidencePack = (pack: EvidencePack, key: NoteVerifierKey): Ev
   same('what is pending', pack.pending, recomputed.pending);
   same('the credentials named', (pack.credentials ?? []).map((credential) => credential.id), [...new Set(recomputed.changes.flatMap((change) => change.credentialIds))].sort());
   same('the summary', pack.summary, recomputed.summary);
+  same('the rules of separation of duties', pack.separationRules, separationRulesInWords);
   same('the framework mapping', pack.frameworks, frameworkMapping);
   return { ok: problems.length === 0, checkpointSize: checkpoint.size, entriesVerified: views.length, problems };
 };
