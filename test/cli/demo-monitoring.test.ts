@@ -64,7 +64,7 @@ type EvidencePackView = {
 const expiringSubject = /\[Trustplane\] (high|critical): certificate .* expires in/;
 
 for (const target of databaseTargets) {
-  describe(`the demo, monitored: alerts reach owners, renewals happen, a partner is offboarded, on ${target.name}`, { timeout: 150_000 }, () => {
+  describe(`the demo, monitored: alerts reach owners, renewals happen, a partner is offboarded, on ${target.name}`, { timeout: 300_000 }, () => {
     let empty: Awaited<ReturnType<typeof target.createEmpty>>;
     let databaseEnv: NodeJS.ProcessEnv;
     let smtp: SmtpSink;
@@ -172,9 +172,11 @@ for (const target of databaseTargets) {
       assert.match(help.stdout, /--dns <name>/);
       const requested = await json('gina', ['changes', 'request', 'issue', '--class', 'internal-mtls', '--dns', 'renew-me.svc.acme.internal', '--lifetime', '9d', '--reason', 'a new service, inside the maintenance window']) as ChangeDetail;
       assert.equal(requested.status, 'requested');
-      // Dave, accountable for issuing, is told by email that it waits for him.
+      // Dave, accountable for issuing, is told by email that it waits for him. The email queues behind the
+      // hundreds of alert emails the first sweep sent, so on a loaded machine it can take a while: what is
+      // asserted is that it comes, not how fast.
       await waitFor(`an email to ${emailOf('dave')} that ${requested.id} waits for approval`, () =>
-        smtp.received.find((entry) => entry.rcptTo.includes(emailOf('dave')) && entry.mail.subject === `[Trustplane] change ${requested.id} (issue on internal-mtls) waits for your approval`), 30_000);
+        smtp.received.find((entry) => entry.rcptTo.includes(emailOf('dave')) && entry.mail.subject === `[Trustplane] change ${requested.id} (issue on internal-mtls) waits for your approval`), 120_000);
       const approved = await json('dave', ['changes', 'approve', requested.id]) as ChangeDetail;
       assert.equal(approved.status, 'approved');
       const executed = await json('gina', ['changes', 'execute', requested.id]) as ChangeDetail;
