@@ -8,23 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseTrustMaterial } from '../../src/core/inventory/index.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { databaseEnvFor, runCli, startCliServer } from '../support/cli-runner.ts';
+import { withLegacyClass } from '../support/legacy-class.ts';
 import { exampleGovernanceAt } from '../../src/server/demo/example-governance.ts';
 
-const legacyClass = `  - id: legacy-tls
-    name: Legacy TLS
-    kinds: [x509_certificate]
-    businessOwner: person:carol
-    technicalOwner: person:ivan
-    policy:
-      revocationSla: { key_compromise: 1h, default: 24h }
-    match:
-      issuers: ["Acme Test"]
-    decisionRights:
-      revoke: { responsible: [team:security], accountable: person:carol }
-    verifier: team:security
-
-  - id: ssh-access
-`;
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 
 for (const target of databaseTargets) {
@@ -152,7 +138,7 @@ for (const target of databaseTargets) {
 
       // The tour's edit: give the legacy certificates (here, the test chain's) a class.
       const withClass = join(empty.dataDir, 'with-legacy-class.yaml');
-      writeFileSync(withClass, readFileSync(examplePath, 'utf8').replace('  - id: ssh-access\n', legacyClass));
+      writeFileSync(withClass, withLegacyClass(readFileSync(examplePath, 'utf8')));
       const dry = await runCli(['apply', '-f', withClass, '--dry-run'], env);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /^\+ classes\/legacy-tls$/m);

@@ -6,26 +6,12 @@ import { readFileSync } from 'node:fs';
 import { databaseTargets } from '../support/databases.ts';
 import { bearer, exampleGovernance, startServerFixture } from '../support/server-fixture.ts';
 import type { ServerFixture } from '../support/server-fixture.ts';
+import { withLegacyClass } from '../support/legacy-class.ts';
 
 const fixture = (name: string) => ({ name, content: readFileSync(new URL(`../fixtures/inventory/${name}`, import.meta.url)).toString('base64') });
 
 /** The example governance with one more class, whose rule claims the test CAs' certificates. */
-const withLegacyClass = exampleGovernance.replace('  - id: ssh-access\n', `  - id: legacy-tls
-    name: Legacy TLS
-    description: Certificates from the old test CAs, until they are replaced.
-    kinds: [x509_certificate]
-    businessOwner: person:carol
-    technicalOwner: person:ivan
-    policy:
-      revocationSla: { key_compromise: 1h, default: 24h }
-    match:
-      issuers: ["Acme Test"]
-    decisionRights:
-      revoke: { responsible: [team:security], accountable: person:carol }
-    verifier: team:security
-
-  - id: ssh-access
-`);
+const governanceWithLegacyClass = withLegacyClass(exampleGovernance);
 
 type Credential = { id: string; name: string; classId: string | null };
 
@@ -46,14 +32,14 @@ for (const target of databaseTargets) {
       const unclassified = await list('unclassified=true&kind=x509_certificate');
       assert.equal(unclassified.length, 3);
 
-      const dry = await post('/api/v1/governance/apply', { document: withLegacyClass, dryRun: true });
+      const dry = await post('/api/v1/governance/apply', { document: governanceWithLegacyClass, dryRun: true });
       assert.equal(dry.statusCode, 200, dry.body);
       assert.deepEqual(dry.json().plan.classifies, [{ classId: 'legacy-tls', credentials: 3 }]);
       assert.match(dry.json().planText, /^> 3 unclassified credentials into classes\/legacy-tls$/m);
       assert.match(dry.json().planText, /Plan: 1 to add, 0 to change, 0 to remove; 3 unclassified credentials to classify\./);
       assert.equal((await list('unclassified=true&kind=x509_certificate')).length, 3, 'a dry run classifies nothing');
 
-      const applied = await post('/api/v1/governance/apply', { document: withLegacyClass });
+      const applied = await post('/api/v1/governance/apply', { document: governanceWithLegacyClass });
       assert.equal(applied.statusCode, 200, applied.body);
       assert.equal(applied.json().applied, true);
       assert.deepEqual(applied.json().plan.classifies, [{ classId: 'legacy-tls', credentials: 3 }]);
@@ -67,7 +53,7 @@ for (const target of databaseTargets) {
       assert.deepEqual(classified.map(({ classId, count, leftOut }) => ({ classId, count, leftOut })), [{ classId: 'legacy-tls', count: 3, leftOut: 0 }]);
       assert.deepEqual([...classified[0]!.listed].sort(), unclassified.map((credential) => credential.id).sort());
 
-      const again = await post('/api/v1/governance/apply', { document: withLegacyClass, dryRun: true });
+      const again = await post('/api/v1/governance/apply', { document: governanceWithLegacyClass, dryRun: true });
       assert.equal(again.json().plan.hasChanges, false);
       assert.equal(again.json().plan.classifies, undefined, 'without a change to classes, nothing is counted');
     });
@@ -76,7 +62,7 @@ for (const target of databaseTargets) {
       await post('/api/v1/credentials/import', { files: [fixture('authorized_keys')] });
       const keys = await list('unclassified=true&kind=ssh_key');
       assert.ok(keys.length > 0);
-      const widened = withLegacyClass.replace('names: ["*@bastion-*"]', 'names: ["*"]');
+      const widened = governanceWithLegacyClass.replace('names: ["*@bastion-*"]', 'names: ["*"]');
       const plan = (await post('/api/v1/governance/apply', { document: widened, dryRun: true })).json().plan;
       assert.deepEqual(plan.sections.classes.changed, ['ssh-access']);
       assert.deepEqual(plan.classifies, [{ classId: 'ssh-access', credentials: keys.length }]);
