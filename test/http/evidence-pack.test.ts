@@ -70,11 +70,11 @@ for (const target of databaseTargets) {
       assert.deepEqual([issue.requester, issue.approvals, issue.executor, issue.verifier], ['person:ivan', ['person:dave'], 'person:ivan', 'person:erin']);
       assert.equal(issue.separationOfDuties.met, true, 'a requester may execute; approver, executor and verifier were three people');
       assert.equal(issue.separationOfDuties.detail, 'requested by person:ivan; approved by person:dave; executed by person:ivan; verified by person:erin');
-      assert.deepEqual(separationOfDuties({ ...issue, executor: 'person:dave' }), { met: false, detail: 'person:dave and person:dave: an approver of a change never executes it' });
-      assert.deepEqual(separationOfDuties({ ...issue, verifier: 'person:ivan' }), {
+      assert.deepEqual(separationOfDuties({ ...issue, executor: 'person:dave', behind: undefined }), { met: false, detail: 'person:dave and person:dave: an approver of a change never executes it' });
+      assert.deepEqual(separationOfDuties({ ...issue, verifier: 'person:ivan', behind: undefined }), {
         met: false, detail: 'person:ivan and person:ivan: the requester of a change never verifies it; person:ivan and person:ivan: the executor of a change never verifies it',
       });
-      assert.deepEqual(separationOfDuties({ ...issue, executor: 'service-account:renewal-bot', people: { 'service-account:renewal-bot': 'person:dave' } }), {
+      assert.deepEqual(separationOfDuties({ ...issue, executor: 'service-account:renewal-bot', behind: { requester: 'person:ivan', approvers: ['person:dave'], executor: 'person:dave', verifier: 'person:erin' } }), {
         met: false, detail: "person:dave and service-account:renewal-bot (person:dave's): an approver of a change never executes it",
       }, 'a service account counts as its owner');
       assert.ok(issue.approvedAt !== null && issue.entries.length >= 4);
@@ -157,7 +157,7 @@ for (const target of databaseTargets) {
         ['the summary edited', (edited) => { edited.summary.slaMissed = 3; }, /the summary/],
         ['a denial dropped', (edited) => { edited.denied = []; }, /the denied attempts/],
         ['a rule of separation of duties left out', (edited) => { edited.separationRules = edited.separationRules.filter((rule) => rule.id !== 'sod.requester-verifies'); }, /the rules of separation of duties/],
-        ["a service account's owner left out", (edited) => { edited.changes.find((change) => change.id === ids.issue)!.people = { 'person:ivan': 'person:dave' }; }, /people/],
+        ["who stood behind a step edited", (edited) => { edited.changes.find((change) => change.id === ids.issue)!.behind = { requester: 'person:carol', approvers: ['person:dave'], executor: 'person:ivan', verifier: 'person:erin' }; }, /behind/],
         ['a review marked done', (edited) => { edited.emergencies[0]!.review!.status = 'accepted'; }, /the emergencies/],
         ['a hand revocation claimed published', (edited) => {
           const manual = edited.revocations.find((entry) => entry.changeId === ids.manual)!;

@@ -139,7 +139,7 @@ for (const target of databaseTargets) {
       await apply(`${exampleGovernance}\npolicies:\n  - 'permit (principal, action == Trustplane::Action::"create-token", resource);'\n`);
       const response = await tp.as('carol', 'POST', '/api/v1/tokens', { principal: 'person:frank', scope: 'full', name: 'as frank' });
       assert.equal(response.statusCode, 403, response.body);
-      assert.match(response.json().detail, /a full token is made only by its principal itself, or by the owner of the service account or agent it is for/);
+      assert.match(response.json().detail, /a full token is made only by the person it is for, or by the owner of the service account or agent it is for/);
       const readOnly = await tp.as('carol', 'POST', '/api/v1/tokens', { principal: 'person:frank', scope: 'read-only', name: 'for frank' });
       assert.equal(readOnly.statusCode, 201, 'the organisation may still let anyone make read-only tokens');
       await apply(exampleGovernance);
@@ -154,13 +154,24 @@ for (const target of databaseTargets) {
       });
       assert.equal(requested.statusCode, 201, requested.body);
       const id = requested.json().id as string;
-      assert.deepEqual((await tp.change(id) as ChangeView & { people?: Record<string, string> }).people, { 'service-account:renewal-bot': 'person:dave' }, 'the change records whose account requested it');
+      assert.deepEqual((await tp.change(id) as ChangeView & { people?: Record<string, string[]> }).people, { 'service-account:renewal-bot': ['person:dave'] }, 'the change records whose account requested it');
       await apply(exampleGovernance.replace('owner: person:dave, teams: [platform] }', 'owner: person:ivan, teams: [platform] }'));
       const response = await tp.as('dave', 'POST', `/api/v1/changes/${id}/approve`, { note: 'not mine any more' });
       assert.equal(response.statusCode, 403, response.body);
       assert.equal(response.json().code, 'SOD_VIOLATION');
       assert.match(response.json().detail, /the requester of a change never approves or rejects it/);
       await apply(exampleGovernance);
+    });
+
+    test('a service account never makes its own full token, so none outlives its handing over', async () => {
+      const minted = await tp.as('dave', 'POST', '/api/v1/tokens', { principal: 'service-account:renewal-bot', scope: 'full', name: 'bot' });
+      assert.equal(minted.statusCode, 201, minted.body);
+      const own = await tp.app.inject({
+        method: 'POST', url: '/api/v1/tokens', headers: bearer(minted.json().token as string),
+        payload: { principal: 'service-account:renewal-bot', scope: 'full', name: 'a spare one' },
+      });
+      assert.equal(own.statusCode, 403, own.body);
+      assert.match(own.json().detail, /a full token is made only by the person it is for, or by the owner/);
     });
 
     test('a token made under a policy that no longer allows it stops working', async () => {

@@ -19,13 +19,19 @@ export const evidenceFormat = 'trustplane-evidence/v1';
 
 export type EvidenceEntry = { index: number; entry: string; proof: string[] };
 
+/**
+ * The person behind whoever took each duty, as the step's audit entry recorded it (a service account's
+ * owner at that moment; the actor itself otherwise), in the order of requester, approvals, executor, verifier.
+ */
+export type PeopleBehindDuties = { requester: string | null; approvers: readonly string[]; executor: string | null; verifier: string | null };
+
 export type ChangeRecord = {
   id: string; classId: string; action: string; status: string; reason: string; trigger: string | null;
   requester: string; requestedAt: string; approvals: readonly string[]; preApprovedBy: string | null;
   executor: string | null; executedAt: string | null; verifier: string | null; verifiedAt: string | null;
   dueAt: string | null; playbookId: string | null; credentialIds: readonly string[];
-  /** The person behind each principal of the change that stood for someone else (a service account's owner), as its audit entries record. */
-  people?: Readonly<Record<string, string>>;
+  /** The person behind each duty's principal, as its step's audit entry recorded it. */
+  behind?: PeopleBehindDuties;
 };
 export type ReviewRecord = { id: string; changeId: string; playbookId: string; accountable: string; openedAt: string; dueAt: string; status: string; completedBy: string | null; completedAt: string | null; note: string | null };
 export type DenialRecord = { at: string; principal: string; action: string; resource: string; code: string; reason: string; entry: number };
@@ -94,19 +100,21 @@ export const separationRulesInWords: EvidencePack['separationRules'] = [
 ];
 
 export const separationOfDuties = (change: ChangeRecord): SeparationOfDuties => {
-  const participant = (ref: string): Participant => ({ ref, person: change.people?.[ref] ?? ref });
-  const violations = separationViolations({
-    requester: participant(change.requester),
-    approvers: change.approvals.map(participant),
-    executor: change.executor === null ? null : participant(change.executor),
-    verifier: change.verifier === null ? null : participant(change.verifier),
-  });
+  const behind = change.behind;
+  const participant = (ref: string, person: string | null | undefined): Participant => ({ ref, person: person ?? ref });
+  const participants = {
+    requester: participant(change.requester, behind?.requester),
+    approvers: change.approvals.map((ref, index) => participant(ref, behind?.approvers[index])),
+    executor: change.executor === null ? null : participant(change.executor, behind?.executor),
+    verifier: change.verifier === null ? null : participant(change.verifier, behind?.verifier),
+  };
+  const violations = separationViolations(participants);
   if (violations.length > 0) return { met: false, detail: violations.map((violation) => violation.detail).join('; ') };
-  const named = (ref: string): string => (change.people?.[ref] === undefined ? ref : `${ref} (${change.people[ref]}'s)`);
-  const approval = change.approvals.length === 0 ? 'not approved yet' : `approved by ${change.approvals.map(named).join(', ')}`;
+  const named = ({ ref, person }: Participant): string => (person === ref ? ref : `${ref} (${person}'s)`);
+  const approval = participants.approvers.length === 0 ? 'not approved yet' : `approved by ${participants.approvers.map(named).join(', ')}`;
   return {
     met: true,
-    detail: `requested by ${named(change.requester)}; ${approval}; ${change.executor === null ? 'not executed yet' : `executed by ${named(change.executor)}`}; ${change.verifier === null ? 'not verified yet' : `verified by ${named(change.verifier)}`}`,
+    detail: `requested by ${named(participants.requester)}; ${approval}; ${participants.executor === null ? 'not executed yet' : `executed by ${named(participants.executor)}`}; ${participants.verifier === null ? 'not verified yet' : `verified by ${named(participants.verifier)}`}`,
   };
 };
 
@@ -136,6 +144,9 @@ const crlListingOf = (entry: AuditEntryView): CrlListing => ({
  * Who did each step of a change and when, read from its audit entries alone: what the pack states, and
  * what a verifier recomputes. The log's entry for each step is the record; the change's row is not.
  */
+/** The person behind a step's actor, as its entry recorded it: itself unless it stood for someone else. */
+const personOfEntry = (entry: AuditEntryView): string => text(entry.details.person) ?? entry.actor;
+
 export const stepsFromEntries = (changeId: string, entries: readonly AuditEntryView[]) => {
   const own = entries.filter((entry) => isAbout(entry, changeId)).sort((a, b) => a.index - b.index);
   const first = (action: string) => own.find((entry) => entry.action === action);
@@ -163,7 +174,12 @@ export const stepsFromEntries = (changeId: string, entries: readonly AuditEntryV
     verifiedAt: verified?.at ?? null,
     status: text(last?.details.status),
     playbookId: invoked === undefined ? null : invoked.target.replace(/^playbook:/, ''),
-    people: Object.fromEntries(own.flatMap((entry) => (typeof entry.details.person === 'string' ? [[entry.actor, entry.details.person]] : []))) as Record<string, string>,
+    behind: {
+      requester: requested === undefined ? null : personOfEntry(requested),
+      approvers: invoked === undefined ? approvals.map(personOfEntry) : [invoked.target],
+      executor: executing === undefined ? null : personOfEntry(executing),
+      verifier: verified === undefined ? null : personOfEntry(verified),
+    } satisfies PeopleBehindDuties,
     connector: text(first('change.execute')?.details.connector) ?? text(invoked?.details.connector),
     revoked: revokedCertificates(executed?.details.evidence),
     entries: own.map((entry) => entry.index),
@@ -229,7 +245,7 @@ const derive = (input: { generatedAt: Date; period: { from: Date; to: Date }; cl
       id: change.id, classId: steps.classId ?? change.classId, action: steps.action ?? change.action, status: steps.status ?? change.status, reason: change.reason, trigger: steps.trigger,
       requester: steps.requester ?? change.requester, requestedAt: steps.requestedAt ?? change.requestedAt, approvals: steps.approvals, preApprovedBy: change.preApprovedBy,
       executor: steps.executor, executedAt: steps.executedAt, verifier: steps.verifier, verifiedAt: steps.verifiedAt,
-      dueAt: steps.dueAt, playbookId: steps.playbookId, credentialIds: steps.credentialIds ?? [...change.credentialIds], people: steps.people,
+      dueAt: steps.dueAt, playbookId: steps.playbookId, credentialIds: steps.credentialIds ?? [...change.credentialIds], behind: steps.behind,
     };
     return { ...record, approvedAt: steps.approvedAt, separationOfDuties: separationOfDuties(record), entries: steps.entries, revoked: steps.revoked, connector: steps.connector };
   });
@@ -376,7 +392,7 @@ export const verifyEvidencePack = (pack: EvidencePack, key: NoteVerifierKey): Ev
   };
   recomputed.changes.forEach((change, at) => {
     const claimed = pack.changes[at]!;
-    for (const field of ['classId', 'action', 'credentialIds', 'requester', 'requestedAt', 'approvals', 'approvedAt', 'executor', 'executedAt', 'verifier', 'verifiedAt', 'trigger', 'dueAt', 'status', 'playbookId', 'people', 'separationOfDuties', 'entries'] as const) {
+    for (const field of ['classId', 'action', 'credentialIds', 'requester', 'requestedAt', 'approvals', 'approvedAt', 'executor', 'executedAt', 'verifier', 'verifiedAt', 'trigger', 'dueAt', 'status', 'playbookId', 'behind', 'separationOfDuties', 'entries'] as const) {
       same(`change ${change.id}, ${field}`, claimed[field], change[field]);
     }
     if (change.requestedAt < pack.period.from || change.requestedAt >= pack.period.to) problems.push(`change ${change.id} was requested ${change.requestedAt}, outside the pack's period`);

@@ -27,11 +27,11 @@ export type AuthzResource =
   | {
     type: 'change'; id: string; classId: string; lifecycleAction: GovernedAction; requester: string; approvers: readonly string[]; executor: string | null; preApproved: boolean;
     orderedBy?: string | null;
-    /** The person recorded behind each principal that stood for someone else when it took its step. */
-    people?: Readonly<Record<string, string>>;
+    /** The people recorded behind each principal that stood for someone else when it took its steps. */
+    people?: Readonly<Record<string, readonly string[]>>;
   }
   | { type: 'playbook'; id: string }
-  | { type: 'review'; id: string; classId: string; accountable: string; executor: string }
+  | { type: 'review'; id: string; classId: string; accountable: string; executor: string; /** The people recorded behind the executor when it executed. */ executorPeople?: readonly string[] }
   | { type: 'alert'; id: string; classId: string | null; recipients: readonly string[]; escalateTo: readonly string[] }
   | { type: 'delegation'; id: string; grantedBy: string; partner: string }
   | { type: 'token'; principal: string; owner: string | null; readOnly: boolean };
@@ -126,7 +126,7 @@ const resourceEntity = (resource: AuthzResource, personOf: PersonBehind): CedarE
     case 'credential': return { uid: uid(entityTypes.credential, resource.id), attrs: resource.revealTo === undefined ? {} : { revealTo: [...resource.revealTo] }, parents: inClass(resource.classId) };
     case 'change': {
       const peopleBehind = (refs: readonly string[]): string[] =>
-        [...new Set(refs.flatMap((ref) => [personOf(ref), ...(resource.people?.[ref] === undefined ? [] : [resource.people[ref]])]))];
+        [...new Set(refs.flatMap((ref) => [personOf(ref), ...resource.people?.[ref] ?? []]))];
       return {
         uid: uid(entityTypes.change, resource.id),
         attrs: {
@@ -147,7 +147,7 @@ const resourceEntity = (resource: AuthzResource, personOf: PersonBehind): CedarE
       };
     }
     case 'playbook': return { uid: uid(entityTypes.playbook, resource.id), attrs: {}, parents: governance };
-    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor, executorPerson: personOf(resource.executor) }, parents: inClass(resource.classId) };
+    case 'review': return { uid: uid(entityTypes.review, resource.id), attrs: { accountable: resource.accountable, executor: resource.executor, executorPeople: [...new Set([personOf(resource.executor), ...resource.executorPeople ?? []])] }, parents: inClass(resource.classId) };
     case 'alert': return { uid: uid(entityTypes.alert, resource.id), attrs: { recipients: [...resource.recipients], escalateTo: [...resource.escalateTo] }, parents: inClass(resource.classId) };
     case 'delegation': return { uid: uid(entityTypes.delegation, resource.id), attrs: { grantedBy: resource.grantedBy, partner: resource.partner }, parents: governance };
     case 'token': return { uid: uid(entityTypes.tokenGrant, resource.principal), attrs: { principal: resource.principal, owner: resource.owner ?? '', readOnly: resource.readOnly }, parents: governance };

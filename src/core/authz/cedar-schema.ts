@@ -105,7 +105,7 @@ export const cedarSchema = [
   '  entity Change in [Class] = { lifecycleAction: String, requester: String, approvers: Set<String>, executor?: String, preApproved: Bool, orderedBy?: String,',
   '    requesterPeople: Set<String>, approverPeople: Set<String>, executorPeople: Set<String>, orderedByPeople: Set<String> };',
   '  entity Playbook in [Governance];',
-  '  entity Review in [Class] = { accountable: String, executor: String, executorPerson: String };',
+  '  entity Review in [Class] = { accountable: String, executor: String, executorPeople: Set<String> };',
   // An alert: who it was routed to, and who hears of it on escalation (person refs).
   '  entity Alert in [Class] = { recipients: Set<String>, escalateTo: Set<String> };',
   '  entity Delegation in [Governance] = { grantedBy: String, partner: String };',

@@ -197,7 +197,7 @@ const compileSeparationOfDuties = (builder: Builder): void => {
   builder.add('sod.orderer-approves', builtIn('whoever ordered a change the system filed for them (an offboarding\'s revocations) never approves or rejects it'),
     `forbid (principal, action in [${stepGroup('approve')}, ${stepGroup('reject')}], resource)\nwhen { ${change} && resource.orderedByPeople.contains(principal.person) };`);
   builder.add('sod.executor-reviews', builtIn('whoever executed an emergency change never reviews it'),
-    `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executorPerson == principal.person };`);
+    `forbid (principal, action == ${cedarAction('complete-review')}, resource)\nwhen { resource.executorPeople.contains(principal.person) };`);
   builder.add('sod.partner-holds-no-authority', builtIn('a partner never approves, rejects, verifies, invokes a playbook, completes a review, revokes a delegation, imports or administers'),
     `forbid (principal, action in ${actionList(['approve', 'reject', 'verify', 'invoke-playbook', 'complete-review', 'revoke-delegation', 'import', 'administer'])}, resource)\nwhen { principal.partner };`);
   builder.add('sod.partner-only-inside-delegation', builtIn('a partner requests, executes and cancels only what a live delegation allows, inside an open change window'),
@@ -206,8 +206,10 @@ const compileSeparationOfDuties = (builder: Builder): void => {
     `forbid (principal is ${cedarType(entityTypes.system)}, action in ${stepGroup('approve')}, resource)\nwhen { ${change} && !resource.preApproved };`);
   // A full token acts with its principal's authority: nobody else may make one (an organisation's own
   // permit cannot reopen this), except for a service account or agent its owner, and `init`'s bootstrap.
-  builder.add('token.full-only-by-its-principal', { ...builtIn('a full token is made only by its principal itself, or by the owner of the service account or agent it is for'), source: 'built-in' },
-    `forbid (principal, action == ${cedarAction('create-token')}, resource)\nwhen { !resource.readOnly }\nunless { resource.principal == principal.ref || resource.owner == principal.ref || principal == ${cedarEntity(entityTypes.system, 'bootstrap')} };`);
+  // A service account or agent never makes its own full token: its owner does, so that a token stops
+  // working when the account passes to someone else (the token service asks again at each use).
+  builder.add('token.full-only-by-its-principal', { ...builtIn('a full token is made only by the person it is for, or by the owner of the service account or agent it is for'), source: 'built-in' },
+    `forbid (principal, action == ${cedarAction('create-token')}, resource)\nwhen { !resource.readOnly }\nunless { (resource.principal == principal.ref && principal is ${cedarType(entityTypes.person)}) || resource.owner == principal.ref || principal == ${cedarEntity(entityTypes.system, 'bootstrap')} };`);
   builder.add('sod.read-only-token', builtIn('a read-only token only reads'),
     `forbid (principal, action, resource)\nwhen { context.readOnly }\nunless { action == ${cedarAction('read')} };`);
 };

@@ -47,8 +47,8 @@ export type Change = {
   spec: ChangeSpec;
   revision: number;
   credentialIds: readonly string[];
-  /** The person behind each principal of the change that stood for someone else when it took its step (a service account's owner then). */
-  people?: Readonly<Record<string, string>>;
+  /** The people behind each principal of the change that stood for someone else when it took its steps (a service account's owners then). */
+  people?: Readonly<Record<string, readonly string[]>>;
 };
 
 /** The statuses each step may start from. */

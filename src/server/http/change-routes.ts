@@ -26,8 +26,8 @@ export const changeSchema = z.object({
   requester: z.string(),
   /** Who ordered a change the system requested (an offboarding's administrator); never its approver. */
   orderedBy: z.string().nullable(),
-  /** The person behind each principal that stood for someone else when it took its step (a service account's owner then). */
-  people: z.record(z.string(), z.string()).optional(),
+  /** The people behind each principal that stood for someone else when it took its steps (a service account's owners then). */
+  people: z.record(z.string(), z.array(z.string()).readonly()).optional(),
   reason: z.string(),
   ticket: z.string().nullable(),
   trigger: z.string().nullable(),

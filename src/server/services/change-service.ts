@@ -322,6 +322,9 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
       const claimed = await step(actor, async (tx, decide, snapshot) => {
         const { governance, version } = requireGovernance(snapshot);
         const change = await loadChange(tx, id);
+        // Cedar first, so that whoever may not execute is refused and recorded whatever the evidence says.
+        const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
+        if (isDenial(decided)) return decided;
         requireTransition(change, 'execute');
         // Evidence in PEM is what a person did by hand; otherwise the connector that holds the
         // credentials, or serves the class's source, executes.
@@ -339,8 +342,6 @@ export const createChangeService = (deps: ChangeServiceDeps) => {
             throw new TrustplaneError('VALIDATION_FAILED', `the evidence is credential ${known.id} (${known.name}, class ${known.classId ?? 'none'}), which the inventory already holds; a ${change.action} records new material (the change was not touched)`);
           }
         }
-        const decided = decide({ action: stepAction('execute', change.action), resource: changeResource(change) });
-        if (isDenial(decided)) return decided;
         // A lease: if no outcome is recorded by then (the process died, the connector hung), the sweep
         // fails the change so that its credentials are free again, for a playbook above all.
         const updated = next(change, { status: 'executing', executor: actor.ref, connector: connector.id, staleAt: new Date(clock.now().getTime() + executionLeaseMs).toISOString() });

@@ -45,7 +45,7 @@ const resolve = async (tx: UnitOfWorkContext, text: string, now: string): Promis
     case 'review': {
       const review = await tx.reviews.find(id);
       if (review === null) throw new TrustplaneError('NOT_FOUND', `no review ${id}`);
-      return { resource: { type: 'review', id, classId: review.classId, accountable: review.accountable, executor: review.executor }, lifecycleAction: null };
+      return { resource: { type: 'review', id, classId: review.classId, accountable: review.accountable, executor: review.executor, executorPeople: (await tx.changes.find(review.changeId))?.people?.[review.executor] ?? [] }, lifecycleAction: null };
     }
     case 'delegation': {
       const delegation = await tx.governance.findEntity('delegations', id);

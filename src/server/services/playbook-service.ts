@@ -67,13 +67,14 @@ const cancelSuperseded = async (
 
 /**
  * Who reviews an emergency change: the accountable person for the action on the class; if that is the
- * responder who executed it, the class's business owner, then its technical owner, because whoever
- * executed a change never reviews it (sod.executor-reviews).
+ * person behind the responder who executed it, the class's business owner, then its technical owner,
+ * because whoever executed a change never reviews it (sod.executor-reviews), through an account they own
+ * or not.
  */
-export const reviewerFor = (credentialClass: CredentialClass | undefined, action: GovernedAction, responder: string): string => {
+export const reviewerFor = (credentialClass: CredentialClass | undefined, action: GovernedAction, responder: string, personOf: PersonBehind = (ref) => ref): string => {
   const candidates = [credentialClass?.decisionRights[action]?.accountable, credentialClass?.businessOwner, credentialClass?.technicalOwner]
     .filter((candidate): candidate is string => candidate !== undefined);
-  return candidates.find((candidate) => candidate !== responder) ?? candidates[0] ?? responder;
+  return candidates.find((candidate) => personOf(candidate) !== personOf(responder)) ?? candidates[0] ?? responder;
 };
 
 export const createPlaybookService = ({ unitOfWork, clock, random, authz, changes }: PlaybookServiceDeps) => {
@@ -122,7 +123,7 @@ export const createPlaybookService = ({ unitOfWork, clock, random, authz, change
         const policies = outcome.policies.map((policy) => policy.id);
         for (const classId of classes) {
           const credentialClass = governance.classes.find((entry) => entry.id === classId) as CredentialClass;
-          const accountable = reviewerFor(credentialClass, action, actor.ref);
+          const accountable = reviewerFor(credentialClass, action, actor.ref, snapshot.personOf);
           const own = credentials.filter((credential) => credential.classId === classId);
           const pre = `playbook:${playbook.id}`;
           // Requested, approved by the playbook's pre-authorisation and claimed for execution by the

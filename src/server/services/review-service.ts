@@ -25,7 +25,7 @@ export const createReviewService = ({ unitOfWork, clock, authz }: ReviewServiceD
       if (review.status !== 'open') throw new TrustplaneError('INVALID_TRANSITION', `review ${id} was already completed (${review.status}) by ${review.completedBy} at ${review.completedAt}`);
       const snapshot = await authz.snapshot(tx);
       const now = clock.now();
-      const query = { principal: actor.ref, action: 'complete-review' as const, resource: { type: 'review' as const, id, classId: review.classId, accountable: review.accountable, executor: review.executor }, at: now, readOnly: actor.readOnly };
+      const query = { principal: actor.ref, action: 'complete-review' as const, resource: { type: 'review' as const, id, classId: review.classId, accountable: review.accountable, executor: review.executor, executorPeople: (await tx.changes.find(review.changeId))?.people?.[review.executor] ?? [] }, at: now, readOnly: actor.readOnly };
       const outcome = authz.decideIn(snapshot, query);
       if (isDenial(outcome)) return outcome;
       const status = input.outcome === 'accept' ? 'accepted' : 'flagged';

@@ -105,10 +105,10 @@ export const createTokenService = ({ unitOfWork, clock, random, mintingAllowed }
         const ref = parsePrincipalRef(found.principal);
         const entityKind = ref === null ? null : principalEntityKind(ref.kind);
         const stillDeclared = ref !== null && (entityKind === null || await tx.governance.findEntity(entityKind, ref.id) !== null);
-        // ...and only as good as the policy it was made under. Trustplane's own tokens (`init`'s bootstrap
-        // token, the demo's personas) were made by the system, under no one's right.
+        // ...and only as good as the policy it was made under. `init`'s bootstrap token was made before any
+        // governance, under no one's right.
         const version = (await tx.governance.currentVersion())?.version ?? null;
-        const minting = !stillDeclared || mintingAllowed === undefined || version === null || found.createdBy.startsWith('system:') || stillAllowed.get(found.id) === version
+        const minting = !stillDeclared || mintingAllowed === undefined || version === null || found.createdBy === 'system:init' || stillAllowed.get(found.id) === version
           ? null
           : await mintingAllowed(tx, found.createdBy, await grantIn(tx, found.principal, found.scope === 'full' ? 'full' : 'read-only'));
         if (stillDeclared && minting?.allowed !== false && (found.lastUsedAt === null || now.getTime() - Date.parse(found.lastUsedAt) > lastUsedResolutionMs)) {

@@ -37,7 +37,7 @@ export type ChangeFilter = {
 
 type ChangeRow = ChangeTable;
 
-const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: readonly string[], people: Readonly<Record<string, string>>): Change => ({
+const toChange = (row: ChangeRow, credentialIds: readonly string[], approvals: readonly string[], people: Readonly<Record<string, readonly string[]>>): Change => ({
   id: row.id,
   classId: row.class_id,
   action: row.action as GovernedAction,
@@ -109,8 +109,14 @@ export const createChangeStore = (trx: Transaction<DatabaseSchema>, capabilities
     const approvalsOf = group(approvals.map((row) => ({ change_id: row.change_id, value: row.actor })));
     // Who stood behind a service account or agent when it took a step (separation of duties compares them).
     const behind = await trx.selectFrom('change_events').select(['change_id', 'actor', 'person']).where('change_id', 'in', ids).where('person', 'is not', null).execute();
-    const peopleOf = new Map<string, Record<string, string>>();
-    for (const row of behind) peopleOf.set(row.change_id, { ...peopleOf.get(row.change_id), [row.actor]: row.person as string });
+    const peopleOf = new Map<string, Record<string, string[]>>();
+    for (const row of behind) {
+      const people = peopleOf.get(row.change_id) ?? {};
+      const known = people[row.actor] ?? [];
+      // An account handed over between two steps stood for two people: both are kept.
+      if (!known.includes(row.person as string)) people[row.actor] = [...known, row.person as string];
+      peopleOf.set(row.change_id, people);
+    }
     return rows.map((row) => toChange(row, credentialsOf.get(row.id) ?? [], approvalsOf.get(row.id) ?? [], peopleOf.get(row.id) ?? {}));
   };
 
