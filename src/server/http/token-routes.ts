@@ -28,7 +28,7 @@ export const tokenRoutes = (tokens: TokenService, authz: Pick<AuthzService, 'che
     config: { action: 'use-case' },
     schema: {
       tags: ['tokens'],
-      summary: 'Create an API token for a person, service account or agent; the token is shown once. A full token only its principal (or the owner of a service account or agent) may create; administrators create read-only ones',
+      summary: 'Create an API token for a person, service account or agent; the token is shown once. A full token only the person it is for (or the owner of a service account or agent) may create; administrators create read-only ones',
       body: z.object({
         principal: principalRefSchema,
         scope: z.enum(tokenScopes).default('read-only'),
