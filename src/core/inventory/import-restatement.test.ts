@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { restateKnownCredential } from './import-restatement.ts';
 
-const certificate = { kind: 'x509_certificate', name: 'api.acme.example', classId: 'public-tls', status: 'revoked', statusInEffect: 'revoked' };
-const restating = { kind: 'x509_certificate', name: 'api.acme.example', subject: 'CN=api.acme.example', classId: null, status: null };
+const certificate = { kind: 'x509_certificate', name: 'api.acme.example', classId: 'public-tls', status: 'revoked', statusInEffect: 'revoked', sourceId: 'letsencrypt' };
+const restating = { kind: 'x509_certificate', name: 'api.acme.example', subject: 'CN=api.acme.example', classId: null, status: null, sourceId: null };
 
 const fields = (restatement: ReturnType<typeof restateKnownCredential>) => restatement.heldBack.map(({ field, asked, stands }) => `${field}: ${asked} -> ${stands}`);
 
@@ -38,6 +38,12 @@ test('an entry of another kind is skipped whole', () => {
 test('a certificate is renamed only by an entry that carries its subject; other kinds take the name they are given', () => {
   assert.deepEqual(fields(restateKnownCredential({ ...restating, name: 'from a row', subject: null }, certificate)), ['name: from a row -> api.acme.example']);
   assert.deepEqual(restateKnownCredential({ ...restating, name: 'CN from the material' }, certificate).heldBack, []);
-  const apiKey = { kind: 'api_key', name: 'payments-old', classId: null, status: 'active', statusInEffect: 'active' };
-  assert.deepEqual(restateKnownCredential({ kind: 'api_key', name: 'payments-new', subject: null, classId: null, status: null }, apiKey).heldBack, []);
+  const apiKey = { kind: 'api_key', name: 'payments-old', classId: null, status: 'active', statusInEffect: 'active', sourceId: null };
+  assert.deepEqual(restateKnownCredential({ kind: 'api_key', name: 'payments-new', subject: null, classId: null, status: null, sourceId: null }, apiKey).heldBack, []);
+});
+
+test('a stated source other than the recorded one is held back: the source decides which connector acts and what the class accepts', () => {
+  assert.deepEqual(fields(restateKnownCredential({ ...restating, sourceId: 'internal-ca' }, certificate)), ['source: internal-ca -> letsencrypt']);
+  assert.deepEqual(restateKnownCredential({ ...restating, sourceId: 'letsencrypt' }, certificate).heldBack, [], 'the same source asks nothing');
+  assert.deepEqual(restateKnownCredential({ ...restating, sourceId: 'internal-ca' }, { ...certificate, sourceId: null }).heldBack, [], 'a first source adds a fact');
 });

@@ -51,7 +51,7 @@ const importSummarySchema = z.object({
     entry: z.string(),
     credentialId: z.string(),
     outcome: z.enum(['skipped', 'refreshed']).describe('skipped: nothing of the entry was applied; refreshed: its facts were, but for the fields held back'),
-    heldBack: z.array(z.object({ field: z.enum(['kind', 'class', 'status', 'name']), asked: z.string(), stands: z.string(), reason: z.string() })),
+    heldBack: z.array(z.object({ field: z.enum(['kind', 'class', 'status', 'name', 'source']), asked: z.string(), stands: z.string(), reason: z.string() })),
   })).describe('entries the import did not apply in full, at most 100'),
   noticesLeftOut: z.number(),
 });

@@ -18,7 +18,7 @@ export const restateEntries = (entries: readonly { entry: ImportedEntry; upsert:
       if (upsert.classId === null && upsert.classifiedAs === null) result.unclassified += 1;
       continue;
     }
-    const restatement = restateKnownCredential({ kind: upsert.kind, name: upsert.name, subject: upsert.subject, classId: upsert.classId, status: upsert.status }, known);
+    const restatement = restateKnownCredential({ kind: upsert.kind, name: upsert.name, subject: upsert.subject, classId: upsert.classId, status: upsert.status, sourceId: upsert.sourceId }, known);
     if (restatement.heldBack.length > 0) {
       result.notices.push({ file: entry.file, entry: entry.entry, credentialId: upsert.id, outcome: restatement.outcome, heldBack: restatement.heldBack });
     }
@@ -34,6 +34,7 @@ export const restateEntries = (entries: readonly { entry: ImportedEntry; upsert:
     result.upserts.push({
       ...upsert,
       classId: held.has('class') ? null : upsert.classId,
+      sourceId: held.has('source') ? null : upsert.sourceId,
       status: null,
       name: held.has('name') ? known.name : upsert.name,
     });

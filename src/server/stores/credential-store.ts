@@ -11,7 +11,7 @@ import { changesBetween, effectiveStatus, mergeWithRecorded, toRecord, toRow } f
 import type { CredentialRecord, CredentialUpdate, CredentialUpsert } from './credential-rows.ts';
 
 /** What an import reads of a known credential before it restates it. */
-export type RecordedCredentialIdentity = { fingerprint: string; kind: string; name: string; classId: string | null; status: string; statusInEffect: string };
+export type RecordedCredentialIdentity = { fingerprint: string; kind: string; name: string; classId: string | null; status: string; statusInEffect: string; sourceId: string | null };
 
 export type UpsertOutcome = { created: string[]; updated: CredentialUpdate[]; unchanged: string[] };
 
@@ -97,11 +97,11 @@ export const createCredentialStore = (trx: Transaction<DatabaseSchema>, { maxBin
     async identitiesOf(ids: readonly string[], now: string): Promise<Map<string, RecordedCredentialIdentity>> {
       const found = new Map<string, RecordedCredentialIdentity>();
       for (let start = 0; start < ids.length; start += batchSize) {
-        const rows = await trx.selectFrom('credentials').select(['id', 'fingerprint', 'kind', 'name', 'class_id', 'status', 'not_after'])
+        const rows = await trx.selectFrom('credentials').select(['id', 'fingerprint', 'kind', 'name', 'class_id', 'status', 'not_after', 'source_id'])
           .where('id', 'in', ids.slice(start, start + batchSize)).execute();
         for (const row of rows) {
           found.set(row.id, {
-            fingerprint: row.fingerprint, kind: row.kind, name: row.name, classId: row.class_id, status: row.status, statusInEffect: effectiveStatus(row.status, row.not_after, now),
+            fingerprint: row.fingerprint, kind: row.kind, name: row.name, classId: row.class_id, status: row.status, statusInEffect: effectiveStatus(row.status, row.not_after, now), sourceId: row.source_id,
           });
         }
       }
