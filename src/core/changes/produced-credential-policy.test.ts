@@ -30,12 +30,21 @@ const reported = (pem: string) => ({ facts: certificateFacts(der(pem))!, der: de
 const facts = { governance, sourcesWithCa: new Set(['internal-ca']) };
 const authorities = [{ sourceId: 'internal-ca', der: der(internalCa.certificate) }];
 
-const check = (pem: string, options: { action?: ProducedPolicyInput['action']; spec?: ChangeSpec; replaced?: ReplacedCredential[] } = {}) =>
+const check = (pem: string, options: { action?: ProducedPolicyInput['action']; spec?: ChangeSpec; replaced?: ReplacedCredential[]; at?: Date } = {}) =>
   producedCredentialProblems(facts, {
-    action: options.action ?? 'issue', spec: options.spec ?? {}, credentialClass, replaced: options.replaced ?? [], authorities, produced: [reported(pem)],
+    action: options.action ?? 'issue', spec: options.spec ?? {}, credentialClass, replaced: options.replaced ?? [], authorities, produced: [reported(pem)], at: options.at ?? new Date(),
   });
 
 describe('producedCredentialProblems', () => {
+  it('refuses a certificate that has expired by the time it is recorded', () => {
+    const pem = partnerCa.issue({ names: ['api.svc.acme.internal'] });
+    const { notAfter } = reported(pem).facts;
+    assert.ok(notAfter !== undefined && notAfter !== null);
+    assert.deepEqual(check(pem, { spec: { names: ['api.svc.acme.internal'], source: 'partner-ca' }, at: new Date(notAfter.getTime() + 1000) }).problems, [
+      `it expired at ${notAfter.toISOString()}, before it was recorded; only a credential in force is recorded`,
+    ]);
+  });
+
   it('records a certificate inside the policy from the source the change names', () => {
     const pem = partnerCa.issue({ names: ['api.svc.acme.internal'] });
     assert.deepEqual(check(pem, { spec: { names: ['api.svc.acme.internal'], source: 'partner-ca' } }), { problems: [], sources: ['partner-ca'] });
@@ -56,7 +65,7 @@ describe('producedCredentialProblems', () => {
     ]);
     assert.deepEqual(check(pem, { spec: { source: 'internal-ca' } }).problems, ['source internal-ca is a built-in CA, but none of its CAs signed the certificate (its issuer is CN=Partner CA)']);
     const { problems } = producedCredentialProblems({ governance, sourcesWithCa: new Set() }, {
-      action: 'issue', spec: { source: 'internal-ca' }, credentialClass, replaced: [], authorities: [], produced: [reported(pem)],
+      action: 'issue', spec: { source: 'internal-ca' }, credentialClass, replaced: [], authorities: [], produced: [reported(pem)], at: new Date(),
     });
     assert.deepEqual(problems, ['source internal-ca is a built-in CA source that has no CA yet, so nothing can be signed by it; create its CA first (ca create internal-ca)']);
   });
@@ -99,7 +108,7 @@ describe('producedCredentialProblems', () => {
   it('refuses a kind the class does not hold, a certificate without its bytes, and an undeclared workload', () => {
     const pem = partnerCa.issue({ names: ['api.svc.acme.internal'] });
     const { facts: certificate } = reported(pem);
-    const input = { action: 'issue' as const, spec: { source: 'partner-ca', workload: 'ghost' }, credentialClass, replaced: [], authorities };
+    const input = { action: 'issue' as const, spec: { source: 'partner-ca', workload: 'ghost' }, credentialClass, replaced: [], authorities, at: new Date() };
     assert.deepEqual(producedCredentialProblems(facts, { ...input, produced: [{ facts: { kind: 'api_key', fingerprint: 'f', name: 'key' } }, { facts: certificate }] }).problems, [
       'spec.workload ghost is not a workload declared in governance; declare it under workloads, or name one that is',
       'credential 1 of 2: class internal-mtls holds x509_certificate, but the connector reported a credential of kind api_key',

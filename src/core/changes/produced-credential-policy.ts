@@ -41,6 +41,8 @@ export type ProducedPolicyInput = {
   /** The certificates of every built-in CA, roots and intermediates, by source. */
   authorities: readonly { sourceId: string; der: Uint8Array }[];
   produced: readonly ReportedCredential[];
+  /** When the outcome is recorded: what was made must be valid then. */
+  at: Date;
 };
 
 /** The problems, and the source established for each credential reported (null when none could be). */
@@ -161,6 +163,10 @@ const credentialProblems = (facts: PolicyFacts, input: ProducedPolicyInput, repo
     notAfter: reported.facts.notAfter ?? null,
     sourceId: source.sourceId ?? '',
   })];
+  const notAfter = reported.facts.notAfter;
+  if (notAfter !== undefined && notAfter !== null && notAfter.getTime() <= input.at.getTime()) {
+    problems.push(`it expired at ${notAfter.toISOString()}, before it was recorded; only a credential in force is recorded`);
+  }
   if (isCertificate) {
     const expected = expectedNames(input, index);
     if (typeof expected === 'string') problems.push(expected);

@@ -83,7 +83,7 @@ export const createExecutionOutcome = ({ unitOfWork, clock, journal, loadChange,
       action: change.action, spec: change.spec, credentialClass,
       replaced: credentials.map((credential) => ({ id: credential.id, subject: credential.subject, sans: credential.sans, sourceId: credential.sourceId })),
       authorities: authorities.map((ca) => ({ sourceId: ca.sourceId, der: pemToDer(ca.certificatePem) })),
-      produced: result.produced,
+      produced: result.produced, at: clock.now(),
     });
     if (verdict.problems.length > 0) {
       return {
