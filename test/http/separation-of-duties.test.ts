@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { databaseTargets } from '../support/databases.ts';
 import { startDecisionRightsFixture } from '../support/decision-rights-fixture.ts';
 import { bearer, exampleGovernance } from '../support/server-fixture.ts';
-import type { ChangeView, DecisionRightsFixture, Person } from '../support/decision-rights-fixture.ts';
+import type { ChangeView, DecisionRightsFixture, Person, Pools } from '../support/decision-rights-fixture.ts';
 
 for (const target of databaseTargets) {
   describe(`separation of duties on ${target.name}`, () => {
@@ -60,21 +60,22 @@ for (const target of databaseTargets) {
       assert.equal((await step('ivan', id, 'execute')).status, 'executed', 'another member of the team executes');
     });
 
+    /** A revocation taken to its verify step, where one member of the verifying team is refused and another verifies. */
+    const verifiedByAnother = async (duties: { requester: Person; approver: Person; executor: Person; refused: Person; verifier: Person }, because: RegExp, pool: keyof Pools = 'internal-mtls'): Promise<void> => {
+      const id = await request(duties.requester, { action: 'revoke', trigger: 'superseded', credentials: [tp.freshCredential(pool)] });
+      await step(duties.approver, id, 'approve');
+      await step(duties.executor, id, 'execute');
+      await refused(duties.refused, id, 'verify', 'verify-revoke', because, verification);
+      assert.equal((await step(duties.verifier, id, 'verify', verification)).status, 'verified', 'another member of the security team verifies');
+    };
+
     test('the approver never verifies the change, even as a member of the verifying team', async () => {
-      const id = await request('ivan', { action: 'revoke', trigger: 'superseded', credentials: [tp.freshCredential('internal-mtls')] });
-      await step('carol', id, 'approve');
-      await step('ivan', id, 'execute');
-      await refused('carol', id, 'verify', 'verify-revoke', /an approver of a change never verifies it/, verification);
-      assert.equal((await step('erin', id, 'verify', verification)).status, 'verified', 'another member of the security team verifies');
+      await verifiedByAnother({ requester: 'ivan', approver: 'carol', executor: 'ivan', refused: 'carol', verifier: 'erin' }, /an approver of a change never verifies it/);
     });
 
     test('the executor never verifies the change, even as a member of the verifying team', async () => {
       // payments-api-keys: revoke is executed by payments or security, and verified by security.
-      const id = await request('hana', { action: 'revoke', trigger: 'owner_departed', credentials: [tp.freshCredential('payments-api-keys')] });
-      await step('frank', id, 'approve');
-      await step('erin', id, 'execute');
-      await refused('erin', id, 'verify', 'verify-revoke', /the executor of a change never verifies it/, verification);
-      assert.equal((await step('lena', id, 'verify', verification)).status, 'verified');
+      await verifiedByAnother({ requester: 'hana', approver: 'frank', executor: 'erin', refused: 'erin', verifier: 'lena' }, /the executor of a change never verifies it/, 'payments-api-keys');
     });
 
     test('an approver counts once towards a quorum: frank cannot approve twice, carol completes it', async () => {
@@ -88,11 +89,7 @@ for (const target of databaseTargets) {
     });
 
     test('the requester never verifies their own change, even as a member of the verifying team', async () => {
-      const id = await request('erin', { action: 'revoke', trigger: 'superseded', credentials: [tp.freshCredential('internal-mtls')] });
-      await step('carol', id, 'approve');
-      await step('ivan', id, 'execute');
-      await refused('erin', id, 'verify', 'verify-revoke', /the requester of a change never verifies it/, verification);
-      assert.equal((await step('lena', id, 'verify', verification)).status, 'verified', 'another member of the security team verifies');
+      await verifiedByAnother({ requester: 'erin', approver: 'carol', executor: 'ivan', refused: 'erin', verifier: 'lena' }, /the requester of a change never verifies it/);
     });
 
     test('a service account counts as its owner: dave approves, then cannot execute through renewal-bot, which he owns', async () => {
