@@ -350,6 +350,9 @@ const play = async (target: DatabaseTarget, steps: readonly Step[]): Promise<voi
       const at = tp.clock.now().toISOString();
       const { by, taken, outcome } = await take(step);
       log.push(`${at} ${describeStep(step, by, taken ?? step.kind)} → ${outcome}`);
+      // Each step a second after the one before, so that the model can order by time what the server did
+      // in order (a delegation revoked at the very instant a partner executed would be ambiguous).
+      tp.clock.set(new Date(tp.clock.now().getTime() + 1000));
       await judgeChanges();
       await judgeTokens();
       if (violations.length > 0) {
