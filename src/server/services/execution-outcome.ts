@@ -13,6 +13,7 @@ import type { Clock } from '../platform.ts';
 import type { CredentialRecord } from '../stores/credential-rows.ts';
 import { pemToDer } from './ca-service.ts';
 import type { ChangeJournal } from './change-journal.ts';
+import { issuingSourcesOf } from '../stores/ca-store.ts';
 import { toUpsert } from './inventory-service.ts';
 
 type Executor = { ref: string; requestId?: string };
@@ -79,7 +80,7 @@ export const createExecutionOutcome = ({ unitOfWork, clock, journal, loadChange,
     if (credentialClass === undefined) return { ok: false, summary: `class ${change.classId} is no longer in governance, so nothing the connector reported was recorded`, evidence: result.evidence };
     const certificates = result.produced.some((entry) => entry.facts.kind === 'x509_certificate');
     const authorities = certificates ? await unitOfWork((tx) => tx.ca.authorities()) : [];
-    const verdict = producedCredentialProblems({ governance, sourcesWithCa: new Set(authorities.filter((ca) => ca.parentId !== null).map((ca) => ca.sourceId)) }, {
+    const verdict = producedCredentialProblems({ governance, sourcesWithCa: issuingSourcesOf(authorities) }, {
       action: change.action, spec: change.spec, credentialClass,
       replaced: credentials.map((credential) => ({ id: credential.id, subject: credential.subject, sans: credential.sans, sourceId: credential.sourceId })),
       authorities: authorities.map((ca) => ({ sourceId: ca.sourceId, der: pemToDer(ca.certificatePem) })),

@@ -74,6 +74,10 @@ const toIssued = (row: IssuedRow): IssuedCertificate => ({
 /** What OCSP needs of an issued certificate. */
 export type IssuedStatus = { revokedAt: string | null; revocationReason: string | null };
 
+/** The sources that have an issuing CA, among authorities already read: an intermediate has a parent. */
+export const issuingSourcesOf = (authorities: readonly { sourceId: string; parentId: string | null }[]): Set<string> =>
+  new Set(authorities.filter((authority) => authority.parentId !== null).map((authority) => authority.sourceId));
+
 export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
   async insertKey(key: SigningKeyRecord): Promise<void> {
     await trx.insertInto('signing_keys').values({ id: key.id, purpose: key.purpose, backend: key.backend, algorithm: key.algorithm, stored: key.stored, created_at: key.createdAt }).execute();
@@ -120,7 +124,7 @@ export const createCaStore = (trx: Kysely<DatabaseSchema>) => ({
     return row === undefined ? null : toAuthority(row);
   },
 
-  /** The sources that have an issuing CA: a built-in CA source without one can sign nothing. */
+  /** The sources that have an issuing CA: a built-in CA source without one can sign nothing (issuingSourcesOf, in SQL). */
   async issuingSources(): Promise<string[]> {
     const rows = await trx.selectFrom('certificate_authorities').select('source_id').where('parent_id', 'is not', null).distinct().orderBy('source_id').execute();
     return rows.map((row) => row.source_id);
